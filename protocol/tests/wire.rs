@@ -1,0 +1,334 @@
+//! The wire contract: round trips in both codecs, golden bytes, and the diff law.
+
+use std::collections::VecDeque;
+
+use agenthq_protocol::diff::{self, Diff};
+use agenthq_protocol::model::ACTIVITY_CAP;
+use agenthq_protocol::*;
+use proptest::collection::{btree_map, vec};
+use proptest::prelude::*;
+
+fn agent_id() -> impl Strategy<Value = AgentId> {
+    // A small id space so that old and new states share entities.
+    (0u8..12).prop_map(|n| AgentId::from_bytes([n; 16]))
+}
+
+fn task_id() -> impl Strategy<Value = TaskId> {
+    (0u8..24).prop_map(|n| TaskId::from_bytes([n; 16]))
+}
+
+fn agent_status() -> impl Strategy<Value = AgentStatus> {
+    prop_oneof![
+        Just(AgentStatus::Idle),
+        Just(AgentStatus::Thinking),
+        Just(AgentStatus::Working),
+        Just(AgentStatus::AwaitingApproval),
+        Just(AgentStatus::Blocked),
+        Just(AgentStatus::Faulted),
+    ]
+}
+
+fn task_status() -> impl Strategy<Value = TaskStatus> {
+    prop_oneof![
+        Just(TaskStatus::Queued),
+        Just(TaskStatus::Running),
+        Just(TaskStatus::Succeeded),
+        Just(TaskStatus::Failed),
+        Just(TaskStatus::Cancelled),
+        Just(TaskStatus::Dead),
+    ]
+}
+
+fn workspace() -> impl Strategy<Value = Option<WorkspaceView>> {
+    proptest::option::weighted(
+        0.9,
+        ("[a-z ]{0,8}", 0u32..3, 1u32..100).prop_map(|(name, tier, cap)| WorkspaceView {
+            id: WorkspaceId::from_bytes([1; 16]),
+            name,
+            tier: [Tier::Free, Tier::Pro, Tier::Enterprise][tier as usize],
+            max_running: cap,
+            max_queued: cap * 10,
+        }),
+    )
+}
+
+fn agent() -> impl Strategy<Value = AgentView> {
+    (
+        agent_id(),
+        "\\PC{0,6}",
+        agent_status(),
+        0u32..4,
+        0u32..3,
+        proptest::option::of(task_id()),
+        0u32..3,
+    )
+        .prop_map(
+            |(id, name, status, desk, running, current_task, restarts)| AgentView {
+                id,
+                name,
+                personality: "curious".into(),
+                status,
+                desk,
+                max_concurrent: 2,
+                running,
+                queued: desk,
+                current_task,
+                restarts,
+            },
+        )
+}
+
+fn task() -> impl Strategy<Value = TaskView> {
+    (
+        task_id(),
+        "[a-z]{0,5}",
+        proptest::option::of(agent_id()),
+        proptest::option::of(agent_id()),
+        -2i32..3,
+        task_status(),
+        0u16..=1000,
+        1u32..4,
+    )
+        .prop_map(
+            |(id, title, target, assigned, priority, status, progress, attempts)| TaskView {
+                id,
+                title,
+                target,
+                assigned,
+                priority,
+                status,
+                progress,
+                attempts,
+                max_attempts: 3,
+            },
+        )
+}
+
+/// An activity ring as a server makes it: increasing ids from `start`, capped.
+fn activity(start: u64) -> impl Strategy<Value = VecDeque<ActivityLine>> {
+    vec((agent_id(), "[a-z ]{0,10}", 1u64..3), 0..ACTIVITY_CAP + 8).prop_map(move |lines| {
+        let mut state = OfficeState::default();
+        let mut id = start;
+        for (agent, text, step) in lines {
+            id += step;
+            state.push_activity(ActivityLine {
+                id,
+                agent,
+                task: None,
+                kind: ActivityKind::Output,
+                text,
+                at: 1_700_000_000_000 + id as i64,
+            });
+        }
+        state.activity
+    })
+}
+
+fn state() -> impl Strategy<Value = OfficeState> {
+    (
+        workspace(),
+        btree_map(agent_id(), agent(), 0..8),
+        btree_map(task_id(), task(), 0..12),
+        activity(0),
+    )
+        .prop_map(|(workspace, agents, tasks, activity)| OfficeState {
+            workspace,
+            // Keys must match the ids inside, as the server keeps them.
+            agents: agents.into_values().map(|a| (a.id, a)).collect(),
+            tasks: tasks.into_values().map(|t| (t.id, t)).collect(),
+            activity,
+        })
+}
+
+/// A later state: either unrelated, or the old one with activity appended.
+fn successor(old: OfficeState) -> impl Strategy<Value = (OfficeState, OfficeState)> {
+    let last = old.activity.back().map_or(0, |l| l.id);
+    let extended = {
+        let old = old.clone();
+        (state(), activity(last)).prop_map(move |(mut new, more)| {
+            new.activity = old.activity.clone();
+            for line in more {
+                new.push_activity(line);
+            }
+            (old.clone(), new)
+        })
+    };
+    let unrelated = {
+        let old = old.clone();
+        state().prop_map(move |new| (old.clone(), new))
+    };
+    prop_oneof![extended, unrelated]
+}
+
+fn server_message() -> impl Strategy<Value = ServerMessage> {
+    let topic = prop_oneof![
+        Just(Topic::Workspace(WorkspaceId::from_bytes([1; 16]))),
+        Just(Topic::Tasks(WorkspaceId::from_bytes([1; 16]))),
+        agent_id().prop_map(Topic::AgentActivity),
+    ];
+    prop_oneof![
+        (topic.clone(), any::<u64>(), any::<u64>(), state()).prop_map(
+            |(topic, epoch, seq, state)| ServerMessage::Snapshot {
+                topic,
+                epoch,
+                seq,
+                state
+            }
+        ),
+        (topic.clone(), any::<u64>(), any::<u64>(), state(), state()).prop_map(
+            |(topic, epoch, seq, a, b)| ServerMessage::Diff {
+                topic,
+                epoch,
+                seq,
+                server_time: seq / 2,
+                ops: diff::diff(&a, &b),
+            }
+        ),
+        (topic, "\\PC{0,20}").prop_map(|(topic, message)| ServerMessage::Error {
+            code: ErrorCode::ResyncRequired,
+            message,
+            topic: Some(topic),
+        }),
+        Just(ServerMessage::Pong),
+        any::<u64>().prop_map(|t| ServerMessage::Welcome {
+            protocol_version: PROTOCOL_VERSION,
+            server_time: t
+        }),
+    ]
+}
+
+fn client_message() -> impl Strategy<Value = ClientMessage> {
+    prop_oneof![
+        proptest::option::of("\\PC{0,30}").prop_map(|token| ClientMessage::Hello { token }),
+        (
+            agent_id(),
+            proptest::option::of((any::<u64>(), any::<u64>()))
+        )
+            .prop_map(|(agent, resume)| ClientMessage::Subscribe {
+                topic: Topic::AgentActivity(agent),
+                resume: resume.map(|(epoch, seq)| Resume { epoch, seq }),
+            }),
+        Just(ClientMessage::Unsubscribe {
+            topic: Topic::Tasks(WorkspaceId::from_bytes([3; 16]))
+        }),
+        Just(ClientMessage::Ping),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn apply_of_diff_gives_the_new_state((old, new) in state().prop_flat_map(successor)) {
+        let ops = diff::diff(&old, &new);
+        let mut applied = old.clone();
+        diff::apply(&mut applied, &ops).expect("a server diff applies to the state it follows");
+        prop_assert_eq!(&applied, &new);
+        // Applying it again changes nothing: a replayed diff is harmless.
+        diff::apply(&mut applied, &ops).expect("replay");
+        prop_assert_eq!(applied, new);
+    }
+
+    #[test]
+    fn server_messages_round_trip_in_both_codecs(msg in server_message()) {
+        for codec in Codec::ALL {
+            let bytes = codec.encode(&msg).unwrap();
+            let back: ServerMessage = codec.decode(&bytes).unwrap();
+            prop_assert_eq!(&back, &msg, "{:?}", codec);
+        }
+    }
+
+    #[test]
+    fn client_messages_round_trip_in_both_codecs(msg in client_message()) {
+        for codec in Codec::ALL {
+            let bytes = codec.encode(&msg).unwrap();
+            let back: ClientMessage = codec.decode(&bytes).unwrap();
+            prop_assert_eq!(&back, &msg, "{:?}", codec);
+        }
+    }
+
+    #[test]
+    fn garbage_is_an_error_never_a_panic(bytes in vec(any::<u8>(), 0..64)) {
+        for codec in Codec::ALL {
+            let _ = codec.decode::<ClientMessage>(&bytes);
+        }
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn golden_diff() -> ServerMessage {
+    let agent = AgentId::from_bytes([0xa1; 16]);
+    let task = TaskId::from_bytes([0x7a; 16]);
+    ServerMessage::Diff {
+        topic: Topic::Workspace(WorkspaceId::from_bytes([0x11; 16])),
+        epoch: 3,
+        seq: 42,
+        server_time: 1_700_000_000_000_000,
+        ops: Diff {
+            ops: vec![
+                Op::Agent(agenthq_protocol::diff::AgentPatch {
+                    id: agent,
+                    name: None,
+                    personality: None,
+                    status: Some(AgentStatus::Working),
+                    desk: None,
+                    max_concurrent: None,
+                    running: Some(1),
+                    queued: None,
+                    current_task: Some(Some(task)),
+                    restarts: None,
+                }),
+                Op::TaskRemoved { id: task },
+            ],
+        },
+    }
+}
+
+/// Any change to these bytes is a wire change: bump PROTOCOL_VERSION or keep the bytes.
+#[test]
+fn golden_json() {
+    let cases: Vec<(Box<dyn Fn() -> Vec<u8>>, &str)> = vec![
+        (
+            Box::new(|| {
+                Codec::Json
+                    .encode(&ClientMessage::Subscribe {
+                        topic: Topic::Tasks(WorkspaceId::from_bytes([0x11; 16])),
+                        resume: Some(Resume { epoch: 3, seq: 41 }),
+                    })
+                    .unwrap()
+            }),
+            r#"{"type":"subscribe","topic":"workspace/11111111-1111-1111-1111-111111111111/tasks","resume":{"epoch":3,"seq":41}}"#,
+        ),
+        (
+            Box::new(|| Codec::Json.encode(&golden_diff()).unwrap()),
+            r#"{"type":"diff","topic":"workspace/11111111-1111-1111-1111-111111111111","epoch":3,"seq":42,"server_time":1700000000000000,"ops":[{"op":"agent","id":"a1a1a1a1-a1a1-a1a1-a1a1-a1a1a1a1a1a1","status":"working","running":1,"current_task":"7a7a7a7a-7a7a-7a7a-7a7a-7a7a7a7a7a7a"},{"op":"task_removed","id":"7a7a7a7a-7a7a-7a7a-7a7a-7a7a7a7a7a7a"}]}"#,
+        ),
+        (
+            Box::new(|| Codec::Json.encode(&ClientMessage::Ping).unwrap()),
+            r#"{"type":"ping"}"#,
+        ),
+    ];
+    for (encode, expected) in cases {
+        assert_eq!(String::from_utf8(encode()).unwrap(), expected);
+    }
+}
+
+#[test]
+fn golden_msgpack() {
+    assert_eq!(
+        hex(&Codec::MessagePack.encode(&ClientMessage::Ping).unwrap()),
+        GOLDEN_PING
+    );
+    assert_eq!(
+        hex(&Codec::MessagePack.encode(&golden_diff()).unwrap()),
+        GOLDEN_DIFF
+    );
+}
+
+const GOLDEN_PING: &str = "81a474797065a470696e67";
+const GOLDEN_DIFF: &str = concat!(
+    "86a474797065a464696666a5746f706963d92e776f726b73706163652f31313131313131312d313131312d313131312d313131312d313131313131313131313131a565706f636803a37365712aab7365727665725f74696d65cf00060a24181e4000a36f70739285a26f70a56167656e74a26964c410a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a6737461747573a7776f726b696e67a772756e6e696e6701ac63757272656e745f7461736bc4107a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a82a26f70ac7461736b5f72656d6f766564a26964c4107a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a"
+);
