@@ -1,1 +1,38 @@
+//! The AgentHQ runtime: agents and workspaces as supervised actors running durable tasks.
+//!
+//! - [`Runtime`] ([`runtime`]): the handle: workspaces, agents, task commands,
+//!   subscriptions.
+//! - [`supervisor`], [`workspace`], [`agent`]: the actor tree RootSupervisor →
+//!   WorkspaceActor → AgentActor (ractor). The workspace actor owns admission, caps,
+//!   scheduling, retries and the live office state.
+//! - [`executor`]: the [`Executor`] trait and its context; the seeded `sim` executor.
+//! - [`store`]: the [`Store`] trait with SQLite, PostgreSQL and in-memory implementations,
+//!   and the group-commit writer.
+//! - [`bus`]: the [`Bus`] trait for diff publications with history and bounded
+//!   subscribers; the in-process [`MemoryBus`].
+//! - [`config`], [`task`], [`error`]: settings, task records, errors.
+//!
+//! The guarantees (ordering, caps, retries, at-least-once execution, idempotent
+//! submission, crashes) are written down in `docs/runtime-semantics.md`.
 
+mod agent;
+pub mod bus;
+pub mod config;
+pub mod error;
+pub mod executor;
+pub mod runtime;
+pub mod store;
+mod supervisor;
+pub mod task;
+mod workspace;
+
+pub use bus::{Bus, Delivery, MemoryBus, Publication, Subscription};
+pub use config::{RetryPolicy, RuntimeConfig, WorkspaceCaps};
+pub use error::RuntimeError;
+pub use executor::{ExecContext, ExecError, Executor, ExecutorRegistry, SimExecutor, SimParams};
+pub use runtime::{NewAgent, NewWorkspace, Runtime};
+pub use store::{
+    ExecutorConfig, MemoryStore, PostgresStore, SqliteStore, Store, StoreError, TaskFilter,
+};
+pub use task::{NewTask, Submitted, TaskRecord};
+pub use workspace::{Opening, TopicSubscription, WorkspaceStats};

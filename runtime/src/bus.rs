@@ -1,0 +1,93 @@
+//! Where a workspace's diffs go: the [`Bus`] records each publication in a bounded history
+//! per topic and hands it to every subscriber of that topic.
+//!
+//! Delivery guarantees, per topic: subscribers receive publications in `seq` order with no
+//! gap, or are told they lagged ([`Delivery::Lagged`]) and must subscribe again (with
+//! `resume`, to get the missed diffs replayed from history, or a snapshot). Nothing is ever
+//! skipped silently. A publication is encoded at most once per codec, however many
+//! subscribers read it.
+
+mod memory;
+
+use std::sync::{Arc, OnceLock};
+
+use agenthq_protocol::{Codec, Diff, Resume, ServerMessage, Topic};
+
+pub use memory::{MemoryBus, Subscription};
+
+/// One tick's diff for one topic, shared by every subscriber.
+#[derive(Debug)]
+pub struct Publication {
+    pub topic: Topic,
+    pub epoch: u64,
+    pub seq: u64,
+    pub message: ServerMessage,
+    encoded: [OnceLock<Result<Vec<u8>, String>>; 2],
+}
+
+impl Publication {
+    pub fn diff(topic: Topic, epoch: u64, seq: u64, server_time: u64, ops: Diff) -> Self {
+        Self {
+            topic,
+            epoch,
+            seq,
+            message: ServerMessage::Diff {
+                topic,
+                epoch,
+                seq,
+                server_time,
+                ops,
+            },
+            encoded: Default::default(),
+        }
+    }
+
+    /// The message's bytes in `codec`, encoded on first use and shared after.
+    pub fn encoded(&self, codec: Codec) -> Result<&[u8], &str> {
+        let slot = match codec {
+            Codec::MessagePack => &self.encoded[0],
+            Codec::Json => &self.encoded[1],
+        };
+        slot.get_or_init(|| codec.encode(&self.message).map_err(|e| e.to_string()))
+            .as_deref()
+            .map_err(String::as_str)
+    }
+}
+
+/// What a subscription yields.
+#[derive(Debug, Clone)]
+pub enum Delivery {
+    Publication(Arc<Publication>),
+    /// The subscriber's buffer overflowed: publications after the last one received were
+    /// dropped for it. It must subscribe again.
+    Lagged,
+}
+
+/// How a new subscription starts.
+#[derive(Debug)]
+pub enum Start {
+    /// The client's state is current after applying these publications (maybe none).
+    Replay(Vec<Arc<Publication>>),
+    /// The history does not reach back to the client's state: send a snapshot.
+    Snapshot,
+}
+
+/// Publish/subscribe of encoded diffs by topic.
+pub trait Bus: Send + Sync + std::fmt::Debug + 'static {
+    /// Records the publication in its topic's history and offers it to every subscriber
+    /// without waiting: a subscriber whose buffer is full is marked lagged and dropped.
+    fn publish(&self, publication: Arc<Publication>);
+
+    /// Registers a subscriber. `current` is the (epoch, seq) of the topic's latest
+    /// publication; the publisher calls this between two publications, so no publication
+    /// can fall between the replay (or snapshot) and the live stream.
+    fn subscribe(
+        &self,
+        topic: Topic,
+        resume: Option<Resume>,
+        current: Resume,
+    ) -> (Start, Subscription);
+
+    /// Whether anyone has ever subscribed to the topic (and so whether it keeps history).
+    fn has_topic(&self, topic: &Topic) -> bool;
+}

@@ -1,0 +1,256 @@
+//! The in-process bus: a sharded map from topic to history ring and subscribers.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use agenthq_protocol::{Resume, Topic};
+use dashmap::DashMap;
+use tokio::sync::mpsc;
+
+use super::{Bus, Delivery, Publication, Start};
+
+/// Topics live in a [`DashMap`], so publishing to one topic never waits on another's lock.
+#[derive(Debug)]
+pub struct MemoryBus {
+    topics: DashMap<Topic, TopicEntry>,
+    history_len: usize,
+    buffer: usize,
+}
+
+#[derive(Debug, Default)]
+struct TopicEntry {
+    history: VecDeque<Arc<Publication>>,
+    subscribers: Vec<Subscriber>,
+}
+
+#[derive(Debug)]
+struct Subscriber {
+    tx: mpsc::Sender<Arc<Publication>>,
+    lagged: Arc<AtomicBool>,
+}
+
+impl MemoryBus {
+    /// `history_len` publications kept per topic for resume; `buffer` publications queued
+    /// per subscriber before it counts as lagging.
+    pub fn new(history_len: usize, buffer: usize) -> Self {
+        Self {
+            topics: DashMap::new(),
+            history_len: history_len.max(1),
+            buffer: buffer.max(1),
+        }
+    }
+
+    /// Subscribers of a topic still connected; for tests and metrics.
+    pub fn subscriber_count(&self, topic: &Topic) -> usize {
+        self.topics.get(topic).map_or(0, |e| {
+            e.subscribers.iter().filter(|s| !s.tx.is_closed()).count()
+        })
+    }
+}
+
+impl Bus for MemoryBus {
+    fn publish(&self, publication: Arc<Publication>) {
+        let Some(mut entry) = self.topics.get_mut(&publication.topic) else {
+            return; // Nobody ever subscribed: no history to keep, no one to tell.
+        };
+        let entry = &mut *entry;
+        if entry
+            .history
+            .back()
+            .is_some_and(|last| last.epoch != publication.epoch)
+        {
+            entry.history.clear(); // A new authority: the old history cannot be resumed.
+        }
+        if entry.history.len() == self.history_len {
+            entry.history.pop_front();
+        }
+        entry.history.push_back(publication.clone());
+        entry
+            .subscribers
+            .retain(|sub| match sub.tx.try_send(publication.clone()) {
+                Ok(()) => true,
+                Err(mpsc::error::TrySendError::Full(_)) => {
+                    // Overflow policy: drop this subscriber's stream and tell it to resync.
+                    sub.lagged.store(true, Ordering::Release);
+                    false
+                }
+                Err(mpsc::error::TrySendError::Closed(_)) => false,
+            });
+    }
+
+    fn subscribe(
+        &self,
+        topic: Topic,
+        resume: Option<Resume>,
+        current: Resume,
+    ) -> (Start, Subscription) {
+        let (tx, rx) = mpsc::channel(self.buffer);
+        let lagged = Arc::new(AtomicBool::new(false));
+        let mut entry = self.topics.entry(topic).or_default();
+        let start = match resume {
+            Some(r) if r == current => Start::Replay(Vec::new()),
+            Some(r) if r.epoch == current.epoch && r.seq < current.seq => {
+                let covered = entry
+                    .history
+                    .front()
+                    .is_some_and(|first| first.epoch == r.epoch && first.seq <= r.seq + 1)
+                    && entry
+                        .history
+                        .back()
+                        .is_some_and(|last| last.seq == current.seq);
+                if covered {
+                    Start::Replay(
+                        entry
+                            .history
+                            .iter()
+                            .filter(|p| p.seq > r.seq)
+                            .cloned()
+                            .collect(),
+                    )
+                } else {
+                    Start::Snapshot
+                }
+            }
+            _ => Start::Snapshot,
+        };
+        entry.subscribers.push(Subscriber {
+            tx,
+            lagged: lagged.clone(),
+        });
+        (
+            start,
+            Subscription {
+                topic,
+                rx,
+                lagged,
+                told: false,
+            },
+        )
+    }
+
+    fn has_topic(&self, topic: &Topic) -> bool {
+        self.topics.contains_key(topic)
+    }
+}
+
+/// A subscriber's end. Dropping it unsubscribes (the bus notices on its next publish).
+#[derive(Debug)]
+pub struct Subscription {
+    pub topic: Topic,
+    rx: mpsc::Receiver<Arc<Publication>>,
+    lagged: Arc<AtomicBool>,
+    told: bool,
+}
+
+impl Subscription {
+    /// The next publication; `Lagged` once if the subscriber overflowed; `None` when the
+    /// stream has ended.
+    pub async fn recv(&mut self) -> Option<Delivery> {
+        match self.rx.recv().await {
+            Some(p) => Some(Delivery::Publication(p)),
+            None => self.lag_notice(),
+        }
+    }
+
+    /// Like [`Subscription::recv`] without waiting; `None` when nothing is ready.
+    pub fn try_recv(&mut self) -> Option<Delivery> {
+        match self.rx.try_recv() {
+            Ok(p) => Some(Delivery::Publication(p)),
+            Err(mpsc::error::TryRecvError::Empty) => None,
+            Err(mpsc::error::TryRecvError::Disconnected) => self.lag_notice(),
+        }
+    }
+
+    fn lag_notice(&mut self) -> Option<Delivery> {
+        if self.lagged.load(Ordering::Acquire) && !self.told {
+            self.told = true;
+            return Some(Delivery::Lagged);
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use agenthq_protocol::{Diff, WorkspaceId};
+
+    use super::*;
+
+    fn topic() -> Topic {
+        Topic::Workspace(WorkspaceId::from_bytes([1; 16]))
+    }
+
+    fn publication(epoch: u64, seq: u64) -> Arc<Publication> {
+        Arc::new(Publication::diff(topic(), epoch, seq, 0, Diff::default()))
+    }
+
+    fn seqs(start: Start) -> Option<Vec<u64>> {
+        match start {
+            Start::Replay(p) => Some(p.iter().map(|p| p.seq).collect()),
+            Start::Snapshot => None,
+        }
+    }
+
+    #[test]
+    fn resume_replays_exactly_what_was_missed_while_history_holds_it() {
+        let bus = MemoryBus::new(4, 16);
+        let at = |seq| Resume { epoch: 1, seq };
+        let (_, _keep) = bus.subscribe(topic(), None, at(0));
+        for seq in 1..=6 {
+            bus.publish(publication(1, seq));
+        }
+        assert_eq!(
+            seqs(bus.subscribe(topic(), Some(at(4)), at(6)).0),
+            Some(vec![5, 6])
+        );
+        assert_eq!(
+            seqs(bus.subscribe(topic(), Some(at(2)), at(6)).0),
+            Some(vec![3, 4, 5, 6])
+        );
+        assert_eq!(
+            seqs(bus.subscribe(topic(), Some(at(6)), at(6)).0),
+            Some(vec![])
+        );
+        // Beyond the ring, ahead of the topic, or from another epoch: a snapshot.
+        assert_eq!(seqs(bus.subscribe(topic(), Some(at(1)), at(6)).0), None);
+        assert_eq!(seqs(bus.subscribe(topic(), Some(at(9)), at(6)).0), None);
+        assert_eq!(
+            seqs(
+                bus.subscribe(topic(), Some(Resume { epoch: 0, seq: 5 }), at(6))
+                    .0
+            ),
+            None
+        );
+    }
+
+    #[tokio::test]
+    async fn a_full_subscriber_is_told_to_resync_never_skipped() {
+        let bus = MemoryBus::new(8, 2);
+        let (_, mut slow) = bus.subscribe(topic(), None, Resume { epoch: 1, seq: 0 });
+        let (_, mut fast) = bus.subscribe(topic(), None, Resume { epoch: 1, seq: 0 });
+        for seq in 1..=3 {
+            bus.publish(publication(1, seq));
+            if let Some(Delivery::Publication(p)) = fast.recv().await {
+                assert_eq!(p.seq, seq);
+            }
+        }
+        let mut got = Vec::new();
+        while let Some(d) = slow.recv().await {
+            got.push(match d {
+                Delivery::Publication(p) => p.seq.to_string(),
+                Delivery::Lagged => "lagged".into(),
+            });
+        }
+        assert_eq!(got, ["1", "2", "lagged"]);
+        assert_eq!(bus.subscriber_count(&topic()), 1);
+    }
+
+    #[test]
+    fn a_publication_is_encoded_once_per_codec() {
+        let p = publication(1, 1);
+        let a = p.encoded(agenthq_protocol::Codec::Json).unwrap().as_ptr();
+        let b = p.encoded(agenthq_protocol::Codec::Json).unwrap().as_ptr();
+        assert_eq!(a, b);
+    }
+}

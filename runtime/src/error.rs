@@ -1,0 +1,41 @@
+//! Errors at the runtime's boundary.
+
+use agenthq_protocol::{AgentId, TaskId, TaskStatus, WorkspaceId};
+
+use crate::store::StoreError;
+
+/// Why the runtime refused or failed a command. Each variant maps to one HTTP status in the
+/// server (see `docs/runtime-semantics.md`).
+#[derive(Debug, thiserror::Error)]
+pub enum RuntimeError {
+    /// A cap would be exceeded; the submission was refused, not buffered (HTTP 429).
+    #[error(
+        "queue full: workspace {workspace} holds {queued} waiting tasks (max_queued {max_queued})"
+    )]
+    QueueFull {
+        workspace: WorkspaceId,
+        queued: u32,
+        max_queued: u32,
+    },
+    #[error("workspace {0} not found")]
+    UnknownWorkspace(WorkspaceId),
+    #[error("agent {0} not found in this workspace")]
+    UnknownAgent(AgentId),
+    #[error("task {0} not found in this workspace")]
+    UnknownTask(TaskId),
+    /// The command does not fit the task's status (cancel a finished task, retry a live one).
+    #[error("task {task} is {status}: {action} is not possible", status = status.as_str())]
+    InvalidState {
+        task: TaskId,
+        status: TaskStatus,
+        action: &'static str,
+    },
+    #[error("invalid input: {0}")]
+    Invalid(String),
+    #[error("store error: {0}")]
+    Store(#[from] StoreError),
+    /// The workspace actor stopped or restarted while the command was in flight; the
+    /// command may or may not have taken effect (retry with the same idempotency key).
+    #[error("workspace {0} is restarting; retry the command")]
+    Unavailable(WorkspaceId),
+}

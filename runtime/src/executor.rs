@@ -1,0 +1,205 @@
+//! Executors run one attempt of a task. The runtime gives each attempt an [`ExecContext`]
+//! for reporting progress and activity and for noticing cancellation.
+
+mod sim;
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicBool, AtomicU16, AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+
+use agenthq_protocol::{ActivityKind, AgentId, TaskId};
+use async_trait::async_trait;
+use tokio_util::sync::CancellationToken;
+
+pub use sim::{SimExecutor, SimParams};
+
+use crate::store::ExecutorConfig;
+use crate::task::TaskRecord;
+
+/// Why an attempt failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct ExecError {
+    pub message: String,
+    /// `false` sends the task straight to the dead set, whatever attempts are left.
+    pub retryable: bool,
+}
+
+impl ExecError {
+    pub fn retryable(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            retryable: true,
+        }
+    }
+
+    pub fn permanent(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            retryable: false,
+        }
+    }
+}
+
+/// Runs tasks. An executor that panics crashes its agent's actor, which its workspace
+/// restarts; the task then goes through the retry policy.
+#[async_trait]
+pub trait Executor: Send + Sync + std::fmt::Debug + 'static {
+    async fn run(&self, ctx: &ExecContext) -> Result<serde_json::Value, ExecError>;
+}
+
+/// Executors by the name agents use in their [`ExecutorConfig::kind`].
+#[derive(Debug, Clone)]
+pub struct ExecutorRegistry {
+    executors: HashMap<String, Arc<dyn Executor>>,
+}
+
+impl Default for ExecutorRegistry {
+    /// The built-in executors: `sim`.
+    fn default() -> Self {
+        let mut registry = Self {
+            executors: HashMap::new(),
+        };
+        registry.register("sim", Arc::new(SimExecutor));
+        registry
+    }
+}
+
+impl ExecutorRegistry {
+    pub fn register(&mut self, kind: &str, executor: Arc<dyn Executor>) {
+        self.executors.insert(kind.to_owned(), executor);
+    }
+
+    pub fn get(&self, kind: &str) -> Option<Arc<dyn Executor>> {
+        self.executors.get(kind).cloned()
+    }
+}
+
+/// Called (at most once until the workspace reads the signals) when an attempt has new
+/// progress or activity.
+pub(crate) type Notify = Arc<dyn Fn(TaskId) + Send + Sync>;
+
+/// What one attempt reports, kept until its workspace reads it. Progress keeps only the
+/// latest value; activity lines keep the newest `cap` (older ones are dropped and counted).
+/// So an executor reporting in a tight loop costs one mailbox message per read, not one
+/// per report.
+#[derive(Debug)]
+pub(crate) struct Signals {
+    progress: AtomicU16,
+    lines: Mutex<VecDeque<(ActivityKind, String)>>,
+    dropped: AtomicU32,
+    notified: AtomicBool,
+    cap: usize,
+}
+
+/// Progress value meaning "none reported since the last read".
+const NO_PROGRESS: u16 = u16::MAX;
+
+impl Signals {
+    pub(crate) fn new(cap: usize) -> Self {
+        Self {
+            progress: AtomicU16::new(NO_PROGRESS),
+            lines: Mutex::new(VecDeque::new()),
+            dropped: AtomicU32::new(0),
+            notified: AtomicBool::new(false),
+            cap: cap.max(1),
+        }
+    }
+
+    /// Takes what was reported since the last call: progress, lines, lines dropped.
+    pub(crate) fn take(&self) -> (Option<u16>, Vec<(ActivityKind, String)>, u32) {
+        self.notified.store(false, Ordering::Release);
+        let progress = self.progress.swap(NO_PROGRESS, Ordering::AcqRel);
+        let lines = std::mem::take(&mut *self.lines.lock().unwrap_or_else(|e| e.into_inner()));
+        let dropped = self.dropped.swap(0, Ordering::AcqRel);
+        (
+            (progress != NO_PROGRESS).then_some(progress),
+            lines.into(),
+            dropped,
+        )
+    }
+}
+
+/// What an executor gets for one attempt.
+#[derive(Clone)]
+pub struct ExecContext {
+    pub task: Arc<TaskRecord>,
+    pub agent: AgentId,
+    pub agent_name: Arc<str>,
+    pub config: Arc<ExecutorConfig>,
+    /// This attempt's number, from 1.
+    pub attempt: u32,
+    cancel: CancellationToken,
+    signals: Arc<Signals>,
+    notify: Notify,
+}
+
+impl std::fmt::Debug for ExecContext {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ExecContext")
+            .field("task", &self.task.id)
+            .field("agent", &self.agent)
+            .field("attempt", &self.attempt)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ExecContext {
+    pub(crate) fn new(
+        task: Arc<TaskRecord>,
+        agent: AgentId,
+        agent_name: Arc<str>,
+        config: Arc<ExecutorConfig>,
+        cancel: CancellationToken,
+        signals: Arc<Signals>,
+        notify: Notify,
+    ) -> Self {
+        let attempt = task.attempts;
+        Self {
+            task,
+            agent,
+            agent_name,
+            config,
+            attempt,
+            cancel,
+            signals,
+            notify,
+        }
+    }
+
+    /// Reports progress of this attempt, in per mille (clamped to 1000).
+    pub fn progress(&self, per_mille: u16) {
+        self.signals
+            .progress
+            .store(per_mille.min(1000), Ordering::Release);
+        self.wake();
+    }
+
+    /// Adds a line to the agent's activity (shown in the office bubble).
+    pub fn activity(&self, kind: ActivityKind, text: impl Into<String>) {
+        {
+            let mut lines = self.signals.lines.lock().unwrap_or_else(|e| e.into_inner());
+            if lines.len() == self.signals.cap {
+                lines.pop_front();
+                self.signals.dropped.fetch_add(1, Ordering::Relaxed);
+            }
+            lines.push_back((kind, text.into()));
+        }
+        self.wake();
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.cancel.is_cancelled()
+    }
+
+    /// Resolves when the attempt is cancelled (by a person, a timeout or shutdown).
+    pub async fn cancelled(&self) {
+        self.cancel.cancelled().await
+    }
+
+    fn wake(&self) {
+        if !self.signals.notified.swap(true, Ordering::AcqRel) {
+            (self.notify)(self.task.id);
+        }
+    }
+}

@@ -1,0 +1,129 @@
+//! `sim`: believable simulated work, seeded so a run can be replayed.
+
+use std::time::Duration;
+
+use agenthq_protocol::ActivityKind;
+use async_trait::async_trait;
+use rand::rngs::SmallRng;
+use rand::{Rng, SeedableRng};
+use serde::{Deserialize, Serialize};
+
+use super::{ExecContext, ExecError, Executor};
+
+/// Settings of a simulated task: from the agent's executor params, overridden field by
+/// field by the task's input.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SimParams {
+    /// Steps of work; progress and an activity line are reported after each.
+    pub steps: u32,
+    /// Mean duration of one step, in milliseconds (each step varies ±50%). 0 makes the task
+    /// complete at once, without yielding.
+    pub step_ms: u64,
+    /// Probability that an attempt fails (retryable).
+    pub fail_rate: f64,
+    /// Seed of the attempt's randomness; derived from the task id when absent.
+    pub seed: Option<u64>,
+}
+
+impl Default for SimParams {
+    fn default() -> Self {
+        Self {
+            steps: 5,
+            step_ms: 400,
+            fail_rate: 0.0,
+            seed: None,
+        }
+    }
+}
+
+impl SimParams {
+    fn resolve(ctx: &ExecContext) -> Result<Self, ExecError> {
+        let mut merged = serde_json::to_value(SimParams::default())
+            .map_err(|e| ExecError::permanent(e.to_string()))?;
+        for layer in [&ctx.config.params, &ctx.task.input] {
+            if let (Some(into), Some(from)) = (merged.as_object_mut(), layer.as_object()) {
+                for (k, v) in from {
+                    if into.contains_key(k) {
+                        into.insert(k.clone(), v.clone());
+                    }
+                }
+            }
+        }
+        serde_json::from_value(merged)
+            .map_err(|e| ExecError::permanent(format!("invalid sim parameters: {e}")))
+    }
+}
+
+/// The `sim` executor.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SimExecutor;
+
+const THOUGHTS: &[&str] = &[
+    "Reading the brief for",
+    "Weighing two approaches to",
+    "Sketching a plan for",
+    "Checking assumptions behind",
+    "Breaking down",
+];
+const TOOLS: &[&str] = &["search", "read_file", "query_db", "fetch_docs", "run_tests"];
+const OUTPUTS: &[&str] = &[
+    "Drafted the first section of",
+    "Found three relevant sources for",
+    "Fixed an edge case in",
+    "Summarised findings on",
+    "Wrote notes on",
+];
+
+#[async_trait]
+impl Executor for SimExecutor {
+    async fn run(&self, ctx: &ExecContext) -> Result<serde_json::Value, ExecError> {
+        let params = SimParams::resolve(ctx)?;
+        let seed = params.seed.unwrap_or_else(|| {
+            let b = ctx.task.id.as_uuid().as_bytes();
+            u64::from_le_bytes([b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]])
+        });
+        let mut rng = SmallRng::seed_from_u64(seed ^ u64::from(ctx.attempt).rotate_left(32));
+        let subject = if ctx.task.title.is_empty() {
+            "the task"
+        } else {
+            ctx.task.title.as_str()
+        };
+        for step in 0..params.steps {
+            if params.step_ms > 0 {
+                let ms = params.step_ms as f64 * rng.random_range(0.5..1.5);
+                tokio::select! {
+                    () = tokio::time::sleep(Duration::from_secs_f64(ms / 1000.0)) => {}
+                    () = ctx.cancelled() => return Err(ExecError::permanent("cancelled")),
+                }
+                let (kind, text) = match rng.random_range(0..3) {
+                    0 => (
+                        ActivityKind::Thought,
+                        format!("{} {subject}", pick(&mut rng, THOUGHTS)),
+                    ),
+                    1 => (
+                        ActivityKind::ToolCall,
+                        format!("{}(\"{subject}\")", pick(&mut rng, TOOLS)),
+                    ),
+                    _ => (
+                        ActivityKind::Output,
+                        format!("{} {subject}", pick(&mut rng, OUTPUTS)),
+                    ),
+                };
+                ctx.activity(kind, text);
+            }
+            ctx.progress(((step + 1) * 1000 / params.steps) as u16);
+        }
+        if params.fail_rate > 0.0 && rng.random_bool(params.fail_rate.clamp(0.0, 1.0)) {
+            return Err(ExecError::retryable(format!(
+                "simulated failure in step {}",
+                params.steps
+            )));
+        }
+        Ok(serde_json::json!({ "summary": format!("Finished {subject}"), "steps": params.steps }))
+    }
+}
+
+fn pick<'a>(rng: &mut SmallRng, items: &[&'a str]) -> &'a str {
+    items[rng.random_range(0..items.len())]
+}

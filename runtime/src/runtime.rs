@@ -1,0 +1,490 @@
+//! [`Runtime`]: the handle the server (and tests, and benchmarks) hold.
+
+use std::sync::Arc;
+
+use agenthq_protocol::{
+    AgentId, AgentView, Resume, ServerMessage, TaskId, TaskStatus, Tier, Topic, WorkspaceId,
+};
+use ractor::{Actor, ActorRef, RpcReplyPort};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::bus::Bus;
+use crate::config::{RuntimeConfig, WorkspaceCaps};
+use crate::error::RuntimeError;
+use crate::executor::ExecutorRegistry;
+use crate::store::writer::StoreWriter;
+use crate::store::{AgentRecord, ExecutorConfig, Store, TaskFilter, UsageRow, WorkspaceRecord};
+use crate::supervisor::{Directory, RootArgs, RootMsg, RootSupervisor};
+use crate::task::{NewTask, Submitted, TaskRecord, now_ms};
+use crate::workspace::{TopicSubscription, WorkspaceMsg, WorkspaceStats};
+
+/// What every actor of a runtime shares.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub(crate) config: RuntimeConfig,
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) writer: StoreWriter,
+    pub(crate) bus: Arc<dyn Bus>,
+    pub(crate) executors: ExecutorRegistry,
+}
+
+/// A new workspace.
+#[derive(Debug, Clone)]
+pub struct NewWorkspace {
+    pub name: String,
+    pub tier: Tier,
+    /// The tier's caps when `None`.
+    pub caps: Option<WorkspaceCaps>,
+}
+
+/// A new agent (or new settings for an existing one, with [`Runtime::update_agent`]).
+#[derive(Debug, Clone)]
+pub struct NewAgent {
+    pub name: String,
+    pub personality: String,
+    pub executor: ExecutorConfig,
+    pub max_concurrent: u32,
+}
+
+impl Default for NewAgent {
+    fn default() -> Self {
+        Self {
+            name: "agent".into(),
+            personality: String::new(),
+            executor: ExecutorConfig::default(),
+            max_concurrent: 1,
+        }
+    }
+}
+
+/// The running runtime: a root supervisor, its workspace actors, the store writer.
+#[derive(Debug, Clone)]
+pub struct Runtime {
+    shared: Arc<Shared>,
+    root: ActorRef<RootMsg>,
+    directory: Directory,
+    shutdown: CancellationToken,
+    tracker: TaskTracker,
+}
+
+impl Runtime {
+    /// Starts the runtime and loads every stored workspace (re-queueing tasks a previous
+    /// process left running).
+    pub async fn start(
+        config: RuntimeConfig,
+        store: Arc<dyn Store>,
+        bus: Arc<dyn Bus>,
+        executors: ExecutorRegistry,
+    ) -> Result<Self, RuntimeError> {
+        let shutdown = CancellationToken::new();
+        let tracker = TaskTracker::new();
+        let writer = StoreWriter::spawn(
+            store.clone(),
+            config.writer_queue,
+            config.writer_batch,
+            &tracker,
+            shutdown.child_token(),
+        );
+        let shared = Arc::new(Shared {
+            config,
+            store,
+            writer,
+            bus,
+            executors,
+        });
+        let directory = Directory::default();
+        let args = RootArgs {
+            shared: shared.clone(),
+            directory: directory.clone(),
+            shutdown: shutdown.clone(),
+        };
+        let (root, handle) = Actor::spawn(None, RootSupervisor, args)
+            .await
+            .map_err(|e| RuntimeError::Invalid(format!("cannot start the root supervisor: {e}")))?;
+        tracker.spawn(async move {
+            let _ = handle.await;
+        });
+        let runtime = Self {
+            shared,
+            root,
+            directory,
+            shutdown,
+            tracker,
+        };
+        for ws in runtime.shared.store.workspaces().await? {
+            runtime.load(ws.id).await?;
+        }
+        Ok(runtime)
+    }
+
+    /// The bus diffs are published to.
+    pub fn bus(&self) -> &Arc<dyn Bus> {
+        &self.shared.bus
+    }
+
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.shared.store
+    }
+
+    pub fn config(&self) -> &RuntimeConfig {
+        &self.shared.config
+    }
+
+    async fn load(&self, id: WorkspaceId) -> Result<(), RuntimeError> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.root
+            .cast(RootMsg::Load {
+                id,
+                reply: tx.into(),
+            })
+            .map_err(|_| RuntimeError::Unavailable(id))?;
+        rx.await.map_err(|_| RuntimeError::Unavailable(id))?
+    }
+
+    /// Sends a command to a workspace and waits for its answer. At most
+    /// `max_pending_commands` commands are in flight per workspace; more callers wait.
+    async fn call<T: Send + 'static>(
+        &self,
+        id: WorkspaceId,
+        build: impl FnOnce(RpcReplyPort<T>) -> WorkspaceMsg,
+    ) -> Result<T, RuntimeError> {
+        let entry = self
+            .directory
+            .get(&id)
+            .map(|e| e.clone())
+            .ok_or(RuntimeError::UnknownWorkspace(id))?;
+        let _permit = entry
+            .permits
+            .acquire()
+            .await
+            .map_err(|_| RuntimeError::Unavailable(id))?;
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        entry
+            .actor
+            .cast(build(tx.into()))
+            .map_err(|_| RuntimeError::Unavailable(id))?;
+        rx.await.map_err(|_| RuntimeError::Unavailable(id))
+    }
+
+    pub async fn create_workspace(
+        &self,
+        new: NewWorkspace,
+    ) -> Result<WorkspaceRecord, RuntimeError> {
+        let caps = new
+            .caps
+            .unwrap_or_else(|| WorkspaceCaps::for_tier(new.tier));
+        if caps.max_running == 0 || caps.max_queued == 0 {
+            return Err(RuntimeError::Invalid(
+                "max_running and max_queued must be at least 1".into(),
+            ));
+        }
+        let record = WorkspaceRecord {
+            id: WorkspaceId::new(),
+            name: new.name,
+            tier: new.tier,
+            max_running: caps.max_running,
+            max_queued: caps.max_queued,
+            epoch: 0,
+            created_at: now_ms(),
+        };
+        self.shared.store.create_workspace(&record).await?;
+        self.load(record.id).await?;
+        Ok(record)
+    }
+
+    pub async fn create_agent(
+        &self,
+        workspace: WorkspaceId,
+        new: NewAgent,
+    ) -> Result<AgentView, RuntimeError> {
+        let desk = self
+            .shared
+            .store
+            .agents(workspace)
+            .await?
+            .iter()
+            .map(|a| a.desk + 1)
+            .max()
+            .unwrap_or(0);
+        self.put_agent(workspace, AgentId::new(), desk, now_ms(), new)
+            .await
+    }
+
+    pub async fn update_agent(
+        &self,
+        workspace: WorkspaceId,
+        id: AgentId,
+        new: NewAgent,
+    ) -> Result<AgentView, RuntimeError> {
+        let old = self
+            .shared
+            .store
+            .agents(workspace)
+            .await?
+            .into_iter()
+            .find(|a| a.id == id)
+            .ok_or(RuntimeError::UnknownAgent(id))?;
+        self.put_agent(workspace, id, old.desk, old.created_at, new)
+            .await
+    }
+
+    async fn put_agent(
+        &self,
+        workspace: WorkspaceId,
+        id: AgentId,
+        desk: u32,
+        created_at: i64,
+        new: NewAgent,
+    ) -> Result<AgentView, RuntimeError> {
+        if self.shared.executors.get(&new.executor.kind).is_none() {
+            return Err(RuntimeError::Invalid(format!(
+                "unknown executor kind {:?}",
+                new.executor.kind
+            )));
+        }
+        if new.max_concurrent == 0 {
+            return Err(RuntimeError::Invalid(
+                "max_concurrent must be at least 1".into(),
+            ));
+        }
+        if !self.directory.contains_key(&workspace) {
+            return Err(RuntimeError::UnknownWorkspace(workspace));
+        }
+        let record = AgentRecord {
+            id,
+            workspace,
+            name: new.name,
+            personality: new.personality,
+            executor: new.executor,
+            max_concurrent: new.max_concurrent,
+            desk,
+            created_at,
+        };
+        self.shared.store.put_agent(&record).await?;
+        self.call(workspace, |reply| WorkspaceMsg::AddAgent {
+            agent: Box::new(record),
+            reply,
+        })
+        .await?
+    }
+
+    /// Removes an agent: its running tasks are cancelled, its queued ones handed to the
+    /// other agents.
+    pub async fn delete_agent(
+        &self,
+        workspace: WorkspaceId,
+        id: AgentId,
+    ) -> Result<(), RuntimeError> {
+        self.call(workspace, |reply| WorkspaceMsg::RemoveAgent {
+            agent: id,
+            reply,
+        })
+        .await??;
+        self.shared.store.delete_agent(workspace, id).await?;
+        Ok(())
+    }
+
+    /// Clears an agent's `faulted` status.
+    pub async fn reset_agent(
+        &self,
+        workspace: WorkspaceId,
+        id: AgentId,
+    ) -> Result<(), RuntimeError> {
+        self.call(workspace, |reply| WorkspaceMsg::ResetAgent {
+            agent: id,
+            reply,
+        })
+        .await?
+    }
+
+    /// Submits one task; answered once it is durable.
+    pub async fn submit(
+        &self,
+        workspace: WorkspaceId,
+        task: NewTask,
+    ) -> Result<Submitted, RuntimeError> {
+        self.submit_many(workspace, vec![task])
+            .await?
+            .pop()
+            .unwrap_or(Err(RuntimeError::Unavailable(workspace)))
+    }
+
+    /// Submits several tasks in one command (and, usually, one transaction); one answer
+    /// per task, in order. Tasks past `max_queued` get `QueueFull`; the others are accepted.
+    pub async fn submit_many(
+        &self,
+        workspace: WorkspaceId,
+        tasks: Vec<NewTask>,
+    ) -> Result<Vec<Result<Submitted, RuntimeError>>, RuntimeError> {
+        self.call(workspace, |reply| WorkspaceMsg::Submit { tasks, reply })
+            .await
+    }
+
+    /// Cancels a task. A queued task is cancelled at once; for a running one the answer
+    /// still says `running` and the task ends `cancelled` when its attempt stops.
+    pub async fn cancel(
+        &self,
+        workspace: WorkspaceId,
+        task: TaskId,
+    ) -> Result<TaskRecord, RuntimeError> {
+        if let Some(record) = self
+            .call(workspace, |reply| WorkspaceMsg::Cancel { task, reply })
+            .await??
+        {
+            return Ok(record);
+        }
+        match self.shared.store.task(workspace, task).await? {
+            Some(record) => Err(RuntimeError::InvalidState {
+                task,
+                status: record.status,
+                action: "cancel",
+            }),
+            None => Err(RuntimeError::UnknownTask(task)),
+        }
+    }
+
+    /// Puts a dead (or failed) task back in the queue with fresh attempts.
+    pub async fn retry(
+        &self,
+        workspace: WorkspaceId,
+        task: TaskId,
+    ) -> Result<TaskRecord, RuntimeError> {
+        let record = self
+            .shared
+            .store
+            .task(workspace, task)
+            .await?
+            .ok_or(RuntimeError::UnknownTask(task))?;
+        self.call(workspace, |reply| WorkspaceMsg::Requeue {
+            task: Box::new(record),
+            reply,
+        })
+        .await?
+    }
+
+    /// The dead set, newest first.
+    pub async fn dead(
+        &self,
+        workspace: WorkspaceId,
+        before: Option<TaskId>,
+        limit: u32,
+    ) -> Result<Vec<TaskRecord>, RuntimeError> {
+        let filter = TaskFilter {
+            status: Some(TaskStatus::Dead),
+            before,
+            limit,
+            ..TaskFilter::default()
+        };
+        Ok(self.shared.store.tasks(workspace, &filter).await?)
+    }
+
+    pub async fn task(
+        &self,
+        workspace: WorkspaceId,
+        id: TaskId,
+    ) -> Result<TaskRecord, RuntimeError> {
+        self.shared
+            .store
+            .task(workspace, id)
+            .await?
+            .ok_or(RuntimeError::UnknownTask(id))
+    }
+
+    pub async fn tasks(
+        &self,
+        workspace: WorkspaceId,
+        filter: &TaskFilter,
+    ) -> Result<Vec<TaskRecord>, RuntimeError> {
+        Ok(self.shared.store.tasks(workspace, filter).await?)
+    }
+
+    pub async fn usage(&self, workspace: WorkspaceId) -> Result<Vec<UsageRow>, RuntimeError> {
+        Ok(self.shared.store.usage(workspace).await?)
+    }
+
+    /// Subscribes to a topic; see [`TopicSubscription`].
+    pub async fn subscribe(
+        &self,
+        topic: Topic,
+        resume: Option<Resume>,
+    ) -> Result<TopicSubscription, RuntimeError> {
+        let workspace = self.workspace_of(&topic).await?;
+        self.call(workspace, |reply| WorkspaceMsg::Subscribe {
+            topic,
+            resume,
+            reply,
+        })
+        .await?
+    }
+
+    /// The topic's current state as a `snapshot` message.
+    pub async fn snapshot(&self, topic: Topic) -> Result<ServerMessage, RuntimeError> {
+        let workspace = self.workspace_of(&topic).await?;
+        self.call(workspace, |reply| WorkspaceMsg::Snapshot { topic, reply })
+            .await?
+    }
+
+    async fn workspace_of(&self, topic: &Topic) -> Result<WorkspaceId, RuntimeError> {
+        match topic {
+            Topic::Workspace(ws) | Topic::Tasks(ws) => Ok(*ws),
+            Topic::AgentActivity(agent) => self.agent_workspace(*agent).await,
+        }
+    }
+
+    async fn agent_workspace(&self, agent: AgentId) -> Result<WorkspaceId, RuntimeError> {
+        // Agents are few next to lookups only at subscribe time; a store read is fine here.
+        for entry in self.directory.iter() {
+            let ws = *entry.key();
+            if self
+                .shared
+                .store
+                .agents(ws)
+                .await?
+                .iter()
+                .any(|a| a.id == agent)
+            {
+                return Ok(ws);
+            }
+        }
+        Err(RuntimeError::UnknownAgent(agent))
+    }
+
+    pub async fn stats(&self, workspace: WorkspaceId) -> Result<WorkspaceStats, RuntimeError> {
+        self.call(workspace, WorkspaceMsg::Stats).await
+    }
+
+    /// Fault injection: makes the workspace actor fail, as a bug would. The root
+    /// supervisor restarts it from the store with a new epoch.
+    pub async fn crash_workspace(&self, workspace: WorkspaceId) -> Result<(), RuntimeError> {
+        let entry = self
+            .directory
+            .get(&workspace)
+            .map(|e| e.clone())
+            .ok_or(RuntimeError::UnknownWorkspace(workspace))?;
+        entry
+            .actor
+            .cast(WorkspaceMsg::Crash)
+            .map_err(|_| RuntimeError::Unavailable(workspace))
+    }
+
+    /// Waits until every store write queued so far is committed.
+    pub async fn flush(&self) -> Result<(), RuntimeError> {
+        Ok(self.shared.writer.flush().await?)
+    }
+
+    /// Stops top-down: workspaces (and their agents) first, then the store writer, which
+    /// commits what was queued. Tasks still running are re-queued by the next start.
+    pub async fn shutdown(self) {
+        self.shutdown.cancel();
+        let workspaces: Vec<_> = self.directory.iter().map(|e| e.actor.clone()).collect();
+        for actor in workspaces {
+            let _ = actor
+                .stop_and_wait(None, Some(std::time::Duration::from_secs(10)))
+                .await;
+        }
+        self.root.stop(None);
+        self.tracker.close();
+        self.tracker.wait().await;
+    }
+}

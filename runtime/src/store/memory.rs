@@ -1,0 +1,190 @@
+//! A store in memory: the same contract, no durability.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Mutex;
+
+use agenthq_protocol::{AgentId, TaskId, TaskStatus, WorkspaceId};
+use async_trait::async_trait;
+
+use super::{
+    AgentRecord, InsertOutcome, LOST_IN_CRASH, Store, StoreError, TaskFilter, UsageDelta, UsageRow,
+    WorkspaceRecord, WriteBatch,
+};
+use crate::task::TaskRecord;
+
+/// Keeps everything in maps behind one mutex: a std mutex, since no await happens while it
+/// is held.
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    inner: Mutex<Inner>,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    workspaces: BTreeMap<WorkspaceId, WorkspaceRecord>,
+    agents: BTreeMap<AgentId, AgentRecord>,
+    tasks: BTreeMap<TaskId, TaskRecord>,
+    keys: HashMap<(WorkspaceId, String), TaskId>,
+    usage: BTreeMap<(WorkspaceId, i64), UsageDelta>,
+}
+
+impl MemoryStore {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        // A panic while holding the lock cannot leave the maps half-written in a way that
+        // matters more than losing the store, so a poisoned lock is used as it is.
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+#[async_trait]
+impl Store for MemoryStore {
+    async fn create_workspace(&self, workspace: &WorkspaceRecord) -> Result<(), StoreError> {
+        self.lock()
+            .workspaces
+            .insert(workspace.id, workspace.clone());
+        Ok(())
+    }
+
+    async fn workspaces(&self) -> Result<Vec<WorkspaceRecord>, StoreError> {
+        Ok(self.lock().workspaces.values().cloned().collect())
+    }
+
+    async fn workspace(&self, id: WorkspaceId) -> Result<Option<WorkspaceRecord>, StoreError> {
+        Ok(self.lock().workspaces.get(&id).cloned())
+    }
+
+    async fn bump_epoch(&self, id: WorkspaceId) -> Result<u64, StoreError> {
+        let mut inner = self.lock();
+        let ws = inner.workspaces.get_mut(&id).ok_or(StoreError::NotFound)?;
+        ws.epoch += 1;
+        Ok(ws.epoch)
+    }
+
+    async fn put_agent(&self, agent: &AgentRecord) -> Result<(), StoreError> {
+        self.lock().agents.insert(agent.id, agent.clone());
+        Ok(())
+    }
+
+    async fn delete_agent(&self, workspace: WorkspaceId, id: AgentId) -> Result<bool, StoreError> {
+        let mut inner = self.lock();
+        if inner
+            .agents
+            .get(&id)
+            .is_some_and(|a| a.workspace == workspace)
+        {
+            inner.agents.remove(&id);
+            return Ok(true);
+        }
+        Ok(false)
+    }
+
+    async fn agents(&self, workspace: WorkspaceId) -> Result<Vec<AgentRecord>, StoreError> {
+        Ok(self
+            .lock()
+            .agents
+            .values()
+            .filter(|a| a.workspace == workspace)
+            .cloned()
+            .collect())
+    }
+
+    async fn write(&self, batch: &WriteBatch) -> Result<Vec<InsertOutcome>, StoreError> {
+        let mut inner = self.lock();
+        let mut outcomes = Vec::with_capacity(batch.inserts.len());
+        for task in &batch.inserts {
+            if let Some(key) = &task.idempotency_key {
+                let slot = (task.workspace, key.clone());
+                if let Some(existing) = inner.keys.get(&slot) {
+                    let existing = inner.tasks[existing].clone();
+                    outcomes.push(InsertOutcome::Duplicate(Box::new(existing)));
+                    continue;
+                }
+                inner.keys.insert(slot, task.id);
+            }
+            inner.tasks.insert(task.id, task.clone());
+            outcomes.push(InsertOutcome::Inserted);
+        }
+        for task in &batch.updates {
+            inner.tasks.insert(task.id, task.clone());
+        }
+        for (ws, day, delta) in &batch.usage {
+            inner.usage.entry((*ws, *day)).or_default().add(delta);
+        }
+        Ok(outcomes)
+    }
+
+    async fn recover_tasks(&self, workspace: WorkspaceId) -> Result<Vec<TaskRecord>, StoreError> {
+        let mut inner = self.lock();
+        let mut live = Vec::new();
+        for task in inner
+            .tasks
+            .values_mut()
+            .filter(|t| t.workspace == workspace)
+        {
+            if task.status == TaskStatus::Running {
+                if task.attempts >= task.max_attempts {
+                    task.status = TaskStatus::Dead;
+                    task.error = Some(LOST_IN_CRASH.into());
+                } else {
+                    task.status = TaskStatus::Queued;
+                }
+            }
+            if !task.status.is_terminal() {
+                live.push(task.clone());
+            }
+        }
+        Ok(live)
+    }
+
+    async fn task(
+        &self,
+        workspace: WorkspaceId,
+        id: TaskId,
+    ) -> Result<Option<TaskRecord>, StoreError> {
+        Ok(self
+            .lock()
+            .tasks
+            .get(&id)
+            .filter(|t| t.workspace == workspace)
+            .cloned())
+    }
+
+    async fn tasks(
+        &self,
+        workspace: WorkspaceId,
+        filter: &TaskFilter,
+    ) -> Result<Vec<TaskRecord>, StoreError> {
+        let inner = self.lock();
+        let upper = filter
+            .before
+            .map_or(std::ops::Bound::Unbounded, std::ops::Bound::Excluded);
+        Ok(inner
+            .tasks
+            .range((std::ops::Bound::Unbounded, upper))
+            .rev()
+            .map(|(_, t)| t)
+            .filter(|t| t.workspace == workspace)
+            .filter(|t| filter.status.is_none_or(|s| t.status == s))
+            .filter(|t| {
+                filter
+                    .agent
+                    .is_none_or(|a| t.agent == Some(a) || t.assigned == Some(a))
+            })
+            .take(filter.limit as usize)
+            .cloned()
+            .collect())
+    }
+
+    async fn usage(&self, workspace: WorkspaceId) -> Result<Vec<UsageRow>, StoreError> {
+        Ok(self
+            .lock()
+            .usage
+            .iter()
+            .filter(|((ws, _), _)| *ws == workspace)
+            .map(|((_, day), usage)| UsageRow {
+                day: *day,
+                usage: *usage,
+            })
+            .collect())
+    }
+}

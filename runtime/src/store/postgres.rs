@@ -1,0 +1,37 @@
+//! The store for several nodes: PostgreSQL.
+
+use agenthq_protocol::{AgentId, TaskId, WorkspaceId};
+use sqlx::postgres::PgPoolOptions;
+use sqlx::{PgPool, Postgres};
+
+use super::sql::*;
+use super::{
+    AgentRecord, InsertOutcome, LOST_IN_CRASH, StoreError, TaskFilter, UsageRow, WorkspaceRecord,
+    WriteBatch,
+};
+use crate::task::TaskRecord;
+
+#[derive(Clone)]
+pub struct PostgresStore {
+    pool: PgPool,
+}
+
+/// Shows the pool's size only: the connect options hold the password.
+impl std::fmt::Debug for PostgresStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PostgresStore")
+            .field("connections", &self.pool.size())
+            .finish_non_exhaustive()
+    }
+}
+
+impl PostgresStore {
+    /// Connects to a `postgres://` URL and runs the migrations.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        let pool = PgPoolOptions::new().max_connections(8).connect(url).await?;
+        sqlx::migrate!("./migrations/postgres").run(&pool).await?;
+        Ok(Self { pool })
+    }
+}
+
+sql_store!(PostgresStore, Postgres);

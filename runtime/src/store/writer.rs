@@ -1,0 +1,299 @@
+//! Group commit: one task writes for every actor, many writes per transaction.
+//!
+//! Actors hand [`WriteOp`]s to a bounded queue (callers wait when it is full). The writer
+//! takes everything queued (up to `writer_batch` rows), keeps only the latest update of
+//! each task, commits it all in one transaction, then answers the inserts. Because the
+//! writer is the only one writing tasks, writes land in the order they were queued.
+//!
+//! Fencing: each op carries its workspace's epoch. When a workspace actor restarts it
+//! queues a [`WriteOp::Fence`] with its new epoch and loads the store only after the fence
+//! is answered; everything the old incarnation queued before is committed by then, and
+//! anything it queues after is dropped.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use agenthq_protocol::{TaskId, WorkspaceId};
+use tokio::sync::{mpsc, oneshot};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use super::{InsertOutcome, Store, StoreError, UsageDelta, WriteBatch};
+use crate::task::TaskRecord;
+
+/// Called once a batch of inserts is committed (or has failed), with the tasks handed back
+/// and one outcome per task.
+pub type InsertCallback =
+    Box<dyn FnOnce(Vec<TaskRecord>, Result<Vec<InsertOutcome>, StoreError>) + Send>;
+
+/// Failed transactions are retried this many times before their writes are given up.
+const MAX_TRIES: u32 = 5;
+
+/// A write queued for the store.
+pub enum WriteOp {
+    /// New tasks, acknowledged through the callback after commit.
+    Insert {
+        epoch: u64,
+        tasks: Vec<TaskRecord>,
+        done: InsertCallback,
+    },
+    /// The latest state of a task (an earlier update of the same task in the batch is
+    /// superseded). With `done`, the caller is told when it is durable.
+    Update {
+        epoch: u64,
+        task: Box<TaskRecord>,
+        done: Option<oneshot::Sender<Result<(), StoreError>>>,
+    },
+    Usage {
+        workspace: WorkspaceId,
+        day: i64,
+        delta: UsageDelta,
+    },
+    /// From now on, drop writes of `workspace` with an epoch below `epoch`.
+    Fence {
+        workspace: WorkspaceId,
+        epoch: u64,
+        done: oneshot::Sender<()>,
+    },
+    /// Answered once every write queued before it is committed.
+    Flush(oneshot::Sender<()>),
+}
+
+impl std::fmt::Debug for WriteOp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            WriteOp::Insert { tasks, .. } => write!(f, "Insert({} tasks)", tasks.len()),
+            WriteOp::Update { task, .. } => write!(f, "Update({})", task.id),
+            WriteOp::Usage { workspace, .. } => write!(f, "Usage({workspace})"),
+            WriteOp::Fence {
+                workspace, epoch, ..
+            } => write!(f, "Fence({workspace}, {epoch})"),
+            WriteOp::Flush(_) => f.write_str("Flush"),
+        }
+    }
+}
+
+/// The sending side, cloned into every workspace actor.
+#[derive(Debug, Clone)]
+pub struct StoreWriter {
+    tx: mpsc::Sender<WriteOp>,
+}
+
+impl StoreWriter {
+    /// Starts the writer task on `tracker`; it stops when `shutdown` is cancelled, after
+    /// committing what was queued.
+    pub fn spawn(
+        store: Arc<dyn Store>,
+        queue: usize,
+        max_rows: usize,
+        tracker: &TaskTracker,
+        shutdown: CancellationToken,
+    ) -> Self {
+        let (tx, rx) = mpsc::channel(queue);
+        tracker.spawn(run(store, rx, max_rows, shutdown));
+        Self { tx }
+    }
+
+    /// Queues a write, waiting while the queue is full.
+    pub async fn send(&self, op: WriteOp) -> Result<(), StoreError> {
+        self.tx
+            .send(op)
+            .await
+            .map_err(|_| StoreError::WriterStopped)
+    }
+
+    /// Waits until everything queued so far is committed.
+    pub async fn flush(&self) -> Result<(), StoreError> {
+        let (tx, rx) = oneshot::channel();
+        self.send(WriteOp::Flush(tx)).await?;
+        rx.await.map_err(|_| StoreError::WriterStopped)
+    }
+
+    /// Queues a fence and waits for it (see the module docs).
+    pub async fn fence(&self, workspace: WorkspaceId, epoch: u64) -> Result<(), StoreError> {
+        let (tx, rx) = oneshot::channel();
+        self.send(WriteOp::Fence {
+            workspace,
+            epoch,
+            done: tx,
+        })
+        .await?;
+        rx.await.map_err(|_| StoreError::WriterStopped)
+    }
+}
+
+/// One transaction's worth of ops, with whom to tell.
+#[derive(Default)]
+struct Pending {
+    batch: WriteBatch,
+    insert_callbacks: Vec<(usize, usize, InsertCallback)>,
+    update_index: HashMap<TaskId, usize>,
+    update_acks: Vec<oneshot::Sender<Result<(), StoreError>>>,
+    usage_index: HashMap<(WorkspaceId, i64), usize>,
+    barriers: Vec<oneshot::Sender<()>>,
+    rows: usize,
+}
+
+async fn run(
+    store: Arc<dyn Store>,
+    mut rx: mpsc::Receiver<WriteOp>,
+    max_rows: usize,
+    shutdown: CancellationToken,
+) {
+    let mut epochs: HashMap<WorkspaceId, u64> = HashMap::new();
+    loop {
+        let first = tokio::select! {
+            biased;
+            op = rx.recv() => op,
+            () = shutdown.cancelled() => {
+                rx.close();
+                rx.recv().await
+            }
+        };
+        let Some(first) = first else { break };
+        let mut pending = Pending::default();
+        let mut next = Some(first);
+        while let Some(op) = next {
+            if let Some(fence) = pending.add(op, &mut epochs) {
+                // Everything before the fence commits first; the fence then takes effect.
+                commit(&*store, std::mem::take(&mut pending)).await;
+                epochs.insert(fence.0, fence.1);
+                let _ = fence.2.send(());
+            }
+            next = if pending.rows < max_rows {
+                rx.try_recv().ok()
+            } else {
+                None
+            };
+        }
+        commit(&*store, pending).await;
+    }
+}
+
+impl Pending {
+    /// Adds an op; returns a fence to apply after committing what came before it.
+    fn add(
+        &mut self,
+        op: WriteOp,
+        epochs: &mut HashMap<WorkspaceId, u64>,
+    ) -> Option<(WorkspaceId, u64, oneshot::Sender<()>)> {
+        let stale = |ws: WorkspaceId, epoch: u64| epochs.get(&ws).is_some_and(|e| epoch < *e);
+        match op {
+            WriteOp::Insert { epoch, tasks, done } => {
+                if tasks.first().is_some_and(|t| stale(t.workspace, epoch)) {
+                    done(tasks, Err(StoreError::Fenced));
+                    return None;
+                }
+                let start = self.batch.inserts.len();
+                self.rows += tasks.len();
+                self.batch.inserts.extend(tasks);
+                self.insert_callbacks
+                    .push((start, self.batch.inserts.len(), done));
+            }
+            WriteOp::Update { epoch, task, done } => {
+                if stale(task.workspace, epoch) {
+                    if let Some(done) = done {
+                        let _ = done.send(Err(StoreError::Fenced));
+                    }
+                    return None;
+                }
+                match self.update_index.get(&task.id) {
+                    Some(&i) => self.batch.updates[i] = *task,
+                    None => {
+                        self.update_index.insert(task.id, self.batch.updates.len());
+                        self.batch.updates.push(*task);
+                        self.rows += 1;
+                    }
+                }
+                self.update_acks.extend(done);
+            }
+            WriteOp::Usage {
+                workspace,
+                day,
+                delta,
+            } => match self.usage_index.get(&(workspace, day)) {
+                Some(&i) => self.batch.usage[i].2.add(&delta),
+                None => {
+                    self.usage_index
+                        .insert((workspace, day), self.batch.usage.len());
+                    self.batch.usage.push((workspace, day, delta));
+                    self.rows += 1;
+                }
+            },
+            WriteOp::Fence {
+                workspace,
+                epoch,
+                done,
+            } => return Some((workspace, epoch, done)),
+            WriteOp::Flush(done) => self.barriers.push(done),
+        }
+        None
+    }
+}
+
+async fn commit(store: &dyn Store, pending: Pending) {
+    let Pending {
+        batch,
+        insert_callbacks,
+        update_acks,
+        barriers,
+        ..
+    } = pending;
+    let result = if batch.is_empty() {
+        Ok(Vec::new())
+    } else {
+        write_with_retries(store, &batch).await
+    };
+    let mut inserts = batch.inserts.into_iter();
+    let mut handed_back =
+        |start: usize, end: usize| inserts.by_ref().take(end - start).collect::<Vec<_>>();
+    match result {
+        Ok(outcomes) => {
+            for (start, end, done) in insert_callbacks {
+                done(handed_back(start, end), Ok(outcomes[start..end].to_vec()));
+            }
+            for ack in update_acks {
+                let _ = ack.send(Ok(()));
+            }
+        }
+        Err(err) => {
+            tracing::error!(error = %err, updates = batch.updates.len(),
+                "store write failed; submissions in it are refused and its updates are lost \
+                 (their tasks run again after a restart)");
+            let message = err.to_string();
+            for (start, end, done) in insert_callbacks {
+                done(
+                    handed_back(start, end),
+                    Err(StoreError::WriteFailed(message.clone())),
+                );
+            }
+            for ack in update_acks {
+                let _ = ack.send(Err(StoreError::WriteFailed(message.clone())));
+            }
+        }
+    }
+    for barrier in barriers {
+        let _ = barrier.send(());
+    }
+}
+
+async fn write_with_retries(
+    store: &dyn Store,
+    batch: &WriteBatch,
+) -> Result<Vec<InsertOutcome>, StoreError> {
+    let mut delay = Duration::from_millis(50);
+    let mut tries = 1;
+    loop {
+        match store.write(batch).await {
+            Ok(outcomes) => return Ok(outcomes),
+            Err(err) if tries < MAX_TRIES => {
+                tracing::warn!(error = %err, tries, "store write failed; retrying");
+                tokio::time::sleep(delay).await;
+                delay *= 2;
+                tries += 1;
+            }
+            Err(err) => return Err(err),
+        }
+    }
+}

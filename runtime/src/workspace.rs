@@ -1,0 +1,255 @@
+//! The workspace actor: the single writer of one workspace's live state on this node.
+//!
+//! It owns the task queue (priority, then FIFO), admission against the workspace's caps,
+//! assignment to its agents, the retry timers, and the office state it publishes once per
+//! tick. Its agents are linked children: when one crashes, this actor puts the agent's
+//! attempts through the retry policy and restarts it, or marks it faulted after too many
+//! restarts in a window.
+//!
+//! Every message is handled to completion before the next, so the state needs no locks.
+//! Store writes leave through the group-commit writer; a submission is answered only after
+//! its task is committed.
+
+mod office;
+mod scheduler;
+mod state;
+
+use std::sync::Arc;
+
+use agenthq_protocol::{AgentId, Resume, ServerMessage, TaskId, Topic};
+use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort, SupervisionEvent};
+use tokio_util::sync::CancellationToken;
+
+pub(crate) use state::WorkspaceState;
+
+use crate::agent::AttemptOutcome;
+use crate::bus::{Publication, Subscription};
+use crate::error::RuntimeError;
+use crate::runtime::Shared;
+use crate::store::{AgentRecord, InsertOutcome, StoreError};
+use crate::task::{NewTask, Submitted, TaskRecord};
+use agenthq_protocol::AgentView;
+
+/// How a subscription opens: a snapshot, or the diffs the client missed (maybe none).
+#[derive(Debug)]
+pub enum Opening {
+    Snapshot(ServerMessage),
+    Replay(Vec<Arc<Publication>>),
+}
+
+/// A live subscription to a topic: send `opening` first, then what `stream` yields.
+#[derive(Debug)]
+pub struct TopicSubscription {
+    pub opening: Opening,
+    pub stream: Subscription,
+}
+
+/// Counters of a workspace at one instant (for tests, metrics and the API).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WorkspaceStats {
+    pub epoch: u64,
+    pub running: u32,
+    /// Queued, waiting out a backoff, or being persisted.
+    pub waiting: u32,
+    pub agents: u32,
+    pub faulted: u32,
+}
+
+pub(crate) enum WorkspaceMsg {
+    Submit {
+        tasks: Vec<NewTask>,
+        reply: RpcReplyPort<Vec<Result<Submitted, RuntimeError>>>,
+    },
+    /// The writer committed (or failed) a batch of submitted tasks.
+    Persisted {
+        batch: u64,
+        tasks: Vec<TaskRecord>,
+        outcome: Result<Vec<InsertOutcome>, StoreError>,
+    },
+    /// Answers `None` when the task is not live here (finished, or unknown).
+    Cancel {
+        task: TaskId,
+        reply: RpcReplyPort<Result<Option<TaskRecord>, RuntimeError>>,
+    },
+    /// Puts a failed or dead task back in the queue with fresh attempts.
+    Requeue {
+        task: Box<TaskRecord>,
+        reply: RpcReplyPort<Result<TaskRecord, RuntimeError>>,
+    },
+    AddAgent {
+        agent: Box<AgentRecord>,
+        reply: RpcReplyPort<Result<AgentView, RuntimeError>>,
+    },
+    RemoveAgent {
+        agent: AgentId,
+        reply: RpcReplyPort<Result<(), RuntimeError>>,
+    },
+    /// Clears an agent's faulted status and starts it again.
+    ResetAgent {
+        agent: AgentId,
+        reply: RpcReplyPort<Result<(), RuntimeError>>,
+    },
+    Subscribe {
+        topic: Topic,
+        resume: Option<Resume>,
+        reply: RpcReplyPort<Result<TopicSubscription, RuntimeError>>,
+    },
+    Snapshot {
+        topic: Topic,
+        reply: RpcReplyPort<Result<ServerMessage, RuntimeError>>,
+    },
+    Stats(RpcReplyPort<WorkspaceStats>),
+    Finished {
+        agent: AgentId,
+        task: TaskId,
+        attempt: u32,
+        outcome: AttemptOutcome,
+    },
+    /// An attempt has new progress or activity to read.
+    Signals(TaskId),
+    /// Publish this tick's diffs.
+    Tick,
+    /// A retry backoff may have run out.
+    Wake,
+    /// Fault injection for tests and drills: the actor fails as a bug would make it.
+    Crash,
+}
+
+impl std::fmt::Debug for WorkspaceMsg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let name = match self {
+            WorkspaceMsg::Submit { .. } => "Submit",
+            WorkspaceMsg::Persisted { .. } => "Persisted",
+            WorkspaceMsg::Cancel { .. } => "Cancel",
+            WorkspaceMsg::Requeue { .. } => "Requeue",
+            WorkspaceMsg::AddAgent { .. } => "AddAgent",
+            WorkspaceMsg::RemoveAgent { .. } => "RemoveAgent",
+            WorkspaceMsg::ResetAgent { .. } => "ResetAgent",
+            WorkspaceMsg::Subscribe { .. } => "Subscribe",
+            WorkspaceMsg::Snapshot { .. } => "Snapshot",
+            WorkspaceMsg::Stats(_) => "Stats",
+            WorkspaceMsg::Finished { .. } => "Finished",
+            WorkspaceMsg::Signals(_) => "Signals",
+            WorkspaceMsg::Tick => "Tick",
+            WorkspaceMsg::Wake => "Wake",
+            WorkspaceMsg::Crash => "Crash",
+        };
+        f.write_str(name)
+    }
+}
+
+#[derive(Debug)]
+pub(crate) struct WorkspaceActor;
+
+pub(crate) struct WorkspaceArgs {
+    pub id: agenthq_protocol::WorkspaceId,
+    pub shared: Arc<Shared>,
+    /// Cancelled when this incarnation ends (stop, crash or shutdown): stops its attempts.
+    pub shutdown: CancellationToken,
+}
+
+impl Actor for WorkspaceActor {
+    type Msg = WorkspaceMsg;
+    type State = WorkspaceState;
+    type Arguments = WorkspaceArgs;
+
+    async fn pre_start(
+        &self,
+        myself: ActorRef<WorkspaceMsg>,
+        args: WorkspaceArgs,
+    ) -> Result<WorkspaceState, ActorProcessingErr> {
+        Ok(WorkspaceState::load(myself, args).await?)
+    }
+
+    async fn post_start(
+        &self,
+        myself: ActorRef<WorkspaceMsg>,
+        state: &mut WorkspaceState,
+    ) -> Result<(), ActorProcessingErr> {
+        state.start_agents(&myself).await?;
+        state.after_message(&myself).await?;
+        Ok(())
+    }
+
+    async fn handle(
+        &self,
+        myself: ActorRef<WorkspaceMsg>,
+        msg: WorkspaceMsg,
+        state: &mut WorkspaceState,
+    ) -> Result<(), ActorProcessingErr> {
+        match msg {
+            WorkspaceMsg::Submit { tasks, reply } => state.submit(&myself, tasks, reply),
+            WorkspaceMsg::Persisted {
+                batch,
+                tasks,
+                outcome,
+            } => state.persisted(batch, tasks, outcome),
+            WorkspaceMsg::Cancel { task, reply } => {
+                let _ = reply.send(Ok(state.cancel(task)));
+            }
+            WorkspaceMsg::Requeue { task, reply } => state.requeue(*task, reply),
+            WorkspaceMsg::AddAgent { agent, reply } => {
+                let _ = reply.send(state.add_agent(&myself, *agent).await);
+            }
+            WorkspaceMsg::RemoveAgent { agent, reply } => {
+                let _ = reply.send(state.remove_agent(agent));
+            }
+            WorkspaceMsg::ResetAgent { agent, reply } => {
+                let _ = reply.send(state.reset_agent(&myself, agent).await);
+            }
+            WorkspaceMsg::Subscribe {
+                topic,
+                resume,
+                reply,
+            } => {
+                let _ = reply.send(state.subscribe(topic, resume));
+            }
+            WorkspaceMsg::Snapshot { topic, reply } => {
+                let _ = reply.send(state.snapshot(topic));
+            }
+            WorkspaceMsg::Stats(reply) => {
+                let _ = reply.send(state.stats());
+            }
+            WorkspaceMsg::Finished {
+                agent,
+                task,
+                attempt,
+                outcome,
+            } => state.finished(agent, task, attempt, outcome),
+            WorkspaceMsg::Signals(task) => state.read_signals(task),
+            WorkspaceMsg::Tick => state.tick(),
+            WorkspaceMsg::Wake => state.wake(),
+            WorkspaceMsg::Crash => return Err("crash injected".into()),
+        }
+        state.after_message(&myself).await?;
+        Ok(())
+    }
+
+    async fn handle_supervisor_evt(
+        &self,
+        myself: ActorRef<WorkspaceMsg>,
+        evt: SupervisionEvent,
+        state: &mut WorkspaceState,
+    ) -> Result<(), ActorProcessingErr> {
+        match evt {
+            SupervisionEvent::ActorFailed(cell, err) => {
+                state
+                    .agent_failed(&myself, cell.get_id(), &err.to_string())
+                    .await;
+            }
+            SupervisionEvent::ActorTerminated(cell, _, _) => state.agent_stopped(cell.get_id()),
+            _ => {}
+        }
+        state.after_message(&myself).await?;
+        Ok(())
+    }
+
+    async fn post_stop(
+        &self,
+        _myself: ActorRef<WorkspaceMsg>,
+        state: &mut WorkspaceState,
+    ) -> Result<(), ActorProcessingErr> {
+        state.stop().await;
+        Ok(())
+    }
+}

@@ -1,0 +1,255 @@
+//! The office as subscribers see it: the live state, what changed since the last tick, and
+//! the topics' sequence numbers.
+//!
+//! The workspace mutates `live` freely and marks what it touched; once per tick
+//! [`Office::publish`] turns the marks into one diff per topic, by comparing each touched
+//! entity with its last published value, so a field changed and changed back in one tick
+//! costs nothing on the wire.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::Arc;
+
+use agenthq_protocol::diff::{AgentPatch, TaskPatch, WorkspacePatch};
+use agenthq_protocol::model::ACTIVITY_CAP;
+use agenthq_protocol::{
+    ActivityLine, AgentId, AgentView, Diff, OfficeState, Op, ServerMessage, TaskEvent, TaskId,
+    TaskView, Topic, WorkspaceView,
+};
+
+use crate::bus::{Bus, Publication};
+use crate::task::now_us;
+
+#[derive(Debug)]
+pub(super) struct Office {
+    pub(super) live: OfficeState,
+    published: OfficeState,
+    dirty_agents: HashSet<AgentId>,
+    dirty_tasks: HashSet<TaskId>,
+    workspace_dirty: bool,
+    new_lines: Vec<ActivityLine>,
+    events: Vec<TaskEvent>,
+    next_line: u64,
+    office_seq: u64,
+    tasks_seq: u64,
+    agent_topics: HashMap<AgentId, AgentTopic>,
+}
+
+/// `agent/{id}/activity`: its seq and the agent's own latest lines.
+#[derive(Debug, Default)]
+struct AgentTopic {
+    seq: u64,
+    lines: VecDeque<ActivityLine>,
+}
+
+impl Office {
+    pub(super) fn new(workspace: WorkspaceView) -> Self {
+        let live = OfficeState {
+            workspace: Some(workspace),
+            ..OfficeState::default()
+        };
+        Self {
+            published: live.clone(),
+            live,
+            dirty_agents: HashSet::new(),
+            dirty_tasks: HashSet::new(),
+            workspace_dirty: false,
+            new_lines: Vec::new(),
+            events: Vec::new(),
+            next_line: 1,
+            office_seq: 0,
+            tasks_seq: 0,
+            agent_topics: HashMap::new(),
+        }
+    }
+
+    /// Whether anything waits to be published.
+    pub(super) fn is_dirty(&self) -> bool {
+        self.workspace_dirty
+            || !self.dirty_agents.is_empty()
+            || !self.dirty_tasks.is_empty()
+            || !self.new_lines.is_empty()
+            || !self.events.is_empty()
+    }
+
+    /// Announces a new epoch: the first publication of an incarnation carries the
+    /// workspace header, so subscribers of the old epoch learn they must resync.
+    pub(super) fn announce(&mut self) {
+        self.workspace_dirty = true;
+        self.published.workspace = None;
+    }
+
+    pub(super) fn set_agent(&mut self, view: AgentView) {
+        if self.live.agents.get(&view.id) != Some(&view) {
+            self.dirty_agents.insert(view.id);
+            self.live.agents.insert(view.id, view);
+        }
+    }
+
+    pub(super) fn remove_agent(&mut self, id: AgentId) {
+        if self.live.agents.remove(&id).is_some() {
+            self.dirty_agents.insert(id);
+        }
+    }
+
+    pub(super) fn set_task(&mut self, view: TaskView) {
+        if self.live.tasks.get(&view.id) != Some(&view) {
+            self.dirty_tasks.insert(view.id);
+            self.live.tasks.insert(view.id, view);
+        }
+    }
+
+    pub(super) fn remove_task(&mut self, id: TaskId) {
+        if self.live.tasks.remove(&id).is_some() {
+            self.dirty_tasks.insert(id);
+        }
+    }
+
+    pub(super) fn event(&mut self, event: TaskEvent) {
+        self.events.push(event);
+    }
+
+    pub(super) fn activity(&mut self, mut line: ActivityLine) {
+        line.id = self.next_line;
+        self.next_line += 1;
+        self.live.push_activity(line.clone());
+        self.new_lines.push(line);
+    }
+
+    /// Publishes one diff per topic that changed since the last call.
+    pub(super) fn publish(&mut self, bus: &dyn Bus, epoch: u64) {
+        if !self.is_dirty() {
+            return;
+        }
+        let mut office = Diff::default();
+        let mut tasks = Diff::default();
+        let mut agents: HashMap<AgentId, Diff> = HashMap::new();
+
+        if std::mem::take(&mut self.workspace_dirty) {
+            let op = match (&self.published.workspace, &self.live.workspace) {
+                (Some(old), Some(new)) => WorkspacePatch::between(old, new).map(Op::Workspace),
+                (None, Some(new)) => Some(Op::Workspace(WorkspacePatch::full(new))),
+                (_, None) => Some(Op::WorkspaceRemoved),
+            };
+            if let Some(op) = op {
+                office.push(op.clone());
+                tasks.push(op.clone());
+                for id in self.live.agents.keys() {
+                    agents.entry(*id).or_default().push(op.clone());
+                }
+            }
+            self.published.workspace = self.live.workspace.clone();
+        }
+        for id in std::mem::take(&mut self.dirty_agents) {
+            let op = match (self.published.agents.get(&id), self.live.agents.get(&id)) {
+                (None, Some(new)) => Some(Op::Agent(AgentPatch::full(new))),
+                (Some(old), Some(new)) => AgentPatch::between(old, new).map(Op::Agent),
+                (Some(_), None) => Some(Op::AgentRemoved { id }),
+                (None, None) => None,
+            };
+            match self.live.agents.get(&id) {
+                Some(view) => self.published.agents.insert(id, view.clone()),
+                None => self.published.agents.remove(&id),
+            };
+            if let Some(op) = op {
+                office.push(op.clone());
+                agents.entry(id).or_default().push(op);
+            }
+        }
+        for id in std::mem::take(&mut self.dirty_tasks) {
+            let op = match (self.published.tasks.get(&id), self.live.tasks.get(&id)) {
+                (None, Some(new)) => Some(Op::Task(TaskPatch::full(new))),
+                (Some(old), Some(new)) => TaskPatch::between(old, new).map(Op::Task),
+                (Some(_), None) => Some(Op::TaskRemoved { id }),
+                (None, None) => None,
+            };
+            match self.live.tasks.get(&id) {
+                Some(view) => self.published.tasks.insert(id, view.clone()),
+                None => self.published.tasks.remove(&id),
+            };
+            if let Some(op) = op {
+                office.push(op.clone());
+                tasks.push(op);
+            }
+        }
+        for line in std::mem::take(&mut self.new_lines) {
+            let topic = self.agent_topics.entry(line.agent).or_default();
+            if topic.lines.len() == ACTIVITY_CAP {
+                topic.lines.pop_front();
+            }
+            topic.lines.push_back(line.clone());
+            office.push(Op::Activity(line.clone()));
+            agents
+                .entry(line.agent)
+                .or_default()
+                .push(Op::Activity(line));
+        }
+        tasks.ops.extend(
+            std::mem::take(&mut self.events)
+                .into_iter()
+                .map(Op::TaskEvent),
+        );
+
+        let workspace = self.live.workspace.as_ref().map(|w| w.id);
+        let now = now_us();
+        let Some(ws) = workspace else { return };
+        if !office.is_empty() {
+            self.office_seq += 1;
+            bus.publish(Arc::new(Publication::diff(
+                Topic::Workspace(ws),
+                epoch,
+                self.office_seq,
+                now,
+                office,
+            )));
+        }
+        if !tasks.is_empty() {
+            self.tasks_seq += 1;
+            bus.publish(Arc::new(Publication::diff(
+                Topic::Tasks(ws),
+                epoch,
+                self.tasks_seq,
+                now,
+                tasks,
+            )));
+        }
+        for (id, ops) in agents {
+            let topic = self.agent_topics.entry(id).or_default();
+            topic.seq += 1;
+            bus.publish(Arc::new(Publication::diff(
+                Topic::AgentActivity(id),
+                epoch,
+                topic.seq,
+                now,
+                ops,
+            )));
+        }
+    }
+
+    /// The topic's latest seq (of its last publication; 0 before any).
+    pub(super) fn seq(&self, topic: &Topic) -> u64 {
+        match topic {
+            Topic::Workspace(_) => self.office_seq,
+            Topic::Tasks(_) => self.tasks_seq,
+            Topic::AgentActivity(id) => self.agent_topics.get(id).map_or(0, |t| t.seq),
+        }
+    }
+
+    /// The topic's state as published at its latest seq. Call right after
+    /// [`Office::publish`], so that live and published agree.
+    pub(super) fn snapshot(&self, topic: Topic, epoch: u64) -> ServerMessage {
+        let mut state = self.live.project(&topic);
+        if let Topic::AgentActivity(id) = topic {
+            state.activity = self
+                .agent_topics
+                .get(&id)
+                .map(|t| t.lines.clone())
+                .unwrap_or_default();
+        }
+        ServerMessage::Snapshot {
+            topic,
+            epoch,
+            seq: self.seq(&topic),
+            state,
+        }
+    }
+}

@@ -1,0 +1,149 @@
+//! Task lifecycle: cancellation, timeouts, retries of the dead set, idempotent submission.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use agenthq_protocol::TaskStatus;
+use agenthq_runtime::{NewTask, RuntimeError};
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn cancelling_a_running_task_reaches_its_executor_and_a_queued_one_ends_at_once() {
+    let gauge = Arc::new(Gauge::default());
+    let store = TestStore::new(Backend::Memory).await.unwrap();
+    let rt = start(store.store.clone(), test_config(), &gauge).await;
+    let ws = workspace(&rt, 1, 10).await;
+    agent(&rt, ws, "Ada", "hang", 1).await;
+    let running = rt.submit(ws, NewTask::default()).await.unwrap().task;
+    let queued = rt.submit(ws, NewTask::default()).await.unwrap().task;
+    eventually(Duration::from_secs(5), "first running", || async {
+        rt.stats(ws).await.unwrap().running == 1
+    })
+    .await;
+
+    let answer = rt.cancel(ws, queued.id).await.unwrap();
+    assert_eq!(answer.status, TaskStatus::Cancelled);
+    let answer = rt.cancel(ws, running.id).await.unwrap();
+    assert_eq!(
+        answer.status,
+        TaskStatus::Running,
+        "a running task ends when its attempt stops"
+    );
+    all_terminal(&rt, ws, &[running.id], Duration::from_secs(5)).await;
+    assert_eq!(
+        rt.task(ws, running.id).await.unwrap().status,
+        TaskStatus::Cancelled
+    );
+
+    let again = rt.cancel(ws, running.id).await.unwrap_err();
+    assert!(
+        matches!(
+            again,
+            RuntimeError::InvalidState {
+                status: TaskStatus::Cancelled,
+                ..
+            }
+        ),
+        "{again:?}"
+    );
+    let unknown = rt
+        .cancel(ws, agenthq_protocol::TaskId::new())
+        .await
+        .unwrap_err();
+    assert!(matches!(unknown, RuntimeError::UnknownTask(_)));
+    rt.shutdown().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_attempt_past_its_timeout_is_retried_then_dead_and_the_dead_set_can_be_retried() {
+    let gauge = Arc::new(Gauge::default());
+    let store = TestStore::new(Backend::Memory).await.unwrap();
+    let rt = start(store.store.clone(), test_config(), &gauge).await;
+    let ws = workspace(&rt, 1, 10).await;
+    agent(&rt, ws, "Ada", "hang", 1).await;
+    let task = NewTask {
+        timeout: Some(Duration::from_secs(30)),
+        max_attempts: Some(2),
+        ..NewTask::default()
+    };
+    let task = rt.submit(ws, task).await.unwrap().task;
+    all_terminal(&rt, ws, &[task.id], Duration::from_secs(300)).await;
+    let dead = rt.task(ws, task.id).await.unwrap();
+    assert_eq!((dead.status, dead.attempts), (TaskStatus::Dead, 2));
+    assert_eq!(dead.error.as_deref(), Some("timed out after 30000 ms"));
+
+    let retried = rt.retry(ws, task.id).await.unwrap();
+    assert_eq!((retried.status, retried.attempts), (TaskStatus::Queued, 0));
+    assert!(
+        rt.dead(ws, None, 10).await.unwrap().is_empty(),
+        "out of the dead set"
+    );
+    let err = rt.retry(ws, task.id).await.unwrap_err();
+    assert!(
+        matches!(err, RuntimeError::InvalidState { .. }),
+        "a live task cannot be retried: {err:?}"
+    );
+    rt.shutdown().await;
+}
+
+async fn same_key_twice_is_one_task(backend: Backend) {
+    let Some(store) = TestStore::new(backend).await else {
+        return;
+    };
+    let gauge = Arc::new(Gauge::default());
+    let rt = start(store.store.clone(), test_config(), &gauge).await;
+    let ws = workspace(&rt, 2, 10).await;
+    agent(&rt, ws, "Ada", "sim", 1).await;
+    let keyed = || NewTask {
+        title: "invoice 42".into(),
+        idempotency_key: Some("invoice-42".into()),
+        ..NewTask::default()
+    };
+
+    let first = rt.submit(ws, keyed()).await.unwrap();
+    let second = rt.submit(ws, keyed()).await.unwrap();
+    assert!(first.created && !second.created);
+    assert_eq!(first.task.id, second.task.id);
+    // Two in one batch, and one after the task has finished.
+    let both = rt.submit_many(ws, vec![keyed(), keyed()]).await.unwrap();
+    assert!(
+        both.iter()
+            .all(|r| r.as_ref().unwrap().task.id == first.task.id)
+    );
+    all_terminal(&rt, ws, &[first.task.id], Duration::from_secs(10)).await;
+    assert_eq!(rt.submit(ws, keyed()).await.unwrap().task.id, first.task.id);
+    rt.shutdown().await;
+
+    // And after a restart, from the store.
+    let rt = start(store.reopen().await, test_config(), &gauge).await;
+    let again = rt.submit(ws, keyed()).await.unwrap();
+    assert_eq!((again.task.id, again.created), (first.task.id, false));
+    let all = rt
+        .tasks(
+            ws,
+            &agenthq_runtime::TaskFilter {
+                limit: 100,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 1, "one task for one key");
+    rt.shutdown().await;
+}
+
+#[tokio::test]
+async fn idempotent_submission_in_memory() {
+    same_key_twice_is_one_task(Backend::Memory).await;
+}
+
+#[tokio::test]
+async fn idempotent_submission_on_sqlite() {
+    same_key_twice_is_one_task(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn idempotent_submission_on_postgres() {
+    same_key_twice_is_one_task(Backend::Postgres).await;
+}

@@ -1,0 +1,9 @@
+//! Integration tests of the runtime: one binary, one module per concern.
+
+mod caps;
+mod diffs;
+mod durability;
+mod helpers;
+mod lifecycle;
+mod store_contract;
+mod supervision;
