@@ -1,0 +1,149 @@
+//! Agents: adding, changing and removing them, and supervising their actors.
+
+use super::*;
+
+impl WorkspaceState {
+    pub(crate) async fn add_agent(
+        &mut self,
+        myself: &ActorRef<WorkspaceMsg>,
+        record: AgentRecord,
+    ) -> Result<AgentView, RuntimeError> {
+        let id = record.id;
+        if let Some(actor) = self.agents.get(&id).and_then(|s| s.actor.clone()) {
+            // An update: the new settings apply from the agent's next start.
+            self.agent_by_actor.remove(&actor.get_id());
+            actor.stop(None);
+        }
+        let running = self
+            .agents
+            .remove(&id)
+            .map(|s| s.running)
+            .unwrap_or_default();
+        self.insert_slot(record);
+        for task in running {
+            self.interrupt(task, "agent reconfigured");
+        }
+        self.spawn_agent(myself, id)
+            .await
+            .map_err(|e| RuntimeError::Invalid(e.to_string()))?;
+        self.office
+            .live
+            .agents
+            .get(&id)
+            .cloned()
+            .ok_or(RuntimeError::UnknownAgent(id))
+    }
+
+    pub(crate) fn remove_agent(&mut self, id: AgentId) -> Result<(), RuntimeError> {
+        let slot = self
+            .agents
+            .remove(&id)
+            .ok_or(RuntimeError::UnknownAgent(id))?;
+        if let Some(actor) = &slot.actor {
+            self.agent_by_actor.remove(&actor.get_id());
+            actor.stop(None);
+        }
+        for task in slot.running {
+            self.release_orphan(task);
+            self.finalize(
+                task,
+                TaskStatus::Cancelled,
+                None,
+                Some("agent removed".into()),
+            );
+        }
+        self.ready.release_agent(&id);
+        self.office.remove_agent(id);
+        Ok(())
+    }
+
+    pub(crate) async fn reset_agent(
+        &mut self,
+        myself: &ActorRef<WorkspaceMsg>,
+        id: AgentId,
+    ) -> Result<(), RuntimeError> {
+        let slot = self
+            .agents
+            .get_mut(&id)
+            .ok_or(RuntimeError::UnknownAgent(id))?;
+        slot.faulted = false;
+        slot.recent_restarts.clear();
+        if slot.actor.is_none() {
+            self.spawn_agent(myself, id)
+                .await
+                .map_err(|e| RuntimeError::Invalid(e.to_string()))?;
+        }
+        self.refresh_agent(id);
+        Ok(())
+    }
+
+    /// Frees the running slot of a task whose agent is gone (its report will never come).
+    pub(super) fn release_orphan(&mut self, id: TaskId) {
+        let Some(task) = self.tasks.get_mut(&id) else {
+            return;
+        };
+        if task.record.status == TaskStatus::Running {
+            self.running -= 1;
+            if let Some(started) = task.started.take() {
+                self.usage.agent_ms += started.elapsed().as_millis() as u64;
+            }
+            task.signals = None;
+        }
+    }
+
+    /// An attempt cut short by its agent going away: it counts as a failed attempt.
+    pub(super) fn interrupt(&mut self, id: TaskId, why: &str) {
+        self.release_orphan(id);
+        self.fail(id, true, why.to_owned());
+    }
+
+    pub(crate) async fn agent_failed(
+        &mut self,
+        myself: &ActorRef<WorkspaceMsg>,
+        actor: ractor::ActorId,
+        error: &str,
+    ) {
+        let Some(id) = self.agent_by_actor.remove(&actor) else {
+            return;
+        };
+        let Some(slot) = self.agents.get_mut(&id) else {
+            return;
+        };
+        slot.actor = None;
+        slot.restarts += 1;
+        let now = Instant::now();
+        let window = self.shared.config.restart_window;
+        slot.recent_restarts.push_back(now);
+        while slot
+            .recent_restarts
+            .front()
+            .is_some_and(|t| now.duration_since(*t) > window)
+        {
+            slot.recent_restarts.pop_front();
+        }
+        let storm = slot.recent_restarts.len() as u32 > self.shared.config.max_restarts;
+        let running = std::mem::take(&mut slot.running);
+        tracing::warn!(workspace_id = %self.id, agent_id = %id, error, storm, "agent actor crashed");
+        for task in running {
+            self.interrupt(task, &format!("agent crashed: {error}"));
+        }
+        if storm {
+            let slot = self.agents.get_mut(&id).expect("slot checked above");
+            slot.faulted = true;
+            let moved = self.ready.release_agent(&id);
+            let text = format!(
+                "faulted after {} restarts in {:?}; {moved} queued tasks handed to other agents",
+                slot.recent_restarts.len(),
+                window
+            );
+            self.line(id, None, ActivityKind::Status, text);
+        } else if let Err(err) = self.spawn_agent(myself, id).await {
+            tracing::error!(workspace_id = %self.id, agent_id = %id, error = %err, "agent restart failed");
+        }
+        self.refresh_agent(id);
+    }
+
+    pub(crate) fn agent_stopped(&mut self, actor: ractor::ActorId) {
+        self.agent_by_actor.remove(&actor);
+    }
+}
