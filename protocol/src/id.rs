@@ -26,10 +26,10 @@ macro_rules! typed_id {
         pub struct $name(Uuid);
 
         impl $name {
-            /// A new time-ordered id.
+            /// A new time-ordered id (see [`new_v7`]).
             #[cfg(feature = "id-gen")]
             pub fn new() -> Self {
-                Self(Uuid::now_v7())
+                Self(new_v7())
             }
 
             /// Wraps an existing UUID (from a database row, say).
@@ -93,6 +93,37 @@ typed_id!(
     TaskId
 );
 
+/// A UUIDv7 that is strictly greater than every one made before in this process: the 48-bit
+/// millisecond timestamp, then a 12-bit counter that orders ids made in the same
+/// millisecond (borrowing from the next millisecond if 4096 are not enough), then 62 random
+/// bits from the thread's CSPRNG. Unlike `Uuid::now_v7`, this makes no system call per id,
+/// which matters at hundreds of thousands of tasks per second.
+#[cfg(feature = "id-gen")]
+pub fn new_v7() -> Uuid {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::time::{SystemTime, UNIX_EPOCH};
+
+    use rand::Rng;
+
+    /// `millis << 12 | counter` of the last id made.
+    static LAST: AtomicU64 = AtomicU64::new(0);
+    let millis = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64);
+    let mut last = LAST.load(Ordering::Relaxed);
+    let stamp = loop {
+        let next = (millis << 12).max(last + 1);
+        match LAST.compare_exchange_weak(last, next, Ordering::Relaxed, Ordering::Relaxed) {
+            Ok(_) => break next,
+            Err(seen) => last = seen,
+        }
+    };
+    let random: u64 = rand::rng().random();
+    let high = ((stamp >> 12) << 16) | (0x7 << 12) | (stamp & 0xfff);
+    let low = (0b10 << 62) | (random >> 2);
+    Uuid::from_u64_pair(high, low)
+}
+
 fn serialize_uuid<S: Serializer>(uuid: &Uuid, serializer: S) -> Result<S::Ok, S::Error> {
     if serializer.is_human_readable() {
         let mut buf = Uuid::encode_buffer();
@@ -135,10 +166,17 @@ mod tests {
 
     #[cfg(feature = "id-gen")]
     #[test]
-    fn new_ids_are_time_ordered() {
-        let ids: Vec<AgentId> = (0..100).map(|_| AgentId::new()).collect();
-        let mut sorted = ids.clone();
-        sorted.sort();
-        assert_eq!(ids, sorted);
+    fn new_ids_are_strictly_increasing_version_7_uuids() {
+        let ids: Vec<AgentId> = (0..10_000).map(|_| AgentId::new()).collect();
+        assert!(ids.windows(2).all(|w| w[0] < w[1]));
+        let uuid = ids[0].as_uuid();
+        assert_eq!(uuid.get_version_num(), 7);
+        assert_eq!(uuid.get_variant(), uuid::Variant::RFC4122);
+        let (secs, _) = uuid.get_timestamp().expect("v7 has a timestamp").to_unix();
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        assert!(now.abs_diff(secs) < 5, "timestamp is now");
     }
 }

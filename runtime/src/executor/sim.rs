@@ -39,20 +39,29 @@ impl Default for SimParams {
 
 impl SimParams {
     fn resolve(ctx: &ExecContext) -> Result<Self, ExecError> {
-        let mut merged = serde_json::to_value(SimParams::default())
-            .map_err(|e| ExecError::permanent(e.to_string()))?;
+        let mut params = SimParams::default();
         for layer in [&ctx.config.params, &ctx.task.input] {
-            if let (Some(into), Some(from)) = (merged.as_object_mut(), layer.as_object()) {
-                for (k, v) in from {
-                    if into.contains_key(k) {
-                        into.insert(k.clone(), v.clone());
-                    }
-                }
+            if !layer.is_object() {
+                continue; // Null (nothing set) or not meant for the simulator.
             }
+            let o = SimOverrides::deserialize(layer)
+                .map_err(|e| ExecError::permanent(format!("invalid sim parameters: {e}")))?;
+            params.steps = o.steps.unwrap_or(params.steps);
+            params.step_ms = o.step_ms.unwrap_or(params.step_ms);
+            params.fail_rate = o.fail_rate.unwrap_or(params.fail_rate);
+            params.seed = o.seed.or(params.seed);
         }
-        serde_json::from_value(merged)
-            .map_err(|e| ExecError::permanent(format!("invalid sim parameters: {e}")))
+        Ok(params)
     }
+}
+
+/// The fields one layer may set; unknown fields are someone else's.
+#[derive(Deserialize)]
+struct SimOverrides {
+    steps: Option<u32>,
+    step_ms: Option<u64>,
+    fail_rate: Option<f64>,
+    seed: Option<u64>,
 }
 
 /// The `sim` executor.

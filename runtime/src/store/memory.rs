@@ -22,7 +22,7 @@ pub struct MemoryStore {
 #[derive(Debug, Default)]
 struct Inner {
     workspaces: BTreeMap<WorkspaceId, WorkspaceRecord>,
-    agents: BTreeMap<AgentId, AgentRecord>,
+    agents: BTreeMap<(WorkspaceId, AgentId), AgentRecord>,
     tasks: BTreeMap<TaskId, TaskRecord>,
     keys: HashMap<(WorkspaceId, String), TaskId>,
     usage: BTreeMap<(WorkspaceId, i64), UsageDelta>,
@@ -61,31 +61,27 @@ impl Store for MemoryStore {
     }
 
     async fn put_agent(&self, agent: &AgentRecord) -> Result<(), StoreError> {
-        self.lock().agents.insert(agent.id, agent.clone());
+        self.lock()
+            .agents
+            .insert((agent.workspace, agent.id), agent.clone());
         Ok(())
     }
 
     async fn delete_agent(&self, workspace: WorkspaceId, id: AgentId) -> Result<bool, StoreError> {
-        let mut inner = self.lock();
-        if inner
-            .agents
-            .get(&id)
-            .is_some_and(|a| a.workspace == workspace)
-        {
-            inner.agents.remove(&id);
-            return Ok(true);
-        }
-        Ok(false)
+        Ok(self.lock().agents.remove(&(workspace, id)).is_some())
     }
 
     async fn agents(&self, workspace: WorkspaceId) -> Result<Vec<AgentRecord>, StoreError> {
-        Ok(self
+        let first = (workspace, AgentId::from_bytes([0; 16]));
+        let last = (workspace, AgentId::from_bytes([0xff; 16]));
+        let mut agents: Vec<AgentRecord> = self
             .lock()
             .agents
-            .values()
-            .filter(|a| a.workspace == workspace)
-            .cloned()
-            .collect())
+            .range(first..=last)
+            .map(|(_, a)| a.clone())
+            .collect();
+        agents.sort_by_key(|a| (a.desk, a.id));
+        Ok(agents)
     }
 
     async fn write(&self, batch: &WriteBatch) -> Result<Vec<InsertOutcome>, StoreError> {

@@ -51,7 +51,7 @@ pub async fn postgres_database() -> Option<String> {
             return None;
         }
     };
-    let name = format!("agenthq_test_{}", uuid::Uuid::now_v7().simple());
+    let name = format!("agenthq_test_{}", agenthq_protocol::id::new_v7().simple());
     sqlx::query(&format!("CREATE DATABASE {name}"))
         .execute(&mut conn)
         .await

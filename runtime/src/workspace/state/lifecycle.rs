@@ -9,10 +9,6 @@ impl WorkspaceState {
     /// least-loaded free agent.
     pub(super) fn dispatch(&mut self) {
         while self.running < self.caps.max_running {
-            let any_free = self.agents.values().any(AgentSlot::can_take);
-            if !any_free {
-                break;
-            }
             let mut best = self.ready.first_any().map(|k| (*k, None));
             if self.ready.has_targeted() {
                 for (id, slot) in &self.agents {
@@ -29,6 +25,7 @@ impl WorkspaceState {
             let Some((key, source)) = best else { break };
             let agent = match source {
                 Some(agent) => agent,
+                // No free agent: then no agent's own queue offered a task either.
                 None => match self.least_loaded() {
                     Some(agent) => agent,
                     None => break,
