@@ -85,6 +85,21 @@ impl Office {
         }
     }
 
+    /// An agent's view to change in place (marked for the next diff); no allocation, so
+    /// the hot path of counters and status changes stays cheap.
+    pub(super) fn agent_mut(&mut self, id: AgentId) -> Option<&mut AgentView> {
+        let view = self.live.agents.get_mut(&id)?;
+        self.dirty_agents.insert(id);
+        Some(view)
+    }
+
+    /// A live task's view to change in place (marked for the next diff).
+    pub(super) fn task_mut(&mut self, id: TaskId) -> Option<&mut TaskView> {
+        let view = self.live.tasks.get_mut(&id)?;
+        self.dirty_tasks.insert(id);
+        Some(view)
+    }
+
     pub(super) fn remove_agent(&mut self, id: AgentId) {
         if self.live.agents.remove(&id).is_some() {
             self.dirty_agents.insert(id);

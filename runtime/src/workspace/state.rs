@@ -187,6 +187,9 @@ impl WorkspaceState {
                 last_kind: None,
             },
         );
+        // Rebuilt whole, so new settings (name, desk, ...) show; refresh_agent alone only
+        // updates the counters in place.
+        self.office.remove_agent(id);
         self.refresh_agent(id);
     }
 
@@ -261,8 +264,9 @@ impl WorkspaceState {
         let (progress, lines, dropped) = signals.take();
         if let Some(p) = progress {
             task.progress = p;
-            let view = task.record.view(p);
-            self.office.set_task(view);
+            if let Some(view) = self.office.task_mut(id) {
+                view.progress = p;
+            }
         }
         for (kind, text) in lines {
             if let Some(slot) = self.agents.get_mut(&agent) {
@@ -314,18 +318,35 @@ impl WorkspaceState {
         } else {
             AgentStatus::Idle
         };
-        self.office.set_agent(AgentView {
-            id,
-            name: slot.record.name.clone(),
-            personality: slot.record.personality.clone(),
-            status,
-            desk: slot.record.desk,
-            max_concurrent: slot.record.max_concurrent,
-            running: slot.running.len() as u32,
-            queued,
-            current_task: slot.running.first().copied(),
-            restarts: slot.restarts,
-        });
+        let (running, current_task, restarts) = (
+            slot.running.len() as u32,
+            slot.running.first().copied(),
+            slot.restarts,
+        );
+        match self.office.agent_mut(id) {
+            Some(view) => {
+                view.status = status;
+                view.running = running;
+                view.queued = queued;
+                view.current_task = current_task;
+                view.restarts = restarts;
+            }
+            None => {
+                let view = AgentView {
+                    id,
+                    name: slot.record.name.clone(),
+                    personality: slot.record.personality.clone(),
+                    status,
+                    desk: slot.record.desk,
+                    max_concurrent: slot.record.max_concurrent,
+                    running,
+                    queued,
+                    current_task,
+                    restarts,
+                };
+                self.office.set_agent(view);
+            }
+        }
     }
 
     pub(crate) fn tick(&mut self) {

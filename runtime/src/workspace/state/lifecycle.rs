@@ -67,7 +67,12 @@ impl WorkspaceState {
         self.waiting -= 1;
         self.running += 1;
         let record = record.clone();
-        self.office.set_task(record.view(0));
+        if let Some(view) = self.office.task_mut(id) {
+            view.status = record.status;
+            view.attempts = record.attempts;
+            view.assigned = record.assigned;
+            view.progress = 0;
+        }
         self.persist(record.clone(), None);
         let _ = actor.cast(AgentMsg::Run {
             task: Arc::new(record),
