@@ -87,6 +87,10 @@ pub struct RuntimeConfig {
     pub writer_queue: usize,
     /// Most rows one store transaction writes.
     pub writer_batch: usize,
+    /// An agent's actor is stopped after this long without work, and started again with
+    /// its next task, so idle agents cost memory for their state only. `None` keeps every
+    /// actor running.
+    pub agent_idle_timeout: Option<Duration>,
     /// Activity lines an executor may buffer between two reads by its workspace; past it
     /// the oldest are dropped and counted.
     pub activity_buffer: usize,
@@ -105,6 +109,7 @@ impl Default for RuntimeConfig {
             default_timeout: Duration::from_secs(300),
             writer_queue: 16_384,
             writer_batch: 2_048,
+            agent_idle_timeout: Some(Duration::from_secs(30)),
             activity_buffer: 64,
         }
     }

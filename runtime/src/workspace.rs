@@ -53,6 +53,8 @@ pub struct WorkspaceStats {
     pub waiting: u32,
     pub agents: u32,
     pub faulted: u32,
+    /// Agents with a running actor (idle agents' actors are stopped after a while).
+    pub live_actors: u32,
 }
 
 pub(crate) enum WorkspaceMsg {
@@ -111,6 +113,8 @@ pub(crate) enum WorkspaceMsg {
     Tick,
     /// A retry backoff may have run out.
     Wake,
+    /// Stop the actors of agents idle past `agent_idle_timeout`.
+    SweepIdle,
     /// Fault injection for tests and drills: the actor fails as a bug would make it.
     Crash,
 }
@@ -132,6 +136,7 @@ impl std::fmt::Debug for WorkspaceMsg {
             WorkspaceMsg::Signals(_) => "Signals",
             WorkspaceMsg::Tick => "Tick",
             WorkspaceMsg::Wake => "Wake",
+            WorkspaceMsg::SweepIdle => "SweepIdle",
             WorkspaceMsg::Crash => "Crash",
         };
         f.write_str(name)
@@ -166,7 +171,6 @@ impl Actor for WorkspaceActor {
         myself: ActorRef<WorkspaceMsg>,
         state: &mut WorkspaceState,
     ) -> Result<(), ActorProcessingErr> {
-        state.start_agents(&myself).await?;
         state.after_message(&myself).await?;
         Ok(())
     }
@@ -189,13 +193,13 @@ impl Actor for WorkspaceActor {
             }
             WorkspaceMsg::Requeue { task, reply } => state.requeue(*task, reply),
             WorkspaceMsg::AddAgent { agent, reply } => {
-                let _ = reply.send(state.add_agent(&myself, *agent).await);
+                let _ = reply.send(state.add_agent(*agent));
             }
             WorkspaceMsg::RemoveAgent { agent, reply } => {
                 let _ = reply.send(state.remove_agent(agent));
             }
             WorkspaceMsg::ResetAgent { agent, reply } => {
-                let _ = reply.send(state.reset_agent(&myself, agent).await);
+                let _ = reply.send(state.reset_agent(agent));
             }
             WorkspaceMsg::Subscribe {
                 topic,
@@ -219,6 +223,7 @@ impl Actor for WorkspaceActor {
             WorkspaceMsg::Signals(task) => state.read_signals(task),
             WorkspaceMsg::Tick => state.tick(),
             WorkspaceMsg::Wake => state.wake(),
+            WorkspaceMsg::SweepIdle => state.sweep_idle(),
             WorkspaceMsg::Crash => return Err("crash injected".into()),
         }
         state.after_message(&myself).await?;
@@ -233,9 +238,7 @@ impl Actor for WorkspaceActor {
     ) -> Result<(), ActorProcessingErr> {
         match evt {
             SupervisionEvent::ActorFailed(cell, err) => {
-                state
-                    .agent_failed(&myself, cell.get_id(), &err.to_string())
-                    .await;
+                state.agent_failed(cell.get_id(), &err.to_string());
             }
             SupervisionEvent::ActorTerminated(cell, _, _) => state.agent_stopped(cell.get_id()),
             _ => {}

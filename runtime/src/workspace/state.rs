@@ -45,6 +45,10 @@ pub struct WorkspaceState {
     _stop_attempts: DropGuard,
     agents: BTreeMap<AgentId, AgentSlot>,
     agent_by_actor: HashMap<ractor::ActorId, AgentId>,
+    /// Agents given work while they had no actor: spawned after the current message.
+    to_spawn: BTreeSet<AgentId>,
+    /// Whether a sweep for idle actors to stop is scheduled.
+    sweep_armed: bool,
     tasks: HashMap<TaskId, LiveTask>,
     ready: Ready,
     delayed: BTreeSet<(Instant, TaskId)>,
@@ -64,7 +68,12 @@ struct AgentSlot {
     record: AgentRecord,
     name: Arc<str>,
     config: Arc<ExecutorConfig>,
+    /// The agent's actor while it has (or recently had) work; idle agents have none.
     actor: Option<ActorRef<AgentMsg>>,
+    /// Attempts assigned while the actor was being started.
+    starting: Vec<AgentMsg>,
+    /// Since when the agent's actor has had nothing to do.
+    idle_since: Option<Instant>,
     running: Vec<TaskId>,
     recent_restarts: VecDeque<Instant>,
     restarts: u32,
@@ -74,9 +83,7 @@ struct AgentSlot {
 
 impl AgentSlot {
     fn can_take(&self) -> bool {
-        !self.faulted
-            && self.actor.is_some()
-            && (self.running.len() as u32) < self.record.max_concurrent
+        !self.faulted && (self.running.len() as u32) < self.record.max_concurrent
     }
 }
 
@@ -136,6 +143,8 @@ impl WorkspaceState {
             shutdown,
             agents: BTreeMap::new(),
             agent_by_actor: HashMap::new(),
+            to_spawn: BTreeSet::new(),
+            sweep_armed: false,
             tasks: HashMap::new(),
             ready: Ready::default(),
             delayed: BTreeSet::new(),
@@ -180,6 +189,8 @@ impl WorkspaceState {
                 config: Arc::new(record.executor.clone()),
                 record,
                 actor: None,
+                starting: Vec::new(),
+                idle_since: None,
                 running: Vec::new(),
                 recent_restarts: VecDeque::new(),
                 restarts: 0,
@@ -193,17 +204,8 @@ impl WorkspaceState {
         self.refresh_agent(id);
     }
 
-    pub(crate) async fn start_agents(
-        &mut self,
-        myself: &ActorRef<WorkspaceMsg>,
-    ) -> Result<(), ActorProcessingErr> {
-        let ids: Vec<AgentId> = self.agents.keys().copied().collect();
-        for id in ids {
-            self.spawn_agent(myself, id).await?;
-        }
-        Ok(())
-    }
-
+    /// Starts the agent's actor and hands it the attempts assigned meanwhile. An agent
+    /// whose executor kind is unknown is faulted; its attempts go back to the queue.
     pub(super) async fn spawn_agent(
         &mut self,
         myself: &ActorRef<WorkspaceMsg>,
@@ -212,13 +214,22 @@ impl WorkspaceState {
         let Some(slot) = self.agents.get_mut(&id) else {
             return Ok(());
         };
+        if slot.actor.is_some() {
+            return Ok(());
+        }
         let Some(executor) = self.shared.executors.get(&slot.config.kind) else {
             slot.faulted = true;
+            slot.starting.clear();
+            let running = std::mem::take(&mut slot.running);
             let text = format!(
                 "unknown executor kind {:?}; agent faulted",
                 slot.config.kind
             );
             self.line(id, None, ActivityKind::Status, text);
+            for task in running {
+                self.interrupt(task, "agent has no executor");
+            }
+            self.ready.release_agent(&id);
             self.refresh_agent(id);
             return Ok(());
         };
@@ -232,9 +243,46 @@ impl WorkspaceState {
         };
         let (actor, _) = Actor::spawn_linked(None, AgentActor, args, myself.get_cell()).await?;
         self.agent_by_actor.insert(actor.get_id(), id);
+        for run in std::mem::take(&mut slot.starting) {
+            let _ = actor.cast(run);
+        }
+        // A cancel that came while the actor was starting found no one to tell.
+        for task in &slot.running {
+            if self.tasks.get(task).is_some_and(|t| t.cancel_requested) {
+                let _ = actor.cast(AgentMsg::Cancel(*task));
+            }
+        }
         slot.actor = Some(actor);
-        self.refresh_agent(id);
         Ok(())
+    }
+
+    /// Stops the actors of agents idle for `agent_idle_timeout`, and schedules the next
+    /// sweep while other actors are idle. An idle agent costs its slot and its view only.
+    pub(crate) fn sweep_idle(&mut self) {
+        self.sweep_armed = false;
+        let Some(timeout) = self.shared.config.agent_idle_timeout else {
+            return;
+        };
+        let now = Instant::now();
+        let mut next: Option<Duration> = None;
+        for slot in self.agents.values_mut() {
+            let (Some(actor), Some(since)) = (&slot.actor, slot.idle_since) else {
+                continue;
+            };
+            let idle = now.duration_since(since);
+            if idle >= timeout {
+                self.agent_by_actor.remove(&actor.get_id());
+                actor.stop(Some("idle".into()));
+                slot.actor = None;
+                slot.idle_since = None;
+            } else {
+                next = Some(next.map_or(timeout - idle, |n| n.min(timeout - idle)));
+            }
+        }
+        if let Some(delay) = next {
+            self.sweep_armed = true;
+            self.myself.send_after(delay, || WorkspaceMsg::SweepIdle);
+        }
     }
 
     /// Runs after every message: starts what can start, sends the store writes, and arms
@@ -244,6 +292,9 @@ impl WorkspaceState {
         myself: &ActorRef<WorkspaceMsg>,
     ) -> Result<(), ActorProcessingErr> {
         self.dispatch();
+        for agent in std::mem::take(&mut self.to_spawn) {
+            self.spawn_agent(myself, agent).await?;
+        }
         for op in self.outbox.drain(..) {
             self.shared.writer.send(op).await?;
         }
@@ -302,6 +353,7 @@ impl WorkspaceState {
 
     /// Recomputes an agent's view from its slot and the queues.
     pub(super) fn refresh_agent(&mut self, id: AgentId) {
+        self.track_idle(id);
         let Some(slot) = self.agents.get(&id) else {
             return;
         };
@@ -346,6 +398,26 @@ impl WorkspaceState {
                 };
                 self.office.set_agent(view);
             }
+        }
+    }
+
+    /// Notes when an agent's actor runs out of work, and arms the idle sweep.
+    fn track_idle(&mut self, id: AgentId) {
+        let Some(slot) = self.agents.get_mut(&id) else {
+            return;
+        };
+        let idle = slot.actor.is_some() && slot.running.is_empty();
+        match (idle, slot.idle_since) {
+            (true, None) => slot.idle_since = Some(Instant::now()),
+            (false, Some(_)) => slot.idle_since = None,
+            _ => {}
+        }
+        if idle
+            && !self.sweep_armed
+            && let Some(timeout) = self.shared.config.agent_idle_timeout
+        {
+            self.sweep_armed = true;
+            self.myself.send_after(timeout, || WorkspaceMsg::SweepIdle);
         }
     }
 
@@ -407,6 +479,7 @@ impl WorkspaceState {
             waiting: self.waiting,
             agents: self.agents.len() as u32,
             faulted: self.agents.values().filter(|s| s.faulted).count() as u32,
+            live_actors: self.agents.values().filter(|s| s.actor.is_some()).count() as u32,
         }
     }
 

@@ -170,3 +170,39 @@ async fn a_crashed_workspace_restarts_from_the_store_with_a_new_epoch() {
     assert_eq!(office.epoch, epoch);
     rt.shutdown().await;
 }
+
+#[tokio::test(start_paused = true)]
+async fn an_idle_agents_actor_stops_and_starts_again_with_its_next_task() {
+    let gauge = Arc::new(Gauge::default());
+    let store = TestStore::new(Backend::Memory).await.unwrap();
+    let config = RuntimeConfig {
+        agent_idle_timeout: Some(Duration::from_secs(60)),
+        ..test_config()
+    };
+    let rt = start(store.store.clone(), config, &gauge).await;
+    let ws = workspace(&rt, 2, 10).await;
+    agent(&rt, ws, "Ada", "sim", 1).await;
+    assert_eq!(
+        rt.stats(ws).await.unwrap().live_actors,
+        0,
+        "no actor before the first task"
+    );
+
+    let first = rt.submit(ws, NewTask::default()).await.unwrap().task.id;
+    all_terminal(&rt, ws, &[first], Duration::from_secs(10)).await;
+    assert_eq!(rt.stats(ws).await.unwrap().live_actors, 1);
+    tokio::time::sleep(Duration::from_secs(61)).await;
+    eventually(Duration::from_secs(5), "idle actor stopped", || async {
+        rt.stats(ws).await.unwrap().live_actors == 0
+    })
+    .await;
+
+    let second = rt.submit(ws, NewTask::default()).await.unwrap().task.id;
+    all_terminal(&rt, ws, &[second], Duration::from_secs(10)).await;
+    assert_eq!(
+        rt.task(ws, second).await.unwrap().status,
+        TaskStatus::Succeeded
+    );
+    assert_eq!(rt.stats(ws).await.unwrap().live_actors, 1);
+    rt.shutdown().await;
+}

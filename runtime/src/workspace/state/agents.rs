@@ -3,11 +3,8 @@
 use super::*;
 
 impl WorkspaceState {
-    pub(crate) async fn add_agent(
-        &mut self,
-        myself: &ActorRef<WorkspaceMsg>,
-        record: AgentRecord,
-    ) -> Result<AgentView, RuntimeError> {
+    /// Adds or reconfigures an agent. Its actor starts with its first task.
+    pub(crate) fn add_agent(&mut self, record: AgentRecord) -> Result<AgentView, RuntimeError> {
         let id = record.id;
         if let Some(actor) = self.agents.get(&id).and_then(|s| s.actor.clone()) {
             // An update: the new settings apply from the agent's next start.
@@ -23,9 +20,6 @@ impl WorkspaceState {
         for task in running {
             self.interrupt(task, "agent reconfigured");
         }
-        self.spawn_agent(myself, id)
-            .await
-            .map_err(|e| RuntimeError::Invalid(e.to_string()))?;
         self.office
             .live
             .agents
@@ -57,22 +51,13 @@ impl WorkspaceState {
         Ok(())
     }
 
-    pub(crate) async fn reset_agent(
-        &mut self,
-        myself: &ActorRef<WorkspaceMsg>,
-        id: AgentId,
-    ) -> Result<(), RuntimeError> {
+    pub(crate) fn reset_agent(&mut self, id: AgentId) -> Result<(), RuntimeError> {
         let slot = self
             .agents
             .get_mut(&id)
             .ok_or(RuntimeError::UnknownAgent(id))?;
         slot.faulted = false;
         slot.recent_restarts.clear();
-        if slot.actor.is_none() {
-            self.spawn_agent(myself, id)
-                .await
-                .map_err(|e| RuntimeError::Invalid(e.to_string()))?;
-        }
         self.refresh_agent(id);
         Ok(())
     }
@@ -97,12 +82,9 @@ impl WorkspaceState {
         self.fail(id, true, why.to_owned());
     }
 
-    pub(crate) async fn agent_failed(
-        &mut self,
-        myself: &ActorRef<WorkspaceMsg>,
-        actor: ractor::ActorId,
-        error: &str,
-    ) {
+    /// An agent's actor crashed: its attempts go through the retry policy; the agent gets
+    /// a new actor with its next task, unless it crashed too often in the window.
+    pub(crate) fn agent_failed(&mut self, actor: ractor::ActorId, error: &str) {
         let Some(id) = self.agent_by_actor.remove(&actor) else {
             return;
         };
@@ -110,6 +92,8 @@ impl WorkspaceState {
             return;
         };
         slot.actor = None;
+        slot.idle_since = None;
+        slot.starting.clear();
         slot.restarts += 1;
         let now = Instant::now();
         let window = self.shared.config.restart_window;
@@ -137,13 +121,22 @@ impl WorkspaceState {
                 window
             );
             self.line(id, None, ActivityKind::Status, text);
-        } else if let Err(err) = self.spawn_agent(myself, id).await {
-            tracing::error!(workspace_id = %self.id, agent_id = %id, error = %err, "agent restart failed");
         }
         self.refresh_agent(id);
     }
 
+    /// An actor stopped normally (idle, reconfigured or removed agent). If it still had
+    /// attempts (it should not), they go through the retry policy.
     pub(crate) fn agent_stopped(&mut self, actor: ractor::ActorId) {
-        self.agent_by_actor.remove(&actor);
+        let Some(id) = self.agent_by_actor.remove(&actor) else {
+            return;
+        };
+        if let Some(slot) = self.agents.get_mut(&id) {
+            slot.actor = None;
+            for task in std::mem::take(&mut slot.running) {
+                self.interrupt(task, "agent actor stopped");
+            }
+            self.refresh_agent(id);
+        }
     }
 }

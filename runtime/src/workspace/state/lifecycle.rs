@@ -49,9 +49,6 @@ impl WorkspaceState {
         else {
             return;
         };
-        let Some(actor) = slot.actor.clone() else {
-            return;
-        };
         let record = &mut task.record;
         record.status = TaskStatus::Running;
         record.attempts += 1;
@@ -64,6 +61,7 @@ impl WorkspaceState {
         task.progress = 0;
         slot.running.push(id);
         slot.last_kind = None;
+        let slot_actor = slot.actor.clone();
         self.waiting -= 1;
         self.running += 1;
         let record = record.clone();
@@ -74,10 +72,22 @@ impl WorkspaceState {
             view.progress = 0;
         }
         self.persist(record.clone(), None);
-        let _ = actor.cast(AgentMsg::Run {
+        let run = AgentMsg::Run {
             task: Arc::new(record),
             signals,
-        });
+        };
+        match &slot_actor {
+            Some(actor) => {
+                let _ = actor.cast(run);
+            }
+            None => {
+                // Started lazily: the actor is spawned after this message.
+                if let Some(slot) = self.agents.get_mut(&agent) {
+                    slot.starting.push(run);
+                }
+                self.to_spawn.insert(agent);
+            }
+        }
         self.refresh_agent(agent);
     }
 
