@@ -1,5 +1,6 @@
-//! The agent actor: runs the attempts its workspace assigns, each in its own tokio task,
-//! and reports how they ended.
+//! The agent actor: runs the attempts its workspace assigns and reports how they ended.
+//! An attempt is polled once in the actor; if it has to wait, it goes on in its own tokio
+//! task.
 //!
 //! An attempt ends by returning, by timing out, by cancellation (its future is dropped at
 //! once, so cancellation is prompt even for an executor that never checks), or by
@@ -9,8 +10,10 @@
 //! orphaned work behind.
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
 
 use agenthq_protocol::{AgentId, TaskId};
 use futures::FutureExt;
@@ -112,7 +115,7 @@ impl Actor for AgentActor {
         state: &mut AgentState,
     ) -> Result<(), ActorProcessingErr> {
         match msg {
-            AgentMsg::Run { task, signals } => state.start(myself, task, signals),
+            AgentMsg::Run { task, signals } => state.start(myself, task, signals)?,
             AgentMsg::Cancel(task) => {
                 if let Some(token) = state.running.get(&task) {
                     token.cancel();
@@ -122,35 +125,24 @@ impl Actor for AgentActor {
                 task,
                 attempt,
                 outcome,
-            } => {
-                state.running.remove(&task);
-                match outcome {
-                    Ok(outcome) => {
-                        let agent = state.args.id;
-                        let _ = state.args.workspace.cast(WorkspaceMsg::Finished {
-                            agent,
-                            task,
-                            attempt,
-                            outcome,
-                        });
-                    }
-                    // Crash on purpose: the workspace restarts us and retries the task.
-                    Err(panic) => {
-                        return Err(format!("executor panicked on task {task}: {panic}").into());
-                    }
-                }
-            }
+            } => state.finish(task, attempt, outcome)?,
         }
         Ok(())
     }
 }
 
 impl AgentState {
-    fn start(&mut self, myself: ActorRef<AgentMsg>, task: Arc<TaskRecord>, signals: Arc<Signals>) {
+    fn start(
+        &mut self,
+        myself: ActorRef<AgentMsg>,
+        task: Arc<TaskRecord>,
+        signals: Arc<Signals>,
+    ) -> Result<(), ActorProcessingErr> {
         let cancel = self.args.shutdown.child_token();
         self.running.insert(task.id, cancel.clone());
+        let (id, attempt) = (task.id, task.attempts);
         let ctx = ExecContext::new(
-            task.clone(),
+            task,
             self.args.id,
             self.args.name.clone(),
             self.args.config.clone(),
@@ -158,27 +150,70 @@ impl AgentState {
             signals,
             self.notify.clone(),
         );
-        let executor = self.args.executor.clone();
-        tokio::spawn(async move {
-            let run = AssertUnwindSafe(executor.run(&ctx)).catch_unwind();
-            let outcome = tokio::select! {
-                biased;
-                () = cancel.cancelled() => Ok(AttemptOutcome::Cancelled),
-                result = tokio::time::timeout(task.timeout(), run) => match result {
-                    Err(_elapsed) => Ok(AttemptOutcome::TimedOut),
-                    Ok(Err(panic)) => Err(panic_message(panic)),
-                    Ok(Ok(Ok(value))) => Ok(AttemptOutcome::Succeeded(value)),
-                    Ok(Ok(Err(error))) => Ok(AttemptOutcome::Failed(error)),
-                },
-            };
-            cancel.cancel(); // Stops anything the executor spawned with the token.
-            let _ = myself.cast(AgentMsg::Finished {
-                task: task.id,
-                attempt: task.attempts,
-                outcome,
-            });
-        });
+        let mut run = Box::pin(run_attempt(self.args.executor.clone(), ctx, cancel));
+        // Poll once here: an attempt that completes without waiting (a zero-duration
+        // simulation, a cached answer) then costs no task and no message. If it is pending,
+        // the spawned task polls it again and so registers its own waker everywhere.
+        match run.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+            Poll::Ready(outcome) => self.finish(id, attempt, outcome),
+            Poll::Pending => {
+                tokio::spawn(async move {
+                    let outcome = run.await;
+                    let _ = myself.cast(AgentMsg::Finished {
+                        task: id,
+                        attempt,
+                        outcome,
+                    });
+                });
+                Ok(())
+            }
+        }
     }
+
+    fn finish(
+        &mut self,
+        task: TaskId,
+        attempt: u32,
+        outcome: Result<AttemptOutcome, String>,
+    ) -> Result<(), ActorProcessingErr> {
+        self.running.remove(&task);
+        match outcome {
+            Ok(outcome) => {
+                let agent = self.args.id;
+                let _ = self.args.workspace.cast(WorkspaceMsg::Finished {
+                    agent,
+                    task,
+                    attempt,
+                    outcome,
+                });
+                Ok(())
+            }
+            // Crash on purpose: the workspace restarts us and retries the task.
+            Err(panic) => Err(format!("executor panicked on task {task}: {panic}").into()),
+        }
+    }
+}
+
+/// One attempt: the executor under the task's timeout, stopped at once by cancellation,
+/// with a panic caught and returned as `Err` (the agent then crashes on purpose).
+async fn run_attempt(
+    executor: Arc<dyn Executor>,
+    ctx: ExecContext,
+    cancel: CancellationToken,
+) -> Result<AttemptOutcome, String> {
+    let run = AssertUnwindSafe(executor.run(&ctx)).catch_unwind();
+    let outcome = tokio::select! {
+        biased;
+        () = cancel.cancelled() => Ok(AttemptOutcome::Cancelled),
+        result = tokio::time::timeout(ctx.task.timeout(), run) => match result {
+            Err(_elapsed) => Ok(AttemptOutcome::TimedOut),
+            Ok(Err(panic)) => Err(panic_message(panic)),
+            Ok(Ok(Ok(value))) => Ok(AttemptOutcome::Succeeded(value)),
+            Ok(Ok(Err(error))) => Ok(AttemptOutcome::Failed(error)),
+        },
+    };
+    cancel.cancel(); // Stops anything the executor spawned with the token.
+    outcome
 }
 
 fn panic_message(panic: Box<dyn std::any::Any + Send>) -> String {
