@@ -5,6 +5,7 @@ use std::sync::Arc;
 use agenthq_protocol::{
     AgentId, AgentView, Resume, ServerMessage, TaskId, TaskStatus, Tier, Topic, WorkspaceId,
 };
+use dashmap::DashMap;
 use ractor::{Actor, ActorRef, RpcReplyPort};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -64,7 +65,10 @@ pub struct Runtime {
     shared: Arc<Shared>,
     root: ActorRef<RootMsg>,
     directory: Directory,
+    /// Which workspace each agent belongs to (for `agent/{id}/activity` subscriptions).
+    agents: Arc<DashMap<AgentId, WorkspaceId>>,
     shutdown: CancellationToken,
+    writer_stop: CancellationToken,
     tracker: TaskTracker,
 }
 
@@ -78,13 +82,14 @@ impl Runtime {
         executors: ExecutorRegistry,
     ) -> Result<Self, RuntimeError> {
         let shutdown = CancellationToken::new();
+        let writer_stop = CancellationToken::new();
         let tracker = TaskTracker::new();
         let writer = StoreWriter::spawn(
             store.clone(),
             config.writer_queue,
             config.writer_batch,
             &tracker,
-            shutdown.child_token(),
+            writer_stop.clone(),
         );
         let shared = Arc::new(Shared {
             config,
@@ -109,10 +114,15 @@ impl Runtime {
             shared,
             root,
             directory,
+            agents: Arc::default(),
             shutdown,
+            writer_stop,
             tracker,
         };
         for ws in runtime.shared.store.workspaces().await? {
+            for agent in runtime.shared.store.agents(ws.id).await? {
+                runtime.agents.insert(agent.id, ws.id);
+            }
             runtime.load(ws.id).await?;
         }
         Ok(runtime)
@@ -262,6 +272,7 @@ impl Runtime {
             created_at,
         };
         self.shared.store.put_agent(&record).await?;
+        self.agents.insert(id, workspace);
         self.call(workspace, |reply| WorkspaceMsg::AddAgent {
             agent: Box::new(record),
             reply,
@@ -282,6 +293,7 @@ impl Runtime {
         })
         .await??;
         self.shared.store.delete_agent(workspace, id).await?;
+        self.agents.remove(&id);
         Ok(())
     }
 
@@ -409,7 +421,7 @@ impl Runtime {
         topic: Topic,
         resume: Option<Resume>,
     ) -> Result<TopicSubscription, RuntimeError> {
-        let workspace = self.workspace_of(&topic).await?;
+        let workspace = self.workspace_of(&topic)?;
         self.call(workspace, |reply| WorkspaceMsg::Subscribe {
             topic,
             resume,
@@ -420,34 +432,20 @@ impl Runtime {
 
     /// The topic's current state as a `snapshot` message.
     pub async fn snapshot(&self, topic: Topic) -> Result<ServerMessage, RuntimeError> {
-        let workspace = self.workspace_of(&topic).await?;
+        let workspace = self.workspace_of(&topic)?;
         self.call(workspace, |reply| WorkspaceMsg::Snapshot { topic, reply })
             .await?
     }
 
-    async fn workspace_of(&self, topic: &Topic) -> Result<WorkspaceId, RuntimeError> {
+    fn workspace_of(&self, topic: &Topic) -> Result<WorkspaceId, RuntimeError> {
         match topic {
             Topic::Workspace(ws) | Topic::Tasks(ws) => Ok(*ws),
-            Topic::AgentActivity(agent) => self.agent_workspace(*agent).await,
+            Topic::AgentActivity(agent) => self
+                .agents
+                .get(agent)
+                .map(|ws| *ws)
+                .ok_or(RuntimeError::UnknownAgent(*agent)),
         }
-    }
-
-    async fn agent_workspace(&self, agent: AgentId) -> Result<WorkspaceId, RuntimeError> {
-        // Agents are few next to lookups only at subscribe time; a store read is fine here.
-        for entry in self.directory.iter() {
-            let ws = *entry.key();
-            if self
-                .shared
-                .store
-                .agents(ws)
-                .await?
-                .iter()
-                .any(|a| a.id == agent)
-            {
-                return Ok(ws);
-            }
-        }
-        Err(RuntimeError::UnknownAgent(agent))
     }
 
     pub async fn stats(&self, workspace: WorkspaceId) -> Result<WorkspaceStats, RuntimeError> {
@@ -476,6 +474,8 @@ impl Runtime {
     /// Stops top-down: workspaces (and their agents) first, then the store writer, which
     /// commits what was queued. Tasks still running are re-queued by the next start.
     pub async fn shutdown(self) {
+        // Cancels running attempts and keeps the root from restarting anything; the
+        // writer has its own token and stops last, after the workspaces' final writes.
         self.shutdown.cancel();
         let workspaces: Vec<_> = self.directory.iter().map(|e| e.actor.clone()).collect();
         for actor in workspaces {
@@ -484,6 +484,7 @@ impl Runtime {
                 .await;
         }
         self.root.stop(None);
+        self.writer_stop.cancel();
         self.tracker.close();
         self.tracker.wait().await;
     }

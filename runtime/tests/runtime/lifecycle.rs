@@ -147,3 +147,45 @@ async fn idempotent_submission_on_sqlite() {
 async fn idempotent_submission_on_postgres() {
     same_key_twice_is_one_task(Backend::Postgres).await;
 }
+
+#[tokio::test]
+async fn usage_counts_agent_time_and_outcomes_and_survives_a_restart() {
+    let gauge = Arc::new(Gauge::default());
+    let store = TestStore::new(Backend::Sqlite).await.unwrap();
+    let rt = start(store.store.clone(), test_config(), &gauge).await;
+    let ws = workspace(&rt, 4, 20).await;
+    let ada = agent(&rt, ws, "Ada", "gauge", 2).await;
+    let crasher = agent(&rt, ws, "Crash", "panic", 1).await;
+    let mut ids = Vec::new();
+    for _ in 0..3 {
+        let task = NewTask {
+            agent: Some(ada),
+            input: serde_json::json!({ "ms": 20 }),
+            ..NewTask::default()
+        };
+        ids.push(rt.submit(ws, task).await.unwrap().task.id);
+    }
+    let doomed = NewTask {
+        agent: Some(crasher),
+        max_attempts: Some(1),
+        ..NewTask::default()
+    };
+    ids.push(rt.submit(ws, doomed).await.unwrap().task.id);
+    all_terminal(&rt, ws, &ids, Duration::from_secs(10)).await;
+    rt.shutdown().await; // Publishes the last tick and commits its usage.
+
+    let rt = start(store.reopen().await, test_config(), &gauge).await;
+    let usage = rt.usage(ws).await.unwrap();
+    assert_eq!(usage.len(), 1, "one row per day");
+    let day = usage[0].usage;
+    assert_eq!(
+        (day.succeeded, day.dead, day.failed, day.cancelled),
+        (3, 1, 0, 0)
+    );
+    assert!(
+        day.agent_ms >= 60,
+        "three attempts of at least 20 ms: {}",
+        day.agent_ms
+    );
+    rt.shutdown().await;
+}
