@@ -106,6 +106,10 @@ async fn resume_within_history_replays_exactly_the_missed_diffs_and_beyond_it_se
     client.catch_up(seq).await;
     let (saved_seq, saved_state, epoch) = (client.seq, client.state.clone(), client.epoch);
     drop(client); // Disconnect.
+    let saved = agenthq_protocol::Resume {
+        epoch,
+        seq: saved_seq,
+    };
 
     // A little happens while away: fewer diffs than the history holds.
     let t = rt.submit(ws, quick()).await.unwrap().task.id;
@@ -123,16 +127,7 @@ async fn resume_within_history_replays_exactly_the_missed_diffs_and_beyond_it_se
         "{saved_seq} -> {now}"
     );
 
-    let resumed = rt
-        .subscribe(
-            topic,
-            Some(agenthq_protocol::Resume {
-                epoch,
-                seq: saved_seq,
-            }),
-        )
-        .await
-        .unwrap();
+    let resumed = rt.subscribe(topic, Some(saved)).await.unwrap();
     let Opening::Replay(missed) = resumed.opening else {
         panic!("expected a replay")
     };
@@ -157,16 +152,7 @@ async fn resume_within_history_replays_exactly_the_missed_diffs_and_beyond_it_se
         all_terminal(&rt, ws, &[t], Duration::from_secs(5)).await;
         rt.snapshot(topic).await.unwrap(); // Publishes each change as its own diff.
     }
-    let resumed = rt
-        .subscribe(
-            topic,
-            Some(agenthq_protocol::Resume {
-                epoch,
-                seq: saved_seq,
-            }),
-        )
-        .await
-        .unwrap();
+    let resumed = rt.subscribe(topic, Some(saved)).await.unwrap();
     assert!(
         matches!(resumed.opening, Opening::Snapshot(_)),
         "beyond the ring: a snapshot"

@@ -60,33 +60,19 @@ async fn killed_mid_run_loses_nothing(backend: Backend) {
         acked.len()
     );
 
+    let everything = TaskFilter {
+        limit: 100_000,
+        ..TaskFilter::default()
+    };
     let store = store::open(&test_store.url).await.unwrap();
-    let before = store
-        .tasks(
-            ws,
-            &TaskFilter {
-                limit: 100_000,
-                ..TaskFilter::default()
-            },
-        )
-        .await
-        .unwrap();
+    let before = store.tasks(ws, &everything).await.unwrap();
     assert!(
         before.iter().any(|t| !t.status.is_terminal()),
         "the kill left work unfinished, so recovery is tested"
     );
     let rt = start(store, test_config(), &gauge).await;
     all_terminal(&rt, ws, &acked, Duration::from_secs(120)).await;
-    let all = rt
-        .tasks(
-            ws,
-            &TaskFilter {
-                limit: 100_000,
-                ..TaskFilter::default()
-            },
-        )
-        .await
-        .unwrap();
+    let all = rt.tasks(ws, &everything).await.unwrap();
     for id in &acked {
         assert_eq!(
             all.iter().filter(|t| t.id == *id).count(),
