@@ -3,10 +3,12 @@
 use std::collections::VecDeque;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use agenthq_protocol::{Resume, Topic};
 use dashmap::DashMap;
 use tokio::sync::mpsc;
+use tokio::time::Instant;
 
 use super::{Bus, Delivery, Publication, Start};
 
@@ -22,7 +24,13 @@ pub struct MemoryBus {
 struct TopicEntry {
     history: VecDeque<Arc<Publication>>,
     subscribers: Vec<Subscriber>,
+    /// Since when the topic has had no subscriber.
+    unwatched_since: Option<Instant>,
 }
+
+/// A topic nobody has watched for this long is forgotten (history included) at its next
+/// publication, so topics do not pile up; a client resuming later gets a snapshot.
+pub const TOPIC_RETENTION: Duration = Duration::from_secs(600);
 
 #[derive(Debug)]
 struct Subscriber {
@@ -51,10 +59,19 @@ impl MemoryBus {
 
 impl Bus for MemoryBus {
     fn publish(&self, publication: Arc<Publication>) {
-        let Some(mut entry) = self.topics.get_mut(&publication.topic) else {
-            return; // Nobody ever subscribed: no history to keep, no one to tell.
+        let Some(mut guard) = self.topics.get_mut(&publication.topic) else {
+            return; // Nobody subscribed recently: no history to keep, no one to tell.
         };
-        let entry = &mut *entry;
+        let entry = &mut *guard;
+        if entry.subscribers.is_empty() {
+            let since = *entry.unwatched_since.get_or_insert_with(Instant::now);
+            if since.elapsed() >= TOPIC_RETENTION {
+                drop(guard);
+                self.topics
+                    .remove_if(&publication.topic, |_, e| e.subscribers.is_empty());
+                return;
+            }
+        }
         if entry
             .history
             .back()
@@ -114,6 +131,7 @@ impl Bus for MemoryBus {
             }
             _ => Start::Snapshot,
         };
+        entry.unwatched_since = None;
         entry.subscribers.push(Subscriber {
             tx,
             lagged: lagged.clone(),
@@ -244,6 +262,23 @@ mod tests {
         }
         assert_eq!(got, ["1", "2", "lagged"]);
         assert_eq!(bus.subscriber_count(&topic()), 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_topic_unwatched_past_retention_is_forgotten() {
+        let bus = MemoryBus::new(8, 8);
+        let current = Resume { epoch: 1, seq: 0 };
+        drop(bus.subscribe(topic(), None, current));
+        bus.publish(publication(1, 1));
+        tokio::time::advance(TOPIC_RETENTION / 2).await;
+        bus.publish(publication(1, 2));
+        assert!(bus.has_topic(&topic()), "kept within retention");
+        tokio::time::advance(TOPIC_RETENTION).await;
+        bus.publish(publication(1, 3));
+        assert!(!bus.has_topic(&topic()), "forgotten after it");
+        let resume = Resume { epoch: 1, seq: 2 };
+        let (start, _) = bus.subscribe(topic(), Some(resume), Resume { epoch: 1, seq: 3 });
+        assert!(matches!(start, Start::Snapshot));
     }
 
     #[test]
