@@ -17,6 +17,7 @@ mod sqlite;
 pub mod writer;
 
 use std::fmt;
+use std::sync::Arc;
 
 use agenthq_protocol::{AgentId, TaskId, TaskStatus, Tier, WorkspaceId};
 use async_trait::async_trait;
@@ -141,8 +142,9 @@ pub struct UsageRow {
 pub struct WriteBatch {
     /// New tasks; a task whose idempotency key is taken is not inserted.
     pub inserts: Vec<TaskRecord>,
-    /// Whole-row updates of existing tasks, at most one per task.
-    pub updates: Vec<TaskRecord>,
+    /// Whole-row updates of existing tasks, at most one per task. Shared, so the memory
+    /// store keeps them without copying.
+    pub updates: Vec<Arc<TaskRecord>>,
     /// Usage to add, at most one per (workspace, day).
     pub usage: Vec<(WorkspaceId, i64, UsageDelta)>,
 }

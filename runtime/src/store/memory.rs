@@ -1,7 +1,7 @@
 //! A store in memory: the same contract, no durability.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use agenthq_protocol::{AgentId, TaskId, TaskStatus, WorkspaceId};
 use async_trait::async_trait;
@@ -23,7 +23,8 @@ pub struct MemoryStore {
 struct Inner {
     workspaces: BTreeMap<WorkspaceId, WorkspaceRecord>,
     agents: BTreeMap<(WorkspaceId, AgentId), AgentRecord>,
-    tasks: BTreeMap<TaskId, TaskRecord>,
+    /// Boxed behind `Arc`: the tree moves small pointers, and updates are kept as shared.
+    tasks: BTreeMap<TaskId, Arc<TaskRecord>>,
     keys: HashMap<(WorkspaceId, String), TaskId>,
     usage: BTreeMap<(WorkspaceId, i64), UsageDelta>,
 }
@@ -92,16 +93,16 @@ impl Store for MemoryStore {
                 let slot = (task.workspace, key.clone());
                 if let Some(existing) = inner.keys.get(&slot) {
                     let existing = inner.tasks[existing].clone();
-                    outcomes.push(InsertOutcome::Duplicate(Box::new(existing)));
+                    outcomes.push(InsertOutcome::Duplicate(Box::new((*existing).clone())));
                     continue;
                 }
                 inner.keys.insert(slot, task.id);
             }
-            inner.tasks.insert(task.id, task.clone());
+            inner.tasks.insert(task.id, Arc::new(task.clone()));
             outcomes.push(InsertOutcome::Inserted);
         }
         for task in &batch.updates {
-            inner.tasks.insert(task.id, task.clone());
+            inner.tasks.insert(task.id, Arc::clone(task));
         }
         for (ws, day, delta) in &batch.usage {
             inner.usage.entry((*ws, *day)).or_default().add(delta);
@@ -117,6 +118,7 @@ impl Store for MemoryStore {
             .values_mut()
             .filter(|t| t.workspace == workspace)
         {
+            let task = Arc::make_mut(task);
             if task.status == TaskStatus::Running {
                 if task.attempts >= task.max_attempts {
                     task.status = TaskStatus::Dead;
@@ -142,7 +144,7 @@ impl Store for MemoryStore {
             .tasks
             .get(&id)
             .filter(|t| t.workspace == workspace)
-            .cloned())
+            .map(|t| (**t).clone()))
     }
 
     async fn tasks(
@@ -167,7 +169,7 @@ impl Store for MemoryStore {
                     .is_none_or(|a| t.agent == Some(a) || t.assigned == Some(a))
             })
             .take(filter.limit as usize)
-            .cloned()
+            .map(|t| (**t).clone())
             .collect())
     }
 

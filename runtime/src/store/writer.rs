@@ -42,7 +42,7 @@ pub enum WriteOp {
     /// superseded). With `done`, the caller is told when it is durable.
     Update {
         epoch: u64,
-        task: Box<TaskRecord>,
+        task: Arc<TaskRecord>,
         done: Option<oneshot::Sender<Result<(), StoreError>>>,
     },
     Usage {
@@ -199,10 +199,10 @@ impl Pending {
                     return None;
                 }
                 match self.update_index.get(&task.id) {
-                    Some(&i) => self.batch.updates[i] = *task,
+                    Some(&i) => self.batch.updates[i] = task,
                     None => {
                         self.update_index.insert(task.id, self.batch.updates.len());
-                        self.batch.updates.push(*task);
+                        self.batch.updates.push(task);
                         self.rows += 1;
                     }
                 }

@@ -115,7 +115,7 @@ async fn contract(store: &dyn Store) {
     let day = 20_000;
     store
         .write(&WriteBatch {
-            updates: vec![running.clone()],
+            updates: vec![running.clone().into()],
             usage: vec![(ws.id, day, delta)],
             ..WriteBatch::default()
         })

@@ -213,7 +213,7 @@ impl WorkspaceState {
         if let Some(agent) = agent {
             self.refresh_agent(agent);
         }
-        record
+        record.map(Arc::unwrap_or_clone)
     }
 
     pub(crate) fn requeue(
@@ -257,7 +257,7 @@ impl WorkspaceState {
         record.run_after = None;
         record.updated_at = now_ms();
         let (done, durable) = tokio::sync::oneshot::channel();
-        self.persist(record.clone(), Some(done));
+        self.persist(Arc::new(record.clone()), Some(done));
         self.waiting += 1;
         self.enqueue(record.clone(), None);
         tokio::spawn(async move {

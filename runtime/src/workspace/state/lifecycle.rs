@@ -64,7 +64,8 @@ impl WorkspaceState {
         let slot_actor = slot.actor.clone();
         self.waiting -= 1;
         self.running += 1;
-        let record = record.clone();
+        // One copy serves the store and the agent.
+        let record = Arc::new(record.clone());
         if let Some(view) = self.office.task_mut(id) {
             view.status = record.status;
             view.attempts = record.attempts;
@@ -73,7 +74,7 @@ impl WorkspaceState {
         }
         self.persist(record.clone(), None);
         let run = AgentMsg::Run {
-            task: Arc::new(record),
+            task: record,
             signals,
         };
         match &slot_actor {
@@ -181,7 +182,7 @@ impl WorkspaceState {
         let record = record.clone();
         tracing::debug!(workspace_id = %self.id, task_id = %id, attempts = record.attempts, ?delay, "attempt failed; retrying");
         self.office.event(record.event());
-        self.persist(record.clone(), None);
+        self.persist(Arc::new(record.clone()), None);
         self.tasks.remove(&id);
         self.waiting += 1;
         self.enqueue(record, Some(delay));
@@ -194,7 +195,7 @@ impl WorkspaceState {
         status: TaskStatus,
         result: Option<serde_json::Value>,
         error: Option<String>,
-    ) -> Option<TaskRecord> {
+    ) -> Option<Arc<TaskRecord>> {
         let mut task = self.tasks.remove(&id)?;
         let record = &mut task.record;
         record.status = status;
@@ -207,19 +208,20 @@ impl WorkspaceState {
         self.usage.count(status);
         self.office.remove_task(id);
         self.office.event(record.event());
+        let record = Arc::new(task.record);
         self.persist(record.clone(), None);
-        Some(task.record)
+        Some(record)
     }
 
     /// Queues the task's latest state for the store; `done` hears when it is durable.
     pub(super) fn persist(
         &mut self,
-        task: TaskRecord,
+        task: Arc<TaskRecord>,
         done: Option<tokio::sync::oneshot::Sender<Result<(), StoreError>>>,
     ) {
         self.outbox.push(WriteOp::Update {
             epoch: self.epoch,
-            task: Box::new(task),
+            task,
             done,
         });
     }
