@@ -105,20 +105,19 @@ impl WorkspaceState {
         {
             slot.recent_restarts.pop_front();
         }
-        let storm = slot.recent_restarts.len() as u32 > self.shared.config.max_restarts;
+        let recent = slot.recent_restarts.len();
+        let storm = recent as u32 > self.shared.config.max_restarts;
+        // Faulted first, so the interrupted attempts retry through the shared queue.
+        slot.faulted |= storm;
         let running = std::mem::take(&mut slot.running);
         tracing::warn!(workspace_id = %self.id, agent_id = %id, error, storm, "agent actor crashed");
         for task in running {
             self.interrupt(task, &format!("agent crashed: {error}"));
         }
         if storm {
-            let slot = self.agents.get_mut(&id).expect("slot checked above");
-            slot.faulted = true;
             let moved = self.ready.release_agent(&id);
             let text = format!(
-                "faulted after {} restarts in {:?}; {moved} queued tasks handed to other agents",
-                slot.recent_restarts.len(),
-                window
+                "faulted after {recent} restarts in {window:?}; {moved} queued tasks handed to other agents"
             );
             self.line(id, None, ActivityKind::Status, text);
         }
