@@ -118,9 +118,11 @@ pub fn test_config() -> RuntimeConfig {
     }
 }
 
-/// The built-in executors plus the test ones: `panic`, `hang`, `gauge`.
+/// The built-in executors plus the test ones: `panic`, `hang`, `gauge`, `recorder`
+/// (one shared [`Recorder`] per thread of tests: see [`recorder`]).
 pub fn registry(gauge: &Arc<Gauge>) -> ExecutorRegistry {
     let mut registry = ExecutorRegistry::default();
+    registry.register("recorder", RECORDER.with(|r| r.clone()));
     registry.register("panic", Arc::new(Panicking));
     registry.register("hang", Arc::new(Hang::default()));
     registry.register("gauge", gauge.clone());
@@ -333,4 +335,34 @@ impl Executor for Gauge {
 
 pub fn status_of(state: &OfficeState, agent: AgentId) -> agenthq_protocol::AgentStatus {
     state.agents[&agent].status
+}
+
+thread_local! {
+    static RECORDER: Arc<Recorder> = Arc::default();
+}
+
+/// The recorder the runtimes started on this test's thread use.
+pub fn recorder() -> Arc<Recorder> {
+    RECORDER.with(|r| r.clone())
+}
+
+/// Records the title of every attempt it starts, in order; a task titled `block` waits
+/// until cancelled.
+#[derive(Debug, Default)]
+pub struct Recorder {
+    pub started: std::sync::Mutex<Vec<(String, AgentId)>>,
+}
+
+#[async_trait]
+impl Executor for Recorder {
+    async fn run(&self, ctx: &ExecContext) -> Result<serde_json::Value, ExecError> {
+        self.started
+            .lock()
+            .unwrap()
+            .push((ctx.task.title.clone(), ctx.agent));
+        if ctx.task.title == "block" {
+            ctx.cancelled().await;
+        }
+        Ok(serde_json::Value::Null)
+    }
 }

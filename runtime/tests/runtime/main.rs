@@ -5,5 +5,6 @@ mod diffs;
 mod durability;
 mod helpers;
 mod lifecycle;
+mod scheduling;
 mod store_contract;
 mod supervision;
