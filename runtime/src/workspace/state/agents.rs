@@ -38,7 +38,7 @@ impl WorkspaceState {
             actor.stop(None);
         }
         for task in slot.running {
-            self.release_orphan(task);
+            self.release(task);
             self.finalize(
                 task,
                 TaskStatus::Cancelled,
@@ -62,23 +62,9 @@ impl WorkspaceState {
         Ok(())
     }
 
-    /// Frees the running slot of a task whose agent is gone (its report will never come).
-    pub(super) fn release_orphan(&mut self, id: TaskId) {
-        let Some(task) = self.tasks.get_mut(&id) else {
-            return;
-        };
-        if task.record.status == TaskStatus::Running {
-            self.running -= 1;
-            if let Some(started) = task.started.take() {
-                self.usage.agent_ms += started.elapsed().as_millis() as u64;
-            }
-            task.signals = None;
-        }
-    }
-
     /// An attempt cut short by its agent going away: it counts as a failed attempt.
     pub(super) fn interrupt(&mut self, id: TaskId, why: &str) {
-        self.release_orphan(id);
+        self.release(id);
         self.fail(id, true, why.to_owned());
     }
 

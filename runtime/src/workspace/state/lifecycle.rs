@@ -130,7 +130,8 @@ impl WorkspaceState {
         }
     }
 
-    /// Frees the running slot of a task; returns whether cancellation was requested.
+    /// Frees the running slot of a task (its agent's too, if the agent is still there);
+    /// returns whether cancellation was requested.
     pub(super) fn release(&mut self, id: TaskId) -> bool {
         let Some(task) = self.tasks.get_mut(&id) else {
             return false;
