@@ -1,6 +1,5 @@
 //! Admission and concurrency caps.
 
-use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
@@ -10,9 +9,9 @@ use crate::helpers::*;
 
 #[tokio::test]
 async fn submissions_past_max_queued_get_queue_full_and_are_not_buffered() {
-    let gauge = Arc::new(Gauge::default());
-    let store = TestStore::new(Backend::Memory).await.unwrap();
-    let rt = start(store.store.clone(), test_config(), &gauge).await;
+    let TestApp {
+        rt, store: _store, ..
+    } = spawn_app(Backend::Memory, test_config()).await.unwrap();
     let ws = workspace(&rt, 1, 3).await;
     agent(&rt, ws, "Ada", "hang", 1).await;
     let task = |n: u32| NewTask {
@@ -59,9 +58,11 @@ async fn submissions_past_max_queued_get_queue_full_and_are_not_buffered() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn running_tasks_never_exceed_any_cap_under_concurrent_submitters() {
-    let gauge = Arc::new(Gauge::default());
-    let store = TestStore::new(Backend::Memory).await.unwrap();
-    let rt = start(store.store.clone(), test_config(), &gauge).await;
+    let TestApp {
+        rt,
+        gauge,
+        store: _store,
+    } = spawn_app(Backend::Memory, test_config()).await.unwrap();
     let (max_running, max_concurrent) = (6, 2);
     let ws = workspace(&rt, max_running, 40).await;
     for name in ["Ada", "Grace", "Linus", "Barbara"] {

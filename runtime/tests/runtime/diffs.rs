@@ -1,7 +1,6 @@
 //! Live state: diffs rebuild the actor's state exactly; resume replays exactly what was
 //! missed, or falls back to a snapshot.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use agenthq_protocol::{ServerMessage, Topic};
@@ -13,9 +12,9 @@ use crate::helpers::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_subscriber_applying_every_diff_holds_exactly_the_actors_state() {
-    let gauge = Arc::new(Gauge::default());
-    let store = TestStore::new(Backend::Memory).await.unwrap();
-    let rt = start(store.store.clone(), test_config(), &gauge).await;
+    let TestApp {
+        rt, store: _store, ..
+    } = spawn_app(Backend::Memory, test_config()).await.unwrap();
     let ws = workspace(&rt, 6, 500).await;
     let mut agents = Vec::new();
     for name in ["Ada", "Grace", "Linus", "Barbara", "Ken"] {
@@ -80,13 +79,13 @@ async fn compare(rt: &agenthq_runtime::Runtime, followers: &mut [Follower]) {
 
 #[tokio::test]
 async fn resume_within_history_replays_exactly_the_missed_diffs_and_beyond_it_sends_a_snapshot() {
-    let gauge = Arc::new(Gauge::default());
-    let store = TestStore::new(Backend::Memory).await.unwrap();
     let config = RuntimeConfig {
         history_len: 16,
         ..test_config()
     };
-    let rt = start(store.store.clone(), config, &gauge).await;
+    let TestApp {
+        rt, store: _store, ..
+    } = spawn_app(Backend::Memory, config).await.unwrap();
     let ws = workspace(&rt, 2, 100).await;
     agent(&rt, ws, "Ada", "sim", 1).await;
     // The tasks topic: every finished task is an event there, so each task makes a diff

@@ -2,7 +2,6 @@
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
-use std::sync::Arc;
 use std::time::Duration;
 
 use agenthq_protocol::TaskId;
@@ -16,11 +15,14 @@ const TASKS: usize = 3_000;
 /// tasks are acknowledged, restarts a runtime on the same store and checks that every
 /// acknowledged task reaches exactly one terminal state.
 async fn killed_mid_run_loses_nothing(backend: Backend) {
-    let Some(test_store) = TestStore::new(backend).await else {
+    let Some(TestApp {
+        rt,
+        store: test_store,
+        gauge,
+    }) = spawn_app(backend, test_config()).await
+    else {
         return;
     };
-    let gauge = Arc::new(Gauge::default());
-    let rt = start(test_store.store.clone(), test_config(), &gauge).await;
     let ws = workspace(&rt, 16, 10_000).await;
     for name in ["Ada", "Grace", "Linus", "Barbara"] {
         agent(&rt, ws, name, "sim", 2).await;

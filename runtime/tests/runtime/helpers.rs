@@ -129,6 +129,22 @@ pub fn registry(gauge: &Arc<Gauge>) -> ExecutorRegistry {
     registry
 }
 
+/// A runtime on a fresh store, with the test executors; the store lives as long as this.
+pub struct TestApp {
+    pub rt: Runtime,
+    pub store: TestStore,
+    pub gauge: Arc<Gauge>,
+}
+
+/// Starts a runtime on a fresh store of `backend`; `None` when that backend is not
+/// reachable here (PostgreSQL outside CI).
+pub async fn spawn_app(backend: Backend, config: RuntimeConfig) -> Option<TestApp> {
+    let store = TestStore::new(backend).await?;
+    let gauge = Arc::new(Gauge::default());
+    let rt = start(store.store.clone(), config, &gauge).await;
+    Some(TestApp { rt, store, gauge })
+}
+
 pub async fn start(store: Arc<dyn Store>, config: RuntimeConfig, gauge: &Arc<Gauge>) -> Runtime {
     let bus = Arc::new(MemoryBus::new(config.history_len, config.subscriber_buffer));
     Runtime::start(config, store, bus, registry(gauge))

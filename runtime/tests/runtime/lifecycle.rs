@@ -1,6 +1,5 @@
 //! Task lifecycle: cancellation, timeouts, retries of the dead set, idempotent submission.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use agenthq_protocol::TaskStatus;
@@ -10,9 +9,9 @@ use crate::helpers::*;
 
 #[tokio::test]
 async fn cancelling_a_running_task_reaches_its_executor_and_a_queued_one_ends_at_once() {
-    let gauge = Arc::new(Gauge::default());
-    let store = TestStore::new(Backend::Memory).await.unwrap();
-    let rt = start(store.store.clone(), test_config(), &gauge).await;
+    let TestApp {
+        rt, store: _store, ..
+    } = spawn_app(Backend::Memory, test_config()).await.unwrap();
     let ws = workspace(&rt, 1, 10).await;
     agent(&rt, ws, "Ada", "hang", 1).await;
     let running = rt.submit(ws, NewTask::default()).await.unwrap().task;
@@ -57,9 +56,9 @@ async fn cancelling_a_running_task_reaches_its_executor_and_a_queued_one_ends_at
 
 #[tokio::test(start_paused = true)]
 async fn an_attempt_past_its_timeout_is_retried_then_dead_and_the_dead_set_can_be_retried() {
-    let gauge = Arc::new(Gauge::default());
-    let store = TestStore::new(Backend::Memory).await.unwrap();
-    let rt = start(store.store.clone(), test_config(), &gauge).await;
+    let TestApp {
+        rt, store: _store, ..
+    } = spawn_app(Backend::Memory, test_config()).await.unwrap();
     let ws = workspace(&rt, 1, 10).await;
     agent(&rt, ws, "Ada", "hang", 1).await;
     let task = NewTask {
@@ -88,11 +87,9 @@ async fn an_attempt_past_its_timeout_is_retried_then_dead_and_the_dead_set_can_b
 }
 
 async fn same_key_twice_is_one_task(backend: Backend) {
-    let Some(store) = TestStore::new(backend).await else {
+    let Some(TestApp { rt, store, gauge }) = spawn_app(backend, test_config()).await else {
         return;
     };
-    let gauge = Arc::new(Gauge::default());
-    let rt = start(store.store.clone(), test_config(), &gauge).await;
     let ws = workspace(&rt, 2, 10).await;
     agent(&rt, ws, "Ada", "sim", 1).await;
     let keyed = || NewTask {
@@ -150,9 +147,7 @@ async fn idempotent_submission_on_postgres() {
 
 #[tokio::test]
 async fn usage_counts_agent_time_and_outcomes_and_survives_a_restart() {
-    let gauge = Arc::new(Gauge::default());
-    let store = TestStore::new(Backend::Sqlite).await.unwrap();
-    let rt = start(store.store.clone(), test_config(), &gauge).await;
+    let TestApp { rt, store, gauge } = spawn_app(Backend::Sqlite, test_config()).await.unwrap();
     let ws = workspace(&rt, 4, 20).await;
     let ada = agent(&rt, ws, "Ada", "gauge", 2).await;
     let crasher = agent(&rt, ws, "Crash", "panic", 1).await;

@@ -1,6 +1,5 @@
 //! Scheduling: priority then FIFO, and "any agent" tasks to the least-loaded agent.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use agenthq_protocol::Topic;
@@ -18,9 +17,9 @@ fn titled(title: &str, priority: i32) -> NewTask {
 
 #[tokio::test]
 async fn waiting_tasks_start_by_priority_then_in_submission_order() {
-    let gauge = Arc::new(Gauge::default());
-    let store = TestStore::new(Backend::Memory).await.unwrap();
-    let rt = start(store.store.clone(), test_config(), &gauge).await;
+    let TestApp {
+        rt, store: _store, ..
+    } = spawn_app(Backend::Memory, test_config()).await.unwrap();
     let ws = workspace(&rt, 1, 20).await;
     agent(&rt, ws, "Ada", "recorder", 1).await;
     let block = rt.submit(ws, titled("block", 0)).await.unwrap().task.id;
@@ -63,9 +62,9 @@ async fn waiting_tasks_start_by_priority_then_in_submission_order() {
 
 #[tokio::test]
 async fn tasks_for_any_agent_go_to_the_least_loaded_one() {
-    let gauge = Arc::new(Gauge::default());
-    let store = TestStore::new(Backend::Memory).await.unwrap();
-    let rt = start(store.store.clone(), test_config(), &gauge).await;
+    let TestApp {
+        rt, store: _store, ..
+    } = spawn_app(Backend::Memory, test_config()).await.unwrap();
     let ws = workspace(&rt, 10, 20).await;
     let mut agents = Vec::new();
     for name in ["Ada", "Grace", "Linus"] {

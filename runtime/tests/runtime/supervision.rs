@@ -1,6 +1,5 @@
 //! Crashes: agents restarted, tasks retried, restart storms, workspace restarts.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use agenthq_protocol::{AgentStatus, Op, ServerMessage, TaskStatus, Topic};
@@ -10,9 +9,9 @@ use crate::helpers::*;
 
 #[tokio::test]
 async fn a_panicking_executor_restarts_its_agent_and_the_task_ends_dead() {
-    let gauge = Arc::new(Gauge::default());
-    let store = TestStore::new(Backend::Memory).await.unwrap();
-    let rt = start(store.store.clone(), test_config(), &gauge).await;
+    let TestApp {
+        rt, store: _store, ..
+    } = spawn_app(Backend::Memory, test_config()).await.unwrap();
     let ws = workspace(&rt, 4, 10).await;
     let crasher = agent(&rt, ws, "Crash", "panic", 1).await;
     let mut events = rt.subscribe(Topic::Tasks(ws), None).await.unwrap().stream;
@@ -75,13 +74,13 @@ async fn a_panicking_executor_restarts_its_agent_and_the_task_ends_dead() {
 
 #[tokio::test]
 async fn a_restart_storm_faults_the_agent_and_hands_its_tasks_to_others() {
-    let gauge = Arc::new(Gauge::default());
-    let store = TestStore::new(Backend::Memory).await.unwrap();
     let config = RuntimeConfig {
         max_restarts: 2,
         ..test_config()
     };
-    let rt = start(store.store.clone(), config, &gauge).await;
+    let TestApp {
+        rt, store: _store, ..
+    } = spawn_app(Backend::Memory, config).await.unwrap();
     let ws = workspace(&rt, 4, 20).await;
     let crasher = agent(&rt, ws, "Crash", "panic", 1).await;
     let steady = agent(&rt, ws, "Steady", "sim", 1).await;
@@ -118,9 +117,9 @@ async fn a_restart_storm_faults_the_agent_and_hands_its_tasks_to_others() {
 
 #[tokio::test]
 async fn a_crashed_workspace_restarts_from_the_store_with_a_new_epoch() {
-    let gauge = Arc::new(Gauge::default());
-    let store = TestStore::new(Backend::Sqlite).await.unwrap();
-    let rt = start(store.store.clone(), test_config(), &gauge).await;
+    let TestApp {
+        rt, store: _store, ..
+    } = spawn_app(Backend::Sqlite, test_config()).await.unwrap();
     let ws = workspace(&rt, 4, 20).await;
     agent(&rt, ws, "Ada", "sim", 1).await;
     let mut office = Follower::subscribe(&rt, Topic::Workspace(ws)).await;
@@ -173,13 +172,13 @@ async fn a_crashed_workspace_restarts_from_the_store_with_a_new_epoch() {
 
 #[tokio::test(start_paused = true)]
 async fn an_idle_agents_actor_stops_and_starts_again_with_its_next_task() {
-    let gauge = Arc::new(Gauge::default());
-    let store = TestStore::new(Backend::Memory).await.unwrap();
     let config = RuntimeConfig {
         agent_idle_timeout: Some(Duration::from_secs(60)),
         ..test_config()
     };
-    let rt = start(store.store.clone(), config, &gauge).await;
+    let TestApp {
+        rt, store: _store, ..
+    } = spawn_app(Backend::Memory, config).await.unwrap();
     let ws = workspace(&rt, 2, 10).await;
     agent(&rt, ws, "Ada", "sim", 1).await;
     assert_eq!(
