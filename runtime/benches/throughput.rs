@@ -4,7 +4,8 @@
 //!
 //! `cargo bench -p agenthq-runtime --bench throughput`
 //! PostgreSQL: `AGENTHQ_BENCH_DATABASE_URL` (default postgres://postgres@127.0.0.1:5432/test);
-//! a fresh database is created per run. Unreachable: that backend is skipped.
+//! every sample runs on a fresh store (a new database, file or map), created and dropped
+//! outside the timing. Unreachable PostgreSQL: that backend is skipped, with a message.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -131,21 +132,72 @@ async fn run(bench: &Bench, total: usize) -> Duration {
     start.elapsed()
 }
 
-fn postgres_url(rt: &tokio::runtime::Runtime) -> Option<String> {
+/// A fresh PostgreSQL database, or `None` when the server is not reachable.
+async fn postgres_database() -> Option<String> {
     use sqlx::Connection;
-    let admin = std::env::var("AGENTHQ_BENCH_DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
-    rt.block_on(async {
-        let mut conn = sqlx::PgConnection::connect(&admin).await.ok()?;
-        let name = format!("agenthq_bench_{}", agenthq_protocol::id::new_v7().simple());
-        sqlx::query(&format!("CREATE DATABASE {name}"))
-            .execute(&mut conn)
-            .await
-            .ok()?;
-        Some(format!("{}/{name}", admin.rsplit_once('/')?.0))
-    })
+    let mut conn = sqlx::PgConnection::connect(&admin_url()).await.ok()?;
+    let name = format!("agenthq_bench_{}", agenthq_protocol::id::new_v7().simple());
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut conn)
+        .await
+        .ok()?;
+    Some(format!("{}/{name}", admin_url().rsplit_once('/')?.0))
 }
 
+async fn drop_postgres_database(url: &str) {
+    use sqlx::Connection;
+    let (Ok(mut conn), Some((_, name))) = (
+        sqlx::PgConnection::connect(&admin_url()).await,
+        url.rsplit_once('/'),
+    ) else {
+        return;
+    };
+    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .execute(&mut conn)
+        .await;
+}
+
+fn admin_url() -> String {
+    std::env::var("AGENTHQ_BENCH_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+}
+
+#[derive(Clone, Copy)]
+enum Backend {
+    Memory,
+    Sqlite,
+    Postgres,
+}
+
+/// A store URL for one sample: every sample starts from an empty store, so samples are
+/// alike (the memory store keeps every task; a growing store would slow later samples).
+async fn fresh_store(backend: Backend, dir: &std::path::Path) -> Option<String> {
+    match backend {
+        Backend::Memory => Some("memory:".into()),
+        Backend::Sqlite => {
+            let path = dir.join(format!(
+                "bench-{}.db",
+                agenthq_protocol::id::new_v7().simple()
+            ));
+            Some(format!("sqlite://{}", path.display()))
+        }
+        Backend::Postgres => postgres_database().await,
+    }
+}
+
+/// One sample: setup (not timed), the run (timed), teardown (not timed).
+async fn sample(backend: Backend, dir: &std::path::Path, tasks: usize) -> Duration {
+    let url = fresh_store(backend, dir).await.expect("store");
+    let bench = setup(&url).await;
+    let took = run(&bench, tasks).await;
+    bench.runtime.shutdown().await;
+    if let Backend::Postgres = backend {
+        drop_postgres_database(&url).await;
+    }
+    took
+}
+
+#[allow(clippy::print_stderr)] // A skipped backend must be said, on the console.
 fn throughput(c: &mut Criterion) {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -153,26 +205,31 @@ fn throughput(c: &mut Criterion) {
         .build()
         .expect("tokio");
     let dir = tempfile::tempdir().expect("temp dir");
-    let sqlite = format!("sqlite://{}", dir.path().join("bench.db").display());
     let mut backends = vec![
-        ("memory", "memory:".to_owned(), 40_000),
-        ("sqlite", sqlite, 20_000),
+        ("memory", Backend::Memory, 40_000),
+        ("sqlite", Backend::Sqlite, 20_000),
     ];
-    if let Some(url) = postgres_url(&rt) {
-        backends.push(("postgres", url, 20_000));
+    match rt.block_on(postgres_database()) {
+        Some(url) => {
+            rt.block_on(drop_postgres_database(&url));
+            backends.push(("postgres", Backend::Postgres, 20_000));
+        }
+        None => eprintln!("PostgreSQL unreachable at {}: skipping it", admin_url()),
     }
     let mut group = c.benchmark_group("submit_to_succeeded");
     group
         .sample_size(10)
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(10));
-    for (name, url, tasks) in backends {
-        let bench = rt.block_on(setup(&url));
+    for (name, backend, tasks) in backends {
         group.throughput(Throughput::Elements(tasks as u64));
         group.bench_function(name, |b| {
-            b.iter_custom(|iters| (0..iters).map(|_| rt.block_on(run(&bench, tasks))).sum())
+            b.iter_custom(|iters| {
+                (0..iters)
+                    .map(|_| rt.block_on(sample(backend, dir.path(), tasks)))
+                    .sum()
+            })
         });
-        rt.block_on(bench.runtime.shutdown());
     }
     group.finish();
 }

@@ -34,12 +34,19 @@ pub enum AttemptOutcome {
     Cancelled,
 }
 
+/// An attempt to run: the task (its `attempts` is this attempt's number) and where its
+/// progress and activity go.
+pub struct Attempt {
+    pub task: Arc<TaskRecord>,
+    pub signals: Arc<Signals>,
+}
+
+/// How one attempt ended: task, attempt number, outcome.
+pub type Report = (TaskId, u32, AttemptOutcome);
+
 pub enum AgentMsg {
-    /// Run an attempt of the task (its `attempts` is this attempt's number).
-    Run {
-        task: Arc<TaskRecord>,
-        signals: Arc<Signals>,
-    },
+    /// Run these attempts (all a dispatch round gave this agent: one message, not one each).
+    Run(Vec<Attempt>),
     /// Cancel the task's attempt, if running.
     Cancel(TaskId),
     /// An attempt's tokio task is done (sent by the agent to itself).
@@ -53,7 +60,7 @@ pub enum AgentMsg {
 impl std::fmt::Debug for AgentMsg {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            AgentMsg::Run { task, .. } => write!(f, "Run({})", task.id),
+            AgentMsg::Run(attempts) => write!(f, "Run({} attempts)", attempts.len()),
             AgentMsg::Cancel(id) => write!(f, "Cancel({id})"),
             AgentMsg::Finished { task, attempt, .. } => write!(f, "Finished({task}, {attempt})"),
         }
@@ -115,7 +122,23 @@ impl Actor for AgentActor {
         state: &mut AgentState,
     ) -> Result<(), ActorProcessingErr> {
         match msg {
-            AgentMsg::Run { task, signals } => state.start(myself, task, signals)?,
+            AgentMsg::Run(attempts) => {
+                // Attempts that finish on their first poll are reported together.
+                let mut done = Vec::new();
+                let mut crashed = None;
+                for Attempt { task, signals } in attempts {
+                    if let Some(report) = state.start(&myself, task, signals) {
+                        match report {
+                            (task, attempt, Ok(outcome)) => done.push((task, attempt, outcome)),
+                            (task, _, Err(panic)) => crashed = crashed.or(Some((task, panic))),
+                        }
+                    }
+                }
+                state.report(done);
+                if let Some((task, panic)) = crashed {
+                    return Err(state.crash(task, panic));
+                }
+            }
             AgentMsg::Cancel(task) => {
                 if let Some(token) = state.running.get(&task) {
                     token.cancel();
@@ -132,12 +155,13 @@ impl Actor for AgentActor {
 }
 
 impl AgentState {
+    /// Starts an attempt; returns its report if it finished on its first poll.
     fn start(
         &mut self,
-        myself: ActorRef<AgentMsg>,
+        myself: &ActorRef<AgentMsg>,
         task: Arc<TaskRecord>,
         signals: Arc<Signals>,
-    ) -> Result<(), ActorProcessingErr> {
+    ) -> Option<(TaskId, u32, Result<AttemptOutcome, String>)> {
         let cancel = self.args.shutdown.child_token();
         self.running.insert(task.id, cancel.clone());
         let (id, attempt) = (task.id, task.attempts);
@@ -152,11 +176,15 @@ impl AgentState {
         );
         let mut run = Box::pin(run_attempt(self.args.executor.clone(), ctx, cancel));
         // Poll once here: an attempt that completes without waiting (a zero-duration
-        // simulation, a cached answer) then costs no task and no message. If it is pending,
-        // the spawned task polls it again and so registers its own waker everywhere.
+        // simulation, a cached answer) then costs no task and no message of its own. If it
+        // is pending, the spawned task polls it again and so registers its own waker.
         match run.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
-            Poll::Ready(outcome) => self.finish(id, attempt, outcome),
+            Poll::Ready(outcome) => {
+                self.running.remove(&id);
+                Some((id, attempt, outcome))
+            }
             Poll::Pending => {
+                let myself = myself.clone();
                 tokio::spawn(async move {
                     let outcome = run.await;
                     let _ = myself.cast(AgentMsg::Finished {
@@ -165,7 +193,7 @@ impl AgentState {
                         outcome,
                     });
                 });
-                Ok(())
+                None
             }
         }
     }
@@ -179,18 +207,28 @@ impl AgentState {
         self.running.remove(&task);
         match outcome {
             Ok(outcome) => {
-                let agent = self.args.id;
-                let _ = self.args.workspace.cast(WorkspaceMsg::Finished {
-                    agent,
-                    task,
-                    attempt,
-                    outcome,
-                });
+                self.report(vec![(task, attempt, outcome)]);
                 Ok(())
             }
-            // Crash on purpose: the workspace restarts us and retries the task.
-            Err(panic) => Err(format!("executor panicked on task {task}: {panic}").into()),
+            Err(panic) => Err(self.crash(task, panic)),
         }
+    }
+
+    /// Tells the workspace how attempts ended.
+    fn report(&self, reports: Vec<Report>) {
+        if !reports.is_empty() {
+            let agent = self.args.id;
+            let _ = self
+                .args
+                .workspace
+                .cast(WorkspaceMsg::Finished { agent, reports });
+        }
+    }
+
+    /// The error that crashes this actor on purpose after an executor panicked: the
+    /// workspace restarts the agent and retries the attempts it was running.
+    fn crash(&self, task: TaskId, panic: String) -> ActorProcessingErr {
+        format!("executor panicked on task {task}: {panic}").into()
     }
 }
 

@@ -22,7 +22,7 @@ use tokio_util::sync::CancellationToken;
 
 pub(crate) use state::WorkspaceState;
 
-use crate::agent::AttemptOutcome;
+use crate::agent::Report;
 use crate::bus::{Publication, Subscription};
 use crate::error::RuntimeError;
 use crate::runtime::Shared;
@@ -101,11 +101,10 @@ pub(crate) enum WorkspaceMsg {
         reply: RpcReplyPort<Result<ServerMessage, RuntimeError>>,
     },
     Stats(RpcReplyPort<WorkspaceStats>),
+    /// How attempts of an agent ended.
     Finished {
         agent: AgentId,
-        task: TaskId,
-        attempt: u32,
-        outcome: AttemptOutcome,
+        reports: Vec<Report>,
     },
     /// An attempt has new progress or activity to read.
     Signals(TaskId),
@@ -214,12 +213,11 @@ impl Actor for WorkspaceActor {
             WorkspaceMsg::Stats(reply) => {
                 let _ = reply.send(state.stats());
             }
-            WorkspaceMsg::Finished {
-                agent,
-                task,
-                attempt,
-                outcome,
-            } => state.finished(agent, task, attempt, outcome),
+            WorkspaceMsg::Finished { agent, reports } => {
+                for (task, attempt, outcome) in reports {
+                    state.finished(agent, task, attempt, outcome);
+                }
+            }
             WorkspaceMsg::Signals(task) => state.read_signals(task),
             WorkspaceMsg::Tick => state.tick(),
             WorkspaceMsg::Wake => state.wake(),

@@ -22,7 +22,7 @@ use tokio_util::sync::{CancellationToken, DropGuard};
 use super::office::Office;
 use super::scheduler::{self, Ready};
 use super::{Opening, TopicSubscription, WorkspaceArgs, WorkspaceMsg, WorkspaceStats};
-use crate::agent::{AgentActor, AgentArgs, AgentMsg, AttemptOutcome};
+use crate::agent::{AgentActor, AgentArgs, AgentMsg, Attempt, AttemptOutcome};
 use crate::config::WorkspaceCaps;
 use crate::error::RuntimeError;
 use crate::executor::Signals;
@@ -45,8 +45,9 @@ pub struct WorkspaceState {
     _stop_attempts: DropGuard,
     agents: BTreeMap<AgentId, AgentSlot>,
     agent_by_actor: HashMap<ractor::ActorId, AgentId>,
-    /// Agents given work while they had no actor: spawned after the current message.
-    to_spawn: BTreeSet<AgentId>,
+    /// Agents given attempts in this message: handed over (their actor started if need
+    /// be) after it, one `Run` message per agent.
+    to_start: BTreeSet<AgentId>,
     /// Whether a sweep for idle actors to stop is scheduled.
     sweep_armed: bool,
     tasks: HashMap<TaskId, LiveTask>,
@@ -70,8 +71,8 @@ struct AgentSlot {
     config: Arc<ExecutorConfig>,
     /// The agent's actor while it has (or recently had) work; idle agents have none.
     actor: Option<ActorRef<AgentMsg>>,
-    /// Attempts assigned while the actor was being started.
-    starting: Vec<AgentMsg>,
+    /// Attempts assigned in the current message, not yet handed to the actor.
+    starting: Vec<Attempt>,
     /// Since when the agent's actor has had nothing to do.
     idle_since: Option<Instant>,
     running: Vec<TaskId>,
@@ -143,7 +144,7 @@ impl WorkspaceState {
             shutdown,
             agents: BTreeMap::new(),
             agent_by_actor: HashMap::new(),
-            to_spawn: BTreeSet::new(),
+            to_start: BTreeSet::new(),
             sweep_armed: false,
             tasks: HashMap::new(),
             ready: Ready::default(),
@@ -243,16 +244,28 @@ impl WorkspaceState {
         };
         let (actor, _) = Actor::spawn_linked(None, AgentActor, args, myself.get_cell()).await?;
         self.agent_by_actor.insert(actor.get_id(), id);
-        for run in std::mem::take(&mut slot.starting) {
-            let _ = actor.cast(run);
-        }
-        // A cancel that came while the actor was starting found no one to tell.
-        for task in &slot.running {
-            if self.tasks.get(task).is_some_and(|t| t.cancel_requested) {
-                let _ = actor.cast(AgentMsg::Cancel(*task));
-            }
-        }
         slot.actor = Some(actor);
+        Ok(())
+    }
+
+    /// Hands the attempts assigned in this message to the agent, in one message, starting
+    /// its actor first if it has none. (Dispatch and hand-over happen in the same message,
+    /// so no cancel can fall between them.)
+    async fn hand_over(
+        &mut self,
+        myself: &ActorRef<WorkspaceMsg>,
+        id: AgentId,
+    ) -> Result<(), ActorProcessingErr> {
+        if self.agents.get(&id).is_some_and(|s| s.actor.is_none()) {
+            self.spawn_agent(myself, id).await?;
+        }
+        let Some(slot) = self.agents.get_mut(&id) else {
+            return Ok(());
+        };
+        let attempts = std::mem::take(&mut slot.starting);
+        if let (Some(actor), false) = (&slot.actor, attempts.is_empty()) {
+            let _ = actor.cast(AgentMsg::Run(attempts));
+        }
         Ok(())
     }
 
@@ -292,8 +305,8 @@ impl WorkspaceState {
         myself: &ActorRef<WorkspaceMsg>,
     ) -> Result<(), ActorProcessingErr> {
         self.dispatch();
-        for agent in std::mem::take(&mut self.to_spawn) {
-            self.spawn_agent(myself, agent).await?;
+        for agent in std::mem::take(&mut self.to_start) {
+            self.hand_over(myself, agent).await?;
         }
         for op in self.outbox.drain(..) {
             self.shared.writer.send(op).await?;

@@ -51,6 +51,7 @@ pub async fn postgres_database() -> Option<String> {
             return None;
         }
     };
+    drop_stale_databases(&mut conn).await;
     let name = format!("agenthq_test_{}", agenthq_protocol::id::new_v7().simple());
     sqlx::query(&format!("CREATE DATABASE {name}"))
         .execute(&mut conn)
@@ -66,6 +67,32 @@ pub async fn postgres_database() -> Option<String> {
 #[allow(clippy::print_stderr)]
 fn skip_notice(message: &str) {
     eprintln!("{message}");
+}
+
+/// Drops test databases made more than an hour ago (their names carry a UUIDv7, so their
+/// time), so repeated runs on one server do not pile them up.
+async fn drop_stale_databases(conn: &mut sqlx::PgConnection) {
+    let names: Vec<String> = sqlx::query_scalar(
+        "SELECT datname FROM pg_database WHERE datname LIKE 'agenthq\\_test\\_%'",
+    )
+    .fetch_all(&mut *conn)
+    .await
+    .unwrap_or_default();
+    let hour_ago = std::time::SystemTime::now() - Duration::from_secs(3600);
+    let hour_ago = hour_ago
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    for name in names {
+        let made = uuid::Uuid::parse_str(name.trim_start_matches("agenthq_test_"))
+            .ok()
+            .and_then(|u| u.get_timestamp())
+            .map(|t| t.to_unix().0);
+        if made.is_some_and(|secs| secs < hour_ago) {
+            let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .execute(&mut *conn)
+                .await;
+        }
+    }
 }
 
 impl TestStore {

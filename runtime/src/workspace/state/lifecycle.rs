@@ -61,7 +61,6 @@ impl WorkspaceState {
         task.progress = 0;
         slot.running.push(id);
         slot.last_kind = None;
-        let slot_actor = slot.actor.clone();
         self.waiting -= 1;
         self.running += 1;
         // One copy serves the store and the agent.
@@ -73,22 +72,14 @@ impl WorkspaceState {
             view.progress = 0;
         }
         self.persist(record.clone(), None);
-        let run = AgentMsg::Run {
-            task: record,
-            signals,
-        };
-        match &slot_actor {
-            Some(actor) => {
-                let _ = actor.cast(run);
-            }
-            None => {
-                // Started lazily: the actor is spawned after this message.
-                if let Some(slot) = self.agents.get_mut(&agent) {
-                    slot.starting.push(run);
-                }
-                self.to_spawn.insert(agent);
-            }
+        // Handed over after this message, with the agent's other new attempts.
+        if let Some(slot) = self.agents.get_mut(&agent) {
+            slot.starting.push(Attempt {
+                task: record,
+                signals,
+            });
         }
+        self.to_start.insert(agent);
         self.refresh_agent(agent);
     }
 
