@@ -136,3 +136,95 @@ impl Executor for SimExecutor {
 fn pick<'a>(rng: &mut SmallRng, items: &[&'a str]) -> &'a str {
     items[rng.random_range(0..items.len())]
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use agenthq_protocol::{AgentId, TaskId, TaskStatus, WorkspaceId};
+    use tokio_util::sync::CancellationToken;
+
+    use super::*;
+    use crate::executor::Signals;
+    use crate::store::ExecutorConfig;
+    use crate::task::TaskRecord;
+
+    fn context(input: serde_json::Value, attempt: u32) -> (ExecContext, Arc<Signals>) {
+        let task = TaskRecord {
+            id: TaskId::from_bytes([3; 16]),
+            workspace: WorkspaceId::from_bytes([1; 16]),
+            agent: None,
+            assigned: None,
+            title: "the quarterly report".into(),
+            input,
+            priority: 0,
+            status: TaskStatus::Running,
+            attempts: attempt,
+            max_attempts: 3,
+            backoff_ms: 10,
+            timeout_ms: 10_000,
+            idempotency_key: None,
+            result: None,
+            error: None,
+            created_at: 0,
+            updated_at: 0,
+            run_after: None,
+        };
+        let signals = Arc::new(Signals::new(64));
+        let ctx = ExecContext::new(
+            Arc::new(task),
+            AgentId::from_bytes([2; 16]),
+            "Ada".into(),
+            Arc::new(ExecutorConfig::default()),
+            CancellationToken::new(),
+            signals.clone(),
+            Arc::new(|_| {}),
+        );
+        (ctx, signals)
+    }
+
+    async fn run(
+        input: serde_json::Value,
+        attempt: u32,
+    ) -> (Result<serde_json::Value, ExecError>, Vec<String>) {
+        let (ctx, signals) = context(input, attempt);
+        let outcome = SimExecutor.run(&ctx).await;
+        let (progress, lines, _) = signals.take();
+        assert_eq!(progress, Some(1000), "progress reaches the end");
+        (outcome, lines.into_iter().map(|(_, text)| text).collect())
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_same_seed_replays_the_same_work_and_attempts_differ() {
+        let input = serde_json::json!({ "steps": 6, "step_ms": 100, "fail_rate": 0.5, "seed": 42 });
+        let first = run(input.clone(), 1).await;
+        assert_eq!(
+            first,
+            run(input.clone(), 1).await,
+            "seeded: the same run twice"
+        );
+        assert_eq!(first.1.len(), 6, "one activity line per step");
+        assert!(
+            first
+                .1
+                .iter()
+                .all(|line| line.contains("the quarterly report"))
+        );
+        let others: Vec<_> = (2..8).map(|attempt| run(input.clone(), attempt)).collect();
+        let mut differ = false;
+        for other in others {
+            differ |= other.await != first;
+        }
+        assert!(differ, "a retry is not a replay of the failed attempt");
+    }
+
+    #[tokio::test]
+    async fn bad_parameters_fail_the_task_for_good() {
+        let (ctx, _) = context(serde_json::json!({ "steps": "many" }), 1);
+        let err = SimExecutor.run(&ctx).await.unwrap_err();
+        assert!(
+            !err.retryable && err.message.contains("invalid sim parameters"),
+            "{err:?}"
+        );
+    }
+}
