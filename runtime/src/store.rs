@@ -177,6 +177,9 @@ pub struct TaskFilter {
 /// touches tenant data.
 #[async_trait]
 pub trait Store: Send + Sync + fmt::Debug + 'static {
+    /// Checks that the store answers (for readiness probes).
+    async fn ping(&self) -> Result<(), StoreError>;
+
     async fn create_workspace(&self, workspace: &WorkspaceRecord) -> Result<(), StoreError>;
     async fn workspaces(&self) -> Result<Vec<WorkspaceRecord>, StoreError>;
     async fn workspace(&self, id: WorkspaceId) -> Result<Option<WorkspaceRecord>, StoreError>;

@@ -39,6 +39,10 @@ impl MemoryStore {
 
 #[async_trait]
 impl Store for MemoryStore {
+    async fn ping(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
+
     async fn create_workspace(&self, workspace: &WorkspaceRecord) -> Result<(), StoreError> {
         self.lock()
             .workspaces

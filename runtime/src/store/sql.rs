@@ -193,6 +193,11 @@ macro_rules! sql_store {
     ($store:ty, $db:ty) => {
         #[async_trait::async_trait]
         impl $crate::store::Store for $store {
+            async fn ping(&self) -> Result<(), StoreError> {
+                sqlx::query("SELECT 1").execute(&self.pool).await?;
+                Ok(())
+            }
+
             async fn create_workspace(&self, ws: &WorkspaceRecord) -> Result<(), StoreError> {
                 sqlx::query(
                     "INSERT INTO workspaces (id, name, tier, max_running, max_queued, epoch, created_at) \

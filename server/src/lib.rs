@@ -1,0 +1,17 @@
+//! The AgentHQ server: what the `agenthq` binary runs.
+//!
+//! - [`settings`]: layered settings (defaults, an optional TOML file, `AGENTHQ_*`
+//!   environment variables).
+//! - [`startup`]: [`Application`], which tests and the load tester start in-process.
+//! - [`routes`]: the HTTP endpoints.
+//! - [`telemetry`]: logs, human-readable or JSON.
+//! - [`cli`]: the command line.
+
+pub mod cli;
+pub mod routes;
+pub mod settings;
+pub mod startup;
+pub mod telemetry;
+
+pub use settings::Settings;
+pub use startup::{Application, StartupError};

@@ -1,0 +1,15 @@
+//! HTTP endpoints.
+
+mod health;
+
+use axum::Router;
+use axum::routing::get;
+
+use crate::startup::AppState;
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .with_state(state)
+}

@@ -1,0 +1,129 @@
+//! Settings, layered: built-in defaults, then an optional TOML file, then `AGENTHQ_*`
+//! environment variables (`AGENTHQ_LISTEN=0.0.0.0:8080`, `AGENTHQ_DATABASE_URL=...`).
+//! `.env.example` lists every variable.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use agenthq_runtime::RuntimeConfig;
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+/// How logs are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// For a person at a terminal.
+    #[default]
+    Pretty,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Settings {
+    /// Where the HTTP API and the WebSocket gateway listen.
+    pub listen: SocketAddr,
+    /// Folder for the embedded SQLite database and generated secrets; created if missing.
+    pub data_dir: PathBuf,
+    /// Store URL (`postgres://...`, `sqlite://...`); SQLite in `data_dir` when unset.
+    pub database_url: Option<String>,
+    pub log_format: LogFormat,
+    /// Diff tick of the live office, in milliseconds.
+    pub tick_ms: u64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir: PathBuf::from("data"),
+            database_url: None,
+            log_format: LogFormat::Pretty,
+            tick_ms: 50,
+        }
+    }
+}
+
+/// The settings could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    #[error("config file {0} not found")]
+    MissingFile(PathBuf),
+    #[error("invalid settings: {0}")]
+    Invalid(#[from] Box<figment::Error>),
+}
+
+impl Settings {
+    /// Defaults, then `file` (if given; it must exist), then the environment.
+    pub fn load(file: Option<&Path>) -> Result<Self, SettingsError> {
+        let mut figment = Figment::from(Serialized::defaults(Settings::default()));
+        if let Some(file) = file {
+            if !file.exists() {
+                return Err(SettingsError::MissingFile(file.to_owned()));
+            }
+            figment = figment.merge(Toml::file(file));
+        }
+        figment
+            .merge(Env::prefixed("AGENTHQ_"))
+            .extract()
+            .map_err(|e| SettingsError::Invalid(Box::new(e)))
+    }
+
+    /// The store to open: `database_url`, or the SQLite file in `data_dir`.
+    pub fn store_url(&self) -> String {
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("agenthq.db").display()))
+    }
+
+    pub fn runtime_config(&self) -> RuntimeConfig {
+        RuntimeConfig {
+            tick: Duration::from_millis(self.tick_ms.max(1)),
+            ..RuntimeConfig::default()
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::result_large_err)] // figment's Jail closures return its (large) error type.
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_overrides_defaults_and_the_environment_overrides_the_file() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("agenthq.toml", "listen = \"0.0.0.0:9000\"\ntick_ms = 20\n")?;
+            jail.set_env("AGENTHQ_TICK_MS", "10");
+            jail.set_env("AGENTHQ_LOG_FORMAT", "json");
+            let settings = Settings::load(Some(Path::new("agenthq.toml"))).expect("settings");
+            assert_eq!(settings.listen, SocketAddr::from(([0, 0, 0, 0], 9000)));
+            assert_eq!(settings.tick_ms, 10);
+            assert_eq!(settings.log_format, LogFormat::Json);
+            assert_eq!(
+                settings.data_dir,
+                PathBuf::from("data"),
+                "untouched default"
+            );
+            assert_eq!(settings.store_url(), "sqlite://data/agenthq.db");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn a_missing_file_or_a_bad_value_is_a_clear_error() {
+        figment::Jail::expect_with(|jail| {
+            let missing = Settings::load(Some(Path::new("nope.toml"))).unwrap_err();
+            assert_eq!(missing.to_string(), "config file nope.toml not found");
+            jail.set_env("AGENTHQ_LISTEN", "not an address");
+            let invalid = Settings::load(None).unwrap_err().to_string();
+            assert!(
+                invalid.contains("LISTEN") && invalid.contains("AGENTHQ_"),
+                "{invalid}"
+            );
+            Ok(())
+        });
+    }
+}

@@ -1,0 +1,123 @@
+//! [`Application`]: the server, built from settings and bound to its port, so tests and
+//! the load tester run the real thing in-process (port 0 picks a free one).
+
+use std::future::Future;
+use std::sync::Arc;
+
+use agenthq_runtime::{ExecutorRegistry, MemoryBus, Runtime, RuntimeError, StoreError, store};
+use tokio::net::TcpListener;
+
+use crate::routes;
+use crate::settings::Settings;
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("cannot create the data folder {path}: {source}")]
+    DataDir {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("cannot open the store: {0}")]
+    Store(#[from] StoreError),
+    #[error("cannot start the runtime: {0}")]
+    Runtime(#[from] RuntimeError),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: String,
+        source: std::io::Error,
+    },
+}
+
+/// What every handler shares.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub runtime: Runtime,
+}
+
+#[derive(Debug)]
+pub struct Application {
+    port: u16,
+    listener: TcpListener,
+    state: AppState,
+}
+
+impl Application {
+    /// Opens the store (running its migrations), starts the runtime and binds the port.
+    pub async fn build(settings: Settings) -> Result<Self, StartupError> {
+        if settings.database_url.is_none() {
+            std::fs::create_dir_all(&settings.data_dir).map_err(|source| {
+                StartupError::DataDir {
+                    path: settings.data_dir.display().to_string(),
+                    source,
+                }
+            })?;
+        }
+        let store = store::open(&settings.store_url()).await?;
+        let config = settings.runtime_config();
+        let bus = Arc::new(MemoryBus::new(config.history_len, config.subscriber_buffer));
+        let runtime = Runtime::start(config, store, bus, ExecutorRegistry::default()).await?;
+        let listener =
+            TcpListener::bind(settings.listen)
+                .await
+                .map_err(|source| StartupError::Bind {
+                    addr: settings.listen.to_string(),
+                    source,
+                })?;
+        let port = listener.local_addr().map_err(|source| StartupError::Bind {
+            addr: settings.listen.to_string(),
+            source,
+        })?;
+        Ok(Self {
+            port: port.port(),
+            listener,
+            state: AppState { runtime },
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn runtime(&self) -> &Runtime {
+        &self.state.runtime
+    }
+
+    /// Serves until `shutdown` resolves, then stops accepting, lets requests in flight
+    /// finish and shuts the runtime down (its last writes committed).
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let runtime = self.state.runtime.clone();
+        let router = routes::router(self.state);
+        let served = axum::serve(self.listener, router)
+            .with_graceful_shutdown(shutdown)
+            .await;
+        runtime.shutdown().await;
+        served
+    }
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+    tracing::info!("shutdown signal received");
+}

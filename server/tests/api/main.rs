@@ -1,0 +1,5 @@
+//! Integration tests of the server: the real application on port 0 with a temporary
+//! SQLite database, spoken to over HTTP.
+
+mod health;
+mod helpers;
