@@ -12,6 +12,7 @@ mod memory;
 use std::sync::{Arc, OnceLock};
 
 use agenthq_protocol::{Codec, Diff, Resume, ServerMessage, Topic};
+use bytes::Bytes;
 
 pub use memory::{MemoryBus, Subscription};
 
@@ -22,7 +23,7 @@ pub struct Publication {
     pub epoch: u64,
     pub seq: u64,
     pub message: ServerMessage,
-    encoded: [OnceLock<Result<Vec<u8>, String>>; 2],
+    encoded: [OnceLock<Result<Bytes, String>>; 2],
 }
 
 impl Publication {
@@ -42,15 +43,22 @@ impl Publication {
         }
     }
 
-    /// The message's bytes in `codec`, encoded on first use and shared after.
-    pub fn encoded(&self, codec: Codec) -> Result<&[u8], &str> {
+    /// The message's bytes in `codec`, encoded on first use; every caller after gets the
+    /// same buffer (a reference-counted `Bytes`, cheap to hand to each connection).
+    pub fn encoded(&self, codec: Codec) -> Result<Bytes, &str> {
         let slot = match codec {
             Codec::MessagePack => &self.encoded[0],
             Codec::Json => &self.encoded[1],
         };
-        slot.get_or_init(|| codec.encode(&self.message).map_err(|e| e.to_string()))
-            .as_deref()
-            .map_err(String::as_str)
+        match slot.get_or_init(|| {
+            codec
+                .encode(&self.message)
+                .map(Bytes::from)
+                .map_err(|e| e.to_string())
+        }) {
+            Ok(bytes) => Ok(bytes.clone()),
+            Err(err) => Err(err.as_str()),
+        }
     }
 }
 
