@@ -59,7 +59,7 @@ fn main() {
         let mut ids = Vec::with_capacity(workspaces);
         for w in 0..workspaces {
             let caps = Some(WorkspaceCaps { max_running: 64, max_queued: 1_000 });
-            let ws = NewWorkspace { name: format!("ws {w}"), tier: Tier::Pro, caps };
+            let ws = NewWorkspace { name: format!("ws {w}"), tier: Tier::Pro, caps, public: false };
             ids.push(runtime.create_workspace(ws).await.expect("workspace").id);
         }
         let with_workspaces = rss_bytes();

@@ -44,6 +44,7 @@ async fn setup(url: &str) -> Bench {
                 name: format!("bench {w}"),
                 tier: Tier::Enterprise,
                 caps: Some(caps),
+                public: false,
             })
             .await
             .expect("workspace")

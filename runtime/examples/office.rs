@@ -50,6 +50,7 @@ async fn main() -> anyhow::Result<()> {
             name: "Generic Corp".into(),
             tier: Tier::Starter,
             caps: None,
+            public: true,
         })
         .await?
         .id;

@@ -37,6 +37,8 @@ pub struct NewWorkspace {
     pub tier: Tier,
     /// The tier's caps when `None`.
     pub caps: Option<WorkspaceCaps>,
+    /// Watchable without credentials (the demo office).
+    pub public: bool,
 }
 
 /// A new agent (or new settings for an existing one, with [`Runtime::update_agent`]).
@@ -196,6 +198,7 @@ impl Runtime {
             max_running: caps.max_running,
             max_queued: caps.max_queued,
             epoch: 0,
+            public: new.public,
             created_at: now_ms(),
         };
         self.shared.store.create_workspace(&record).await?;
@@ -437,7 +440,8 @@ impl Runtime {
             .await?
     }
 
-    fn workspace_of(&self, topic: &Topic) -> Result<WorkspaceId, RuntimeError> {
+    /// The workspace a topic belongs to.
+    pub fn workspace_of(&self, topic: &Topic) -> Result<WorkspaceId, RuntimeError> {
         match topic {
             Topic::Workspace(ws) | Topic::Tasks(ws) => Ok(*ws),
             Topic::AgentActivity(agent) => self
@@ -446,6 +450,15 @@ impl Runtime {
                 .map(|ws| *ws)
                 .ok_or(RuntimeError::UnknownAgent(*agent)),
         }
+    }
+
+    /// A workspace as stored.
+    pub async fn workspace(&self, id: WorkspaceId) -> Result<WorkspaceRecord, RuntimeError> {
+        self.shared
+            .store
+            .workspace(id)
+            .await?
+            .ok_or(RuntimeError::UnknownWorkspace(id))
     }
 
     pub async fn stats(&self, workspace: WorkspaceId) -> Result<WorkspaceStats, RuntimeError> {

@@ -60,6 +60,8 @@ pub struct WorkspaceRecord {
     pub max_queued: u32,
     /// Rises by one each time an actor (re)loads the workspace; becomes the topic epoch.
     pub epoch: u64,
+    /// Watchable without credentials (the demo office).
+    pub public: bool,
     pub created_at: i64,
 }
 

@@ -90,6 +90,7 @@ pub(super) struct WorkspaceRow {
     max_running: i64,
     max_queued: i64,
     epoch: i64,
+    public: bool,
     created_at: i64,
 }
 
@@ -105,6 +106,7 @@ impl TryFrom<WorkspaceRow> for WorkspaceRecord {
             max_running: r.max_running as u32,
             max_queued: r.max_queued as u32,
             epoch: r.epoch as u64,
+            public: r.public,
             created_at: r.created_at,
         })
     }
@@ -200,8 +202,8 @@ macro_rules! sql_store {
 
             async fn create_workspace(&self, ws: &WorkspaceRecord) -> Result<(), StoreError> {
                 sqlx::query(
-                    "INSERT INTO workspaces (id, name, tier, max_running, max_queued, epoch, created_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                    "INSERT INTO workspaces (id, name, tier, max_running, max_queued, epoch, public, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
                 )
                 .bind(*ws.id.as_uuid())
                 .bind(&ws.name)
@@ -209,6 +211,7 @@ macro_rules! sql_store {
                 .bind(i64::from(ws.max_running))
                 .bind(i64::from(ws.max_queued))
                 .bind(ws.epoch as i64)
+                .bind(ws.public)
                 .bind(ws.created_at)
                 .execute(&self.pool)
                 .await?;

@@ -187,6 +187,7 @@ pub async fn workspace(rt: &Runtime, max_running: u32, max_queued: u32) -> Works
             max_running,
             max_queued,
         }),
+        public: false,
     })
     .await
     .expect("workspace")

@@ -39,16 +39,22 @@ async fn contract(store: &dyn Store) {
         max_running: 4,
         max_queued: 100,
         epoch: 0,
+        public: true,
         created_at: 1,
     };
     let other = WorkspaceRecord {
         id: WorkspaceId::new(),
         name: "Other".into(),
+        public: false,
         ..ws.clone()
     };
     store.create_workspace(&ws).await.unwrap();
     store.create_workspace(&other).await.unwrap();
     assert_eq!(store.workspace(ws.id).await.unwrap(), Some(ws.clone()));
+    assert_eq!(
+        store.workspace(other.id).await.unwrap(),
+        Some(other.clone())
+    );
     assert_eq!(store.bump_epoch(ws.id).await.unwrap(), 1);
     assert_eq!(store.bump_epoch(ws.id).await.unwrap(), 2);
     assert!(store.bump_epoch(WorkspaceId::new()).await.is_err());
