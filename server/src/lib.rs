@@ -4,10 +4,12 @@
 //!   environment variables).
 //! - [`startup`]: [`Application`], which tests and the load tester start in-process.
 //! - [`routes`]: the HTTP endpoints.
+//! - [`gateway`]: the WebSocket gateway at `/ws`.
 //! - [`telemetry`]: logs, human-readable or JSON.
 //! - [`cli`]: the command line.
 
 pub mod cli;
+pub mod gateway;
 pub mod routes;
 pub mod settings;
 pub mod startup;

@@ -11,5 +11,6 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .route("/ws", get(crate::gateway::upgrade))
         .with_state(state)
 }

@@ -6,6 +6,8 @@ use agenthq_server::{Application, Settings};
 
 pub struct TestApp {
     pub address: String,
+    pub port: u16,
+    pub runtime: agenthq_runtime::Runtime,
     pub client: reqwest::Client,
     _data: tempfile::TempDir,
 }
@@ -20,10 +22,13 @@ pub async fn spawn_app() -> TestApp {
         ..Settings::default()
     };
     let app = Application::build(settings).await.expect("app builds");
-    let address = format!("http://127.0.0.1:{}", app.port());
+    let (port, runtime) = (app.port(), app.runtime().clone());
+    let address = format!("http://127.0.0.1:{port}");
     tokio::spawn(app.run_until_stopped(std::future::pending()));
     TestApp {
         address,
+        port,
+        runtime,
         client: reqwest::Client::new(),
         _data: data,
     }
@@ -37,4 +42,150 @@ impl TestApp {
             .await
             .expect("request")
     }
+}
+
+/// A workspace with three `sim` agents; public ones can be watched anonymously.
+pub async fn office(app: &TestApp, public: bool) -> agenthq_protocol::WorkspaceId {
+    use agenthq_runtime::{ExecutorConfig, NewAgent, NewWorkspace};
+    let ws = app
+        .runtime
+        .create_workspace(NewWorkspace {
+            name: "Generic Corp".into(),
+            tier: agenthq_protocol::Tier::Pro,
+            caps: None,
+            public,
+        })
+        .await
+        .expect("workspace")
+        .id;
+    for name in ["Marcus", "Sable", "Yuki"] {
+        let executor = ExecutorConfig {
+            kind: "sim".into(),
+            params: serde_json::json!({ "steps": 3, "step_ms": 2 }),
+        };
+        let agent = NewAgent {
+            name: name.into(),
+            personality: "steady".into(),
+            executor,
+            max_concurrent: 1,
+        };
+        app.runtime.create_agent(ws, agent).await.expect("agent");
+    }
+    ws
+}
+
+/// A WebSocket client speaking the protocol as any integration would.
+pub struct WsClient {
+    pub codec: agenthq_protocol::Codec,
+    socket: tokio_tungstenite::WebSocketStream<
+        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
+    >,
+}
+
+impl WsClient {
+    /// Connects asking for `codec`'s subprotocol (none for `None`: the server picks JSON).
+    pub async fn connect(app: &TestApp, codec: Option<agenthq_protocol::Codec>) -> Self {
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+        let mut request = format!("ws://127.0.0.1:{}/ws", app.port)
+            .into_client_request()
+            .unwrap();
+        if let Some(codec) = codec {
+            request.headers_mut().insert(
+                "sec-websocket-protocol",
+                codec.subprotocol().parse().unwrap(),
+            );
+        }
+        let (socket, response) = tokio_tungstenite::connect_async(request)
+            .await
+            .expect("connect");
+        let chosen = response
+            .headers()
+            .get("sec-websocket-protocol")
+            .map(|v| v.to_str().unwrap().to_owned());
+        assert_eq!(
+            chosen.as_deref(),
+            codec.map(|c| c.subprotocol()),
+            "the server agrees to the asked subprotocol"
+        );
+        Self {
+            codec: codec.unwrap_or(agenthq_protocol::Codec::Json),
+            socket,
+        }
+    }
+
+    pub async fn send(&mut self, message: &agenthq_protocol::ClientMessage) {
+        use futures::SinkExt;
+        use tokio_tungstenite::tungstenite::Message;
+        let bytes = self.codec.encode(message).unwrap();
+        let frame = match self.codec {
+            agenthq_protocol::Codec::Json => {
+                Message::Text(String::from_utf8(bytes).unwrap().into())
+            }
+            agenthq_protocol::Codec::MessagePack => Message::Binary(bytes.into()),
+        };
+        self.socket.send(frame).await.expect("send");
+    }
+
+    pub async fn send_raw(&mut self, frame: tokio_tungstenite::tungstenite::Message) {
+        use futures::SinkExt;
+        let _ = self.socket.send(frame).await;
+    }
+
+    /// The next protocol message; panics on close or after 10 s.
+    pub async fn recv(&mut self) -> agenthq_protocol::ServerMessage {
+        match self.next_frame().await {
+            Frame::Message(m) => m,
+            Frame::Closed(code) => {
+                panic!("connection closed ({code:?}) while a message was expected")
+            }
+        }
+    }
+
+    pub async fn next_frame(&mut self) -> Frame {
+        use futures::StreamExt;
+        use tokio_tungstenite::tungstenite::Message;
+        loop {
+            let frame =
+                tokio::time::timeout(std::time::Duration::from_secs(10), self.socket.next())
+                    .await
+                    .expect("a frame within 10 s");
+            match frame {
+                Some(Ok(Message::Text(text))) => {
+                    assert_eq!(
+                        self.codec,
+                        agenthq_protocol::Codec::Json,
+                        "text frames only for JSON"
+                    );
+                    return Frame::Message(
+                        agenthq_protocol::Codec::Json
+                            .decode(text.as_bytes())
+                            .expect("valid JSON message"),
+                    );
+                }
+                Some(Ok(Message::Binary(bytes))) => {
+                    assert_eq!(
+                        self.codec,
+                        agenthq_protocol::Codec::MessagePack,
+                        "binary frames only for MessagePack"
+                    );
+                    return Frame::Message(
+                        agenthq_protocol::Codec::MessagePack
+                            .decode(&bytes)
+                            .expect("valid MessagePack message"),
+                    );
+                }
+                Some(Ok(Message::Close(frame))) => {
+                    return Frame::Closed(frame.map(|f| u16::from(f.code)));
+                }
+                Some(Ok(_)) => continue,
+                Some(Err(_)) | None => return Frame::Closed(None),
+            }
+        }
+    }
+}
+
+#[derive(Debug)]
+pub enum Frame {
+    Message(agenthq_protocol::ServerMessage),
+    Closed(Option<u16>),
 }

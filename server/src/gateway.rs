@@ -1,0 +1,71 @@
+//! The WebSocket gateway at `/ws`: the wire protocol of `docs/protocol.md` over
+//! tokio-tungstenite (through axum's upgrade).
+//!
+//! Bounds, per connection: small read and write buffers instead of tungstenite's 128 KiB
+//! defaults, a cap on frame and message size, a cap on subscriptions, a bounded queue of
+//! deliveries from its subscriptions, a send timeout and an idle timeout. The encoded bytes
+//! of a diff are made once per codec by the bus and shared by every connection.
+//!
+//! Authentication comes with the HTTP API; until then a connection is anonymous and may
+//! read public workspaces only (the demo office), as it will be without credentials.
+
+mod connection;
+
+use std::time::Duration;
+
+use agenthq_protocol::Codec;
+use axum::extract::State;
+use axum::extract::ws::WebSocketUpgrade;
+use axum::response::Response;
+
+use crate::startup::AppState;
+
+/// Largest frame, and message, a client may send.
+pub const MAX_CLIENT_MESSAGE_BYTES: usize = 16 * 1024;
+/// Read buffer of a connection (tungstenite's default is 128 KiB).
+pub const READ_BUFFER_BYTES: usize = 4 * 1024;
+/// Bytes buffered before a write goes to the socket.
+pub const WRITE_BUFFER_BYTES: usize = 8 * 1024;
+/// Most bytes a connection may hold unsent; past it, writes wait (and may time out).
+pub const MAX_WRITE_BUFFER_BYTES: usize = 512 * 1024;
+/// Topics one connection may follow at once.
+pub const MAX_SUBSCRIPTIONS: usize = 64;
+/// Deliveries queued for one connection from its subscriptions; past it, the bus marks
+/// the subscription lagged and the connection resyncs it when it drains.
+pub const DELIVERY_QUEUE: usize = 64;
+/// A write that does not complete in this time closes the connection (close code 4001).
+pub const SEND_TIMEOUT: Duration = Duration::from_secs(10);
+/// A client silent for this long (no message, no ping) is closed (close code 4002).
+pub const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+/// Malformed or unexpected frames tolerated before closing (close code 1008).
+pub const MAX_BAD_FRAMES: u32 = 3;
+
+/// Close codes the gateway uses, besides 1000 (normal) and 1001 (going away).
+pub mod close_code {
+    /// Too many malformed or unexpected frames.
+    pub const POLICY: u16 = 1008;
+    /// A frame larger than [`super::MAX_CLIENT_MESSAGE_BYTES`].
+    pub const TOO_BIG: u16 = 1009;
+    /// The client did not read its frames in time.
+    pub const SLOW_CONSUMER: u16 = 4001;
+    /// The client sent nothing for [`super::IDLE_TIMEOUT`].
+    pub const IDLE: u16 = 4002;
+}
+
+/// `GET /ws`: upgrades to a WebSocket speaking the subprotocol the client asked for
+/// (`agenthq.v1.msgpack` or `agenthq.v1.json`), JSON when it asked for none.
+pub async fn upgrade(ws: WebSocketUpgrade, State(state): State<AppState>) -> Response {
+    let ws = ws
+        .protocols(Codec::ALL.map(Codec::subprotocol))
+        .read_buffer_size(READ_BUFFER_BYTES)
+        .write_buffer_size(WRITE_BUFFER_BYTES)
+        .max_write_buffer_size(MAX_WRITE_BUFFER_BYTES)
+        .max_message_size(MAX_CLIENT_MESSAGE_BYTES)
+        .max_frame_size(MAX_CLIENT_MESSAGE_BYTES);
+    let codec = ws
+        .selected_protocol()
+        .and_then(|p| p.to_str().ok())
+        .and_then(Codec::from_subprotocol)
+        .unwrap_or(Codec::Json);
+    ws.on_upgrade(move |socket| connection::run(socket, codec, state))
+}

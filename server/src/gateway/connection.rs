@@ -1,0 +1,361 @@
+//! One WebSocket connection: its phase (before and after `hello`), its subscriptions, and
+//! the loop that reads client frames and writes deliveries.
+//!
+//! Generic over the socket (a `Stream` of frames and a `Sink` for them), so it runs the
+//! same over a real WebSocket and over test channels.
+
+use std::collections::HashMap;
+
+use agenthq_protocol::{
+    ClientMessage, Codec, ErrorCode, PROTOCOL_VERSION, Resume, ServerMessage, Topic,
+};
+use agenthq_runtime::{Delivery, Opening, Publication, RuntimeError, Subscription};
+use axum::extract::ws::{CloseFrame, Message};
+use bytes::Bytes;
+use futures::{Sink, SinkExt, Stream, StreamExt};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+use super::{
+    DELIVERY_QUEUE, IDLE_TIMEOUT, MAX_BAD_FRAMES, MAX_SUBSCRIPTIONS, SEND_TIMEOUT, close_code,
+};
+use crate::startup::AppState;
+
+/// Why the loop ended, as a close frame to send (if the socket still takes one).
+struct Close(u16, &'static str);
+
+/// A subscription: the task forwarding its deliveries, and where the client stands.
+struct Followed {
+    forwarder: JoinHandle<()>,
+    at: Resume,
+}
+
+impl Drop for Followed {
+    fn drop(&mut self) {
+        self.forwarder.abort();
+    }
+}
+
+struct Connection<S> {
+    socket: S,
+    codec: Codec,
+    state: AppState,
+    greeted: bool,
+    followed: HashMap<Topic, Followed>,
+    deliveries: mpsc::Sender<(Topic, Delivery)>,
+    bad_frames: u32,
+}
+
+pub(super) async fn run<S>(socket: S, codec: Codec, state: AppState)
+where
+    S: Stream<Item = Result<Message, axum::Error>>
+        + Sink<Message, Error = axum::Error>
+        + Unpin
+        + Send,
+{
+    let (deliveries, mut inbox) = mpsc::channel(DELIVERY_QUEUE);
+    let mut conn = Connection {
+        socket,
+        codec,
+        state,
+        greeted: false,
+        followed: HashMap::new(),
+        deliveries,
+        bad_frames: 0,
+    };
+    let close = conn.serve(&mut inbox).await;
+    if let Some(Close(code, reason)) = close {
+        tracing::debug!(code, reason, "closing WebSocket connection");
+        let frame = CloseFrame {
+            code,
+            reason: reason.into(),
+        };
+        let _ =
+            tokio::time::timeout(SEND_TIMEOUT, conn.socket.send(Message::Close(Some(frame)))).await;
+    }
+}
+
+impl<S> Connection<S>
+where
+    S: Stream<Item = Result<Message, axum::Error>>
+        + Sink<Message, Error = axum::Error>
+        + Unpin
+        + Send,
+{
+    async fn serve(&mut self, inbox: &mut mpsc::Receiver<(Topic, Delivery)>) -> Option<Close> {
+        loop {
+            tokio::select! {
+                frame = tokio::time::timeout(IDLE_TIMEOUT, self.socket.next()) => {
+                    let frame = match frame {
+                        Err(_idle) => return Some(Close(close_code::IDLE, "idle timeout")),
+                        Ok(None) => return None,
+                        Ok(Some(Err(err))) => return Some(read_error(&err)),
+                        Ok(Some(Ok(frame))) => frame,
+                    };
+                    if let Err(close) = self.on_frame(frame).await {
+                        return close;
+                    }
+                }
+                Some((topic, delivery)) = inbox.recv() => {
+                    // Coalesce: write everything already queued, then flush once.
+                    let mut next = Some((topic, delivery));
+                    while let Some((topic, delivery)) = next {
+                        if let Err(close) = self.deliver(topic, delivery).await {
+                            return Some(close);
+                        }
+                        next = inbox.try_recv().ok();
+                    }
+                    if let Err(close) = self.flush().await {
+                        return Some(close);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Handles one frame from the client; `Err` ends the connection (with a close frame if
+    /// `Some`).
+    async fn on_frame(&mut self, frame: Message) -> Result<(), Option<Close>> {
+        let decoded = match &frame {
+            Message::Text(text) => Codec::Json.decode::<ClientMessage>(text.as_bytes()),
+            Message::Binary(bytes) => Codec::MessagePack.decode::<ClientMessage>(bytes),
+            Message::Close(_) => return Err(None),
+            Message::Ping(_) | Message::Pong(_) => return Ok(()),
+        };
+        match decoded {
+            Ok(message) => self.on_message(message).await.map_err(Some)?,
+            Err(err) => {
+                self.bad_frame(
+                    ErrorCode::Malformed,
+                    format!("not a message of this protocol: {err}"),
+                    None,
+                )
+                .await
+                .map_err(Some)?;
+            }
+        }
+        self.flush().await.map_err(Some)
+    }
+
+    async fn on_message(&mut self, message: ClientMessage) -> Result<(), Close> {
+        match message {
+            ClientMessage::Ping => self.send(&ServerMessage::Pong).await,
+            ClientMessage::Hello { token: Some(_) } => {
+                let message = "credentials are not accepted yet; say hello without a token to watch public workspaces";
+                self.error(ErrorCode::Unauthorized, message, None).await
+            }
+            ClientMessage::Hello { token: None } => {
+                self.greeted = true;
+                let welcome = ServerMessage::Welcome {
+                    protocol_version: PROTOCOL_VERSION,
+                    server_time: agenthq_runtime::task::now_us(),
+                };
+                self.send(&welcome).await
+            }
+            _ if !self.greeted => {
+                self.bad_frame(ErrorCode::UnexpectedMessage, "say hello first".into(), None)
+                    .await
+            }
+            ClientMessage::Subscribe { topic, resume } => self.subscribe(topic, resume).await,
+            ClientMessage::Unsubscribe { topic } => {
+                self.followed.remove(&topic);
+                Ok(())
+            }
+        }
+    }
+
+    async fn subscribe(&mut self, topic: Topic, resume: Option<Resume>) -> Result<(), Close> {
+        if !self.followed.contains_key(&topic) && self.followed.len() >= MAX_SUBSCRIPTIONS {
+            let message = format!("at most {MAX_SUBSCRIPTIONS} subscriptions per connection");
+            return self
+                .error(ErrorCode::TooManySubscriptions, &message, Some(topic))
+                .await;
+        }
+        if let Err((code, message)) = authorize(&self.state.runtime, &topic).await {
+            return self.error(code, &message, Some(topic)).await;
+        }
+        self.followed.remove(&topic);
+        let subscription = match self.state.runtime.subscribe(topic, resume).await {
+            Ok(subscription) => subscription,
+            Err(err) => {
+                let (code, message) = refusal(&err);
+                return self.error(code, &message, Some(topic)).await;
+            }
+        };
+        let mut at = resume.unwrap_or(Resume { epoch: 0, seq: 0 });
+        match subscription.opening {
+            Opening::Snapshot(snapshot) => {
+                if let ServerMessage::Snapshot { epoch, seq, .. } = &snapshot {
+                    at = Resume {
+                        epoch: *epoch,
+                        seq: *seq,
+                    };
+                }
+                self.send(&snapshot).await?;
+            }
+            Opening::Replay(missed) => {
+                for publication in missed {
+                    at = Resume {
+                        epoch: publication.epoch,
+                        seq: publication.seq,
+                    };
+                    self.send_publication(&publication).await?;
+                }
+            }
+        }
+        let forwarder = tokio::spawn(forward(topic, subscription.stream, self.deliveries.clone()));
+        self.followed.insert(topic, Followed { forwarder, at });
+        Ok(())
+    }
+
+    async fn deliver(&mut self, topic: Topic, delivery: Delivery) -> Result<(), Close> {
+        match delivery {
+            Delivery::Publication(publication) => {
+                let Some(followed) = self.followed.get_mut(&topic) else {
+                    return Ok(());
+                };
+                let follows = publication.epoch == followed.at.epoch
+                    && publication.seq == followed.at.seq + 1;
+                if !follows
+                    && publication.seq <= followed.at.seq
+                    && publication.epoch == followed.at.epoch
+                {
+                    return Ok(()); // Already sent (in the replay that opened the subscription).
+                }
+                followed.at = Resume {
+                    epoch: publication.epoch,
+                    seq: publication.seq,
+                };
+                self.send_publication(&publication).await
+            }
+            Delivery::Lagged => {
+                // The client fell behind: its pending diffs were dropped. Resubscribe from
+                // where it stands: the missed diffs if history still has them, or a snapshot.
+                let Some(at) = self.followed.get(&topic).map(|f| f.at) else {
+                    return Ok(());
+                };
+                tracing::debug!(%topic, "subscriber lagged; resyncing");
+                self.subscribe(topic, Some(at)).await
+            }
+        }
+    }
+
+    async fn bad_frame(
+        &mut self,
+        code: ErrorCode,
+        message: String,
+        topic: Option<Topic>,
+    ) -> Result<(), Close> {
+        self.bad_frames += 1;
+        self.error(code, &message, topic).await?;
+        if self.bad_frames >= MAX_BAD_FRAMES {
+            return Err(Close(close_code::POLICY, "too many bad frames"));
+        }
+        Ok(())
+    }
+
+    async fn error(
+        &mut self,
+        code: ErrorCode,
+        message: &str,
+        topic: Option<Topic>,
+    ) -> Result<(), Close> {
+        self.send(&ServerMessage::Error {
+            code,
+            message: message.to_owned(),
+            topic,
+        })
+        .await
+    }
+
+    async fn send(&mut self, message: &ServerMessage) -> Result<(), Close> {
+        let bytes = self
+            .codec
+            .encode(message)
+            .map_err(|_| Close(1011, "encoding failed"))?;
+        self.feed(Bytes::from(bytes)).await
+    }
+
+    async fn send_publication(&mut self, publication: &Publication) -> Result<(), Close> {
+        let bytes = publication
+            .encoded(self.codec)
+            .map_err(|_| Close(1011, "encoding failed"))?;
+        self.feed(bytes).await
+    }
+
+    /// Queues a frame in the socket's write buffer (sent at the next flush).
+    async fn feed(&mut self, bytes: Bytes) -> Result<(), Close> {
+        let frame = match self.codec {
+            Codec::MessagePack => Message::Binary(bytes),
+            Codec::Json => {
+                Message::Text(bytes.try_into().map_err(|_| Close(1011, "invalid UTF-8"))?)
+            }
+        };
+        match tokio::time::timeout(SEND_TIMEOUT, self.socket.feed(frame)).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(_)) => Err(Close(1011, "write failed")),
+            Err(_) => Err(Close(close_code::SLOW_CONSUMER, "client too slow to read")),
+        }
+    }
+
+    async fn flush(&mut self) -> Result<(), Close> {
+        match tokio::time::timeout(SEND_TIMEOUT, self.socket.flush()).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(_)) => Err(Close(1011, "write failed")),
+            Err(_) => Err(Close(close_code::SLOW_CONSUMER, "client too slow to read")),
+        }
+    }
+}
+
+/// Moves a subscription's deliveries into its connection's bounded queue. When the queue
+/// is full this waits, the bus buffer behind it fills, and the bus marks the subscription
+/// lagged: the connection then resyncs it.
+async fn forward(topic: Topic, mut stream: Subscription, queue: mpsc::Sender<(Topic, Delivery)>) {
+    while let Some(delivery) = stream.recv().await {
+        let lagged = matches!(delivery, Delivery::Lagged);
+        if queue.send((topic, delivery)).await.is_err() || lagged {
+            return;
+        }
+    }
+}
+
+/// Anonymous connections may read public workspaces only. An unknown topic and a private
+/// one get the same answer, so ids cannot be probed.
+async fn authorize(
+    runtime: &agenthq_runtime::Runtime,
+    topic: &Topic,
+) -> Result<(), (ErrorCode, String)> {
+    let not_found = || {
+        (
+            ErrorCode::NotFound,
+            format!("no topic {topic} you may read"),
+        )
+    };
+    let workspace = runtime.workspace_of(topic).map_err(|_| not_found())?;
+    match runtime.workspace(workspace).await {
+        Ok(record) if record.public => Ok(()),
+        _ => Err(not_found()),
+    }
+}
+
+/// The error code and message for a refused subscription.
+fn refusal(err: &RuntimeError) -> (ErrorCode, String) {
+    match err {
+        RuntimeError::UnknownWorkspace(_) | RuntimeError::UnknownAgent(_) => {
+            (ErrorCode::NotFound, err.to_string())
+        }
+        _ => (
+            ErrorCode::Internal,
+            "the workspace is not available; retry".into(),
+        ),
+    }
+}
+
+fn read_error(err: &axum::Error) -> Close {
+    let text = err.to_string();
+    if text.contains("too long") || text.contains("too big") || text.contains("Space limit") {
+        Close(close_code::TOO_BIG, "frame too large")
+    } else {
+        Close(1002, "protocol error")
+    }
+}

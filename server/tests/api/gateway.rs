@@ -1,0 +1,293 @@
+//! The WebSocket gateway, spoken to as an integration would.
+
+use std::time::Duration;
+
+use agenthq_protocol::diff::apply;
+use agenthq_protocol::{
+    ClientMessage, Codec, ErrorCode, OfficeState, Resume, ServerMessage, Topic,
+};
+use agenthq_runtime::NewTask;
+use tokio_tungstenite::tungstenite::Message;
+
+use crate::helpers::*;
+
+async fn hello(client: &mut WsClient) {
+    client.send(&ClientMessage::Hello { token: None }).await;
+    assert!(matches!(
+        client.recv().await,
+        ServerMessage::Welcome {
+            protocol_version: 1,
+            ..
+        }
+    ));
+}
+
+/// Follows a topic: returns the state rebuilt from the snapshot and diffs once it reaches
+/// the server's current seq.
+async fn follow_until_current(
+    app: &TestApp,
+    client: &mut WsClient,
+    topic: Topic,
+) -> (OfficeState, Resume) {
+    client
+        .send(&ClientMessage::Subscribe {
+            topic,
+            resume: None,
+        })
+        .await;
+    let ServerMessage::Snapshot {
+        state, epoch, seq, ..
+    } = client.recv().await
+    else {
+        panic!("a subscription opens with a snapshot");
+    };
+    let (mut state, mut at) = (state, Resume { epoch, seq });
+    catch_up(app, client, topic, &mut state, &mut at).await;
+    (state, at)
+}
+
+/// Applies diffs until the client is at the server's current seq, then compares.
+async fn catch_up(
+    app: &TestApp,
+    client: &mut WsClient,
+    topic: Topic,
+    state: &mut OfficeState,
+    at: &mut Resume,
+) {
+    let ServerMessage::Snapshot {
+        seq: target,
+        state: truth,
+        ..
+    } = app.runtime.snapshot(topic).await.unwrap()
+    else {
+        panic!()
+    };
+    while at.seq < target {
+        let ServerMessage::Diff {
+            epoch, seq, ops, ..
+        } = client.recv().await
+        else {
+            panic!("diffs follow")
+        };
+        assert_eq!(
+            (epoch, seq),
+            (at.epoch, at.seq + 1),
+            "diffs arrive in order, without gaps"
+        );
+        apply(state, &ops).unwrap();
+        at.seq = seq;
+    }
+    assert_eq!(*state, truth, "the client's state is the server's");
+}
+
+#[tokio::test]
+async fn json_and_msgpack_clients_rebuild_the_same_office_from_snapshot_and_diffs() {
+    let app = spawn_app().await;
+    let ws = office(&app, true).await;
+    let topic = Topic::Workspace(ws);
+    let mut json = WsClient::connect(&app, Some(Codec::Json)).await;
+    let mut msgpack = WsClient::connect(&app, Some(Codec::MessagePack)).await;
+    let mut default = WsClient::connect(&app, None).await;
+    for client in [&mut json, &mut msgpack, &mut default] {
+        hello(client).await;
+    }
+    let (mut a, mut at_a) = follow_until_current(&app, &mut json, topic).await;
+    let (mut b, mut at_b) = follow_until_current(&app, &mut msgpack, topic).await;
+    let tasks: Vec<NewTask> = (0..20)
+        .map(|n| NewTask {
+            title: format!("task {n}"),
+            ..NewTask::default()
+        })
+        .collect();
+    let ids: Vec<_> = app
+        .runtime
+        .submit_many(ws, tasks)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.unwrap().task.id)
+        .collect();
+    for id in ids {
+        while !app.runtime.task(ws, id).await.unwrap().status.is_terminal() {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+    catch_up(&app, &mut json, topic, &mut a, &mut at_a).await;
+    catch_up(&app, &mut msgpack, topic, &mut b, &mut at_b).await;
+    assert_eq!(a, b, "JSON and MessagePack clients end equal");
+    assert_eq!(a.agents.len(), 3);
+    assert!(at_a.seq > 1, "the work was streamed as diffs");
+}
+
+#[tokio::test]
+async fn resume_after_a_disconnect_replays_exactly_the_missed_diffs() {
+    let app = spawn_app().await;
+    let ws = office(&app, true).await;
+    let topic = Topic::Tasks(ws);
+    let mut client = WsClient::connect(&app, Some(Codec::Json)).await;
+    hello(&mut client).await;
+    let (mut state, at) = follow_until_current(&app, &mut client, topic).await;
+    drop(client);
+
+    let task = app
+        .runtime
+        .submit(ws, NewTask::default())
+        .await
+        .unwrap()
+        .task
+        .id;
+    let done = || async {
+        app.runtime
+            .task(ws, task)
+            .await
+            .unwrap()
+            .status
+            .is_terminal()
+    };
+    while !done().await {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let ServerMessage::Snapshot {
+        seq: now,
+        state: truth,
+        ..
+    } = app.runtime.snapshot(topic).await.unwrap()
+    else {
+        panic!()
+    };
+    assert!(now > at.seq);
+
+    let mut client = WsClient::connect(&app, Some(Codec::MessagePack)).await;
+    hello(&mut client).await;
+    client
+        .send(&ClientMessage::Subscribe {
+            topic,
+            resume: Some(at),
+        })
+        .await;
+    for expected in at.seq + 1..=now {
+        let ServerMessage::Diff { seq, ops, .. } = client.recv().await else {
+            panic!("a replayed diff")
+        };
+        assert_eq!(seq, expected, "exactly the missed seqs");
+        apply(&mut state, &ops).unwrap();
+    }
+    assert_eq!(state, truth);
+
+    // Far behind (another epoch, or older than the history): a snapshot instead.
+    client
+        .send(&ClientMessage::Subscribe {
+            topic,
+            resume: Some(Resume {
+                epoch: at.epoch + 7,
+                seq: 1,
+            }),
+        })
+        .await;
+    assert!(matches!(
+        client.recv().await,
+        ServerMessage::Snapshot { .. }
+    ));
+}
+
+#[tokio::test]
+async fn private_and_unknown_topics_look_the_same_to_an_anonymous_client() {
+    let app = spawn_app().await;
+    let private = office(&app, false).await;
+    let mut client = WsClient::connect(&app, None).await;
+    hello(&mut client).await;
+    for topic in [
+        Topic::Workspace(private),
+        Topic::Workspace(agenthq_protocol::WorkspaceId::new()),
+    ] {
+        client
+            .send(&ClientMessage::Subscribe {
+                topic,
+                resume: None,
+            })
+            .await;
+        let ServerMessage::Error {
+            code, topic: about, ..
+        } = client.recv().await
+        else {
+            panic!("an error")
+        };
+        assert_eq!((code, about), (ErrorCode::NotFound, Some(topic)));
+    }
+    client
+        .send(&ClientMessage::Hello {
+            token: Some("a token".into()),
+        })
+        .await;
+    assert!(matches!(
+        client.recv().await,
+        ServerMessage::Error {
+            code: ErrorCode::Unauthorized,
+            ..
+        }
+    ));
+}
+
+#[tokio::test]
+async fn bad_frames_get_errors_then_a_close_and_others_are_not_disturbed() {
+    let app = spawn_app().await;
+    let ws = office(&app, true).await;
+    let mut bystander = WsClient::connect(&app, None).await;
+    hello(&mut bystander).await;
+
+    let mut client = WsClient::connect(&app, None).await;
+    client
+        .send(&ClientMessage::Subscribe {
+            topic: Topic::Workspace(ws),
+            resume: None,
+        })
+        .await;
+    assert!(
+        matches!(
+            client.recv().await,
+            ServerMessage::Error {
+                code: ErrorCode::UnexpectedMessage,
+                ..
+            }
+        ),
+        "hello first"
+    );
+    client.send_raw(Message::Text("{not json".into())).await;
+    assert!(matches!(
+        client.recv().await,
+        ServerMessage::Error {
+            code: ErrorCode::Malformed,
+            ..
+        }
+    ));
+    client
+        .send_raw(Message::Text(r#"{"type":"launch_missiles"}"#.into()))
+        .await;
+    assert!(matches!(
+        client.recv().await,
+        ServerMessage::Error {
+            code: ErrorCode::Malformed,
+            ..
+        }
+    ));
+    assert!(
+        matches!(client.next_frame().await, Frame::Closed(Some(1008))),
+        "closed after three bad frames"
+    );
+
+    let mut big = WsClient::connect(&app, None).await;
+    big.send_raw(Message::Text("x".repeat(64 * 1024).into()))
+        .await;
+    assert!(
+        matches!(big.next_frame().await, Frame::Closed(Some(1009))),
+        "an oversized frame closes with 1009"
+    );
+
+    bystander.send(&ClientMessage::Ping).await;
+    assert_eq!(
+        bystander.recv().await,
+        ServerMessage::Pong,
+        "the node keeps serving everyone else"
+    );
+    follow_until_current(&app, &mut bystander, Topic::Workspace(ws)).await;
+}
