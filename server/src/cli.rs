@@ -19,6 +19,13 @@ pub struct Cli {
 pub enum Command {
     /// Run the server (the default).
     Serve,
+    /// Run the server with the live Generic Corp demo office (public: no credentials
+    /// needed to watch it), drawn in the terminal too.
+    Demo {
+        /// Do not draw the office in the terminal.
+        #[arg(long)]
+        quiet: bool,
+    },
     /// Create or upgrade the store's schema, then exit.
     Migrate,
 }

@@ -40,8 +40,10 @@ pub const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 /// Malformed or unexpected frames tolerated before closing (close code 1008).
 pub const MAX_BAD_FRAMES: u32 = 3;
 
-/// Close codes the gateway uses, besides 1000 (normal) and 1001 (going away).
+/// Close codes the gateway uses, besides 1000 (normal).
 pub mod close_code {
+    /// The server is shutting down.
+    pub const GOING_AWAY: u16 = 1001;
     /// Too many malformed or unexpected frames.
     pub const POLICY: u16 = 1008;
     /// A frame larger than [`super::MAX_CLIENT_MESSAGE_BYTES`].

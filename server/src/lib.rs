@@ -6,9 +6,11 @@
 //! - [`routes`]: the HTTP endpoints.
 //! - [`gateway`]: the WebSocket gateway at `/ws`.
 //! - [`telemetry`]: logs, human-readable or JSON.
+//! - [`demo`]: the Generic Corp demo office.
 //! - [`cli`]: the command line.
 
 pub mod cli;
+pub mod demo;
 pub mod gateway;
 pub mod routes;
 pub mod settings;

@@ -19,6 +19,9 @@ async fn main() -> anyhow::Result<()> {
                 .await
                 .context("server failed")?;
         }
+        Command::Demo { quiet } => {
+            agenthq_server::demo::run(settings, !quiet, shutdown_signal()).await?
+        }
         Command::Migrate => {
             agenthq_runtime::store::open(&settings.store_url())
                 .await

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use agenthq_runtime::{ExecutorRegistry, MemoryBus, Runtime, RuntimeError, StoreError, store};
 use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
 
 use crate::routes;
 use crate::settings::Settings;
@@ -33,6 +34,9 @@ pub enum StartupError {
 #[derive(Debug, Clone)]
 pub struct AppState {
     pub runtime: Runtime,
+    /// Cancelled when the server starts shutting down: WebSocket connections then close
+    /// with 1001 (going away).
+    pub shutdown: CancellationToken,
 }
 
 #[derive(Debug)]
@@ -71,7 +75,10 @@ impl Application {
         Ok(Self {
             port: port.port(),
             listener,
-            state: AppState { runtime },
+            state: AppState {
+                runtime,
+                shutdown: CancellationToken::new(),
+            },
         })
     }
 
@@ -90,7 +97,12 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let runtime = self.state.runtime.clone();
+        let closing = self.state.shutdown.clone();
         let router = routes::router(self.state);
+        let shutdown = async move {
+            shutdown.await;
+            closing.cancel(); // WebSocket connections close themselves with 1001.
+        };
         let served = axum::serve(self.listener, router)
             .with_graceful_shutdown(shutdown)
             .await;

@@ -83,8 +83,10 @@ where
         + Send,
 {
     async fn serve(&mut self, inbox: &mut mpsc::Receiver<(Topic, Delivery)>) -> Option<Close> {
+        let shutdown = self.state.shutdown.clone();
         loop {
             tokio::select! {
+                () = shutdown.cancelled() => return Some(Close(close_code::GOING_AWAY, "server shutting down")),
                 frame = tokio::time::timeout(IDLE_TIMEOUT, self.socket.next()) => {
                     let frame = match frame {
                         Err(_idle) => return Some(Close(close_code::IDLE, "idle timeout")),

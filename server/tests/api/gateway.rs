@@ -291,3 +291,31 @@ async fn bad_frames_get_errors_then_a_close_and_others_are_not_disturbed() {
     );
     follow_until_current(&app, &mut bystander, Topic::Workspace(ws)).await;
 }
+
+#[tokio::test]
+async fn shutdown_closes_websockets_with_going_away() {
+    let data = tempfile::tempdir().unwrap();
+    let settings = agenthq_server::Settings {
+        listen: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+        data_dir: data.path().to_owned(),
+        ..agenthq_server::Settings::default()
+    };
+    let app = agenthq_server::Application::build(settings).await.unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let test_app = TestApp::attach(&app, data);
+    let server = tokio::spawn(app.run_until_stopped(async move {
+        let _ = stopped.await;
+    }));
+    let mut client = WsClient::connect(&test_app, None).await;
+    hello(&mut client).await;
+    stop.send(()).unwrap();
+    assert!(matches!(
+        client.next_frame().await,
+        Frame::Closed(Some(1001))
+    ));
+    tokio::time::timeout(Duration::from_secs(10), server)
+        .await
+        .expect("server stops")
+        .unwrap()
+        .unwrap();
+}

@@ -35,6 +35,18 @@ pub async fn spawn_app() -> TestApp {
 }
 
 impl TestApp {
+    /// A handle on an application the test runs itself.
+    pub fn attach(app: &Application, data: tempfile::TempDir) -> Self {
+        let port = app.port();
+        TestApp {
+            address: format!("http://127.0.0.1:{port}"),
+            port,
+            runtime: app.runtime().clone(),
+            client: reqwest::Client::new(),
+            _data: data,
+        }
+    }
+
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.client
             .get(format!("{}{path}", self.address))

@@ -1,0 +1,241 @@
+//! `agenthq demo`: the Generic Corp office, alive. Creates (once) the public workspace
+//! "Generic Corp" with its five agents, then keeps a seeded, continuous stream of
+//! believable tasks flowing (planning, coding, reviews, deploys, incidents), run by the
+//! `sim` executor with progress, activity, and the occasional retry or failure.
+
+mod view;
+
+use std::future::Future;
+use std::time::Duration;
+
+use agenthq_protocol::{AgentId, ServerMessage, Tier, Topic, WorkspaceId};
+use agenthq_runtime::{
+    Delivery, ExecutorConfig, NewAgent, NewTask, NewWorkspace, Opening, Runtime, RuntimeError,
+};
+use rand::rngs::SmallRng;
+use rand::{Rng, SeedableRng};
+use tokio_util::sync::CancellationToken;
+
+pub use view::draw_office;
+
+use crate::settings::Settings;
+use crate::startup::{Application, StartupError};
+
+/// Why the demo stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum DemoError {
+    #[error(transparent)]
+    Startup(#[from] StartupError),
+    #[error("cannot set up the demo office: {0}")]
+    Seed(#[from] RuntimeError),
+    #[error("server failed: {0}")]
+    Serve(#[from] std::io::Error),
+}
+
+/// Runs the server with the demo office until `shutdown`; with `view`, also draws the
+/// office in the terminal every two seconds.
+pub async fn run(
+    settings: Settings,
+    view: bool,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), DemoError> {
+    let app = Application::build(settings).await?;
+    let runtime = app.runtime().clone();
+    let (ws, agents) = seed(&runtime).await?;
+    let stop = CancellationToken::new();
+    tokio::spawn(run_task_stream(
+        runtime.clone(),
+        ws,
+        agents,
+        42,
+        stop.clone(),
+    ));
+    if view {
+        tokio::spawn(watch(runtime.clone(), ws, stop.clone()));
+    }
+    announce(app.port(), ws);
+    let served = app.run_until_stopped(shutdown).await;
+    stop.cancel();
+    Ok(served?)
+}
+
+#[allow(clippy::print_stdout)] // What a person starting the demo needs, on the console.
+fn announce(port: u16, ws: WorkspaceId) {
+    println!("AgentHQ demo: the {WORKSPACE_NAME} office is live.");
+    println!(
+        "  WebSocket  ws://127.0.0.1:{port}/ws   (subprotocol agenthq.v1.json or agenthq.v1.msgpack)"
+    );
+    println!("  workspace  {ws}");
+    println!(
+        "  follow it  {{\"type\":\"hello\"}} then {{\"type\":\"subscribe\",\"topic\":\"workspace/{ws}\"}}"
+    );
+    println!("  health     http://127.0.0.1:{port}/healthz");
+}
+
+/// Follows the office like any client (snapshot, then diffs) and draws it.
+async fn watch(runtime: Runtime, ws: WorkspaceId, stop: CancellationToken) {
+    let Ok(sub) = runtime.subscribe(Topic::Workspace(ws), None).await else {
+        return;
+    };
+    let Opening::Snapshot(ServerMessage::Snapshot { mut state, .. }) = sub.opening else {
+        return;
+    };
+    let mut stream = sub.stream;
+    let mut frame = tokio::time::interval(Duration::from_secs(2));
+    loop {
+        tokio::select! {
+            () = stop.cancelled() => return,
+            delivery = stream.recv() => match delivery {
+                Some(Delivery::Publication(p)) => {
+                    if let ServerMessage::Diff { ops, .. } = &p.message {
+                        let _ = agenthq_protocol::diff::apply(&mut state, ops);
+                    }
+                }
+                // Fell behind or the workspace restarted: start again from a snapshot.
+                _ => return Box::pin(watch(runtime, ws, stop)).await,
+            },
+            _ = frame.tick() => draw_office(&state),
+        }
+    }
+}
+
+pub const WORKSPACE_NAME: &str = "Generic Corp";
+
+/// Name, role, personality.
+pub const AGENTS: [(&str, &str, &str); 5] = [
+    (
+        "Marcus Bell",
+        "CEO",
+        "decisive; turns vague goals into a plan for the week",
+    ),
+    (
+        "Sable Chen",
+        "Principal engineer",
+        "careful; reads every log before touching code",
+    ),
+    (
+        "DeVonte Jackson",
+        "Full-stack developer",
+        "fast prototyper; ships, then polishes",
+    ),
+    (
+        "Yuki Tanaka",
+        "SRE",
+        "calm under pressure; automates what hurts twice",
+    ),
+    (
+        "Graham Sutton",
+        "Data engineer",
+        "meticulous about numbers and their sources",
+    ),
+];
+
+/// (title, which agent by index, or `None` for anyone), by kind of work.
+const WORK: &[(&str, Option<usize>)] = &[
+    ("Plan the Q3 roadmap", Some(0)),
+    ("Write the investor update", Some(0)),
+    ("Prioritise the feature requests", Some(0)),
+    ("Review the billing service design", Some(1)),
+    ("Refactor the session store", Some(1)),
+    ("Review pull request #482", None),
+    ("Build the onboarding checklist UI", Some(2)),
+    ("Fix the flaky checkout test", Some(2)),
+    ("Add dark mode to the dashboard", Some(2)),
+    ("Deploy api v2.14 to production", Some(3)),
+    ("Investigate elevated 5xx on the gateway", Some(3)),
+    ("Rotate the database credentials", Some(3)),
+    ("Backfill last month's usage events", Some(4)),
+    ("Build the churn dashboard", Some(4)),
+    ("Audit the revenue numbers", Some(4)),
+    ("Answer the customer escalation", None),
+    ("Write the incident postmortem", None),
+];
+
+/// The demo workspace: found by name among public workspaces, or created with its agents.
+pub async fn seed(runtime: &Runtime) -> Result<(WorkspaceId, Vec<AgentId>), RuntimeError> {
+    let existing = runtime
+        .store()
+        .workspaces()
+        .await?
+        .into_iter()
+        .find(|w| w.public && w.name == WORKSPACE_NAME);
+    let ws = match existing {
+        Some(ws) => ws.id,
+        None => {
+            let new = NewWorkspace {
+                name: WORKSPACE_NAME.into(),
+                tier: Tier::Starter,
+                caps: None,
+                public: true,
+            };
+            let ws = runtime.create_workspace(new).await?.id;
+            for (name, role, traits) in AGENTS {
+                let executor = ExecutorConfig {
+                    kind: "sim".into(),
+                    params: serde_json::json!({ "steps": 6, "step_ms": 600 }),
+                };
+                let personality = format!("{role}; {traits}");
+                runtime
+                    .create_agent(
+                        ws,
+                        NewAgent {
+                            name: name.into(),
+                            personality,
+                            executor,
+                            max_concurrent: 1,
+                        },
+                    )
+                    .await?;
+            }
+            ws
+        }
+    };
+    let agents = runtime
+        .store()
+        .agents(ws)
+        .await?
+        .into_iter()
+        .map(|a| a.id)
+        .collect();
+    Ok((ws, agents))
+}
+
+/// Submits a believable task every 0.5-1.5 s until `stop`; the same seed gives the same
+/// stream. A full queue just skips a beat.
+pub async fn run_task_stream(
+    runtime: Runtime,
+    ws: WorkspaceId,
+    agents: Vec<AgentId>,
+    seed: u64,
+    stop: CancellationToken,
+) {
+    let mut rng = SmallRng::seed_from_u64(seed);
+    loop {
+        let pause = Duration::from_millis(rng.random_range(500..1500));
+        tokio::select! {
+            () = stop.cancelled() => return,
+            () = tokio::time::sleep(pause) => {}
+        }
+        let (title, who) = WORK[rng.random_range(0..WORK.len())];
+        let task = NewTask {
+            agent: who.and_then(|i| agents.get(i).copied()),
+            title: title.into(),
+            input: serde_json::json!({
+                "steps": rng.random_range(4..10),
+                "step_ms": rng.random_range(300..900),
+                "fail_rate": if title.contains("flaky") || title.contains("Investigate") { 0.3 } else { 0.05 },
+            }),
+            priority: if title.contains("Investigate") {
+                5
+            } else {
+                rng.random_range(0..3)
+            },
+            max_attempts: Some(3),
+            ..NewTask::default()
+        };
+        match runtime.submit(ws, task).await {
+            Ok(_) | Err(RuntimeError::QueueFull { .. }) => {}
+            Err(err) => tracing::warn!(error = %err, "demo task refused"),
+        }
+    }
+}

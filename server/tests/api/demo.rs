@@ -1,0 +1,61 @@
+//! The demo office: seeded once, public, and alive.
+
+use std::time::Duration;
+
+use agenthq_protocol::{ClientMessage, Op, ServerMessage, Topic};
+use agenthq_server::demo;
+use tokio_util::sync::CancellationToken;
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn the_demo_office_starts_from_an_empty_folder_and_keeps_changing() {
+    let app = spawn_app().await;
+    let (ws, agents) = demo::seed(&app.runtime).await.unwrap();
+    assert_eq!(agents.len(), 5);
+    let (again, _) = demo::seed(&app.runtime).await.unwrap();
+    assert_eq!(again, ws, "seeding twice finds the same office");
+
+    let stop = CancellationToken::new();
+    tokio::spawn(demo::run_task_stream(
+        app.runtime.clone(),
+        ws,
+        agents,
+        7,
+        stop.clone(),
+    ));
+
+    // Anonymous, as any visitor: the demo workspace is public.
+    let mut client = WsClient::connect(&app, None).await;
+    client.send(&ClientMessage::Hello { token: None }).await;
+    client.recv().await;
+    client
+        .send(&ClientMessage::Subscribe {
+            topic: Topic::Workspace(ws),
+            resume: None,
+        })
+        .await;
+    let ServerMessage::Snapshot { state, .. } = client.recv().await else {
+        panic!("snapshot")
+    };
+    let names: Vec<&str> = state.agents.values().map(|a| a.name.as_str()).collect();
+    assert!(
+        names.contains(&"Marcus Bell") && names.contains(&"Yuki Tanaka"),
+        "{names:?}"
+    );
+
+    // Within a few seconds tasks appear, agents work, and activity lines stream.
+    let (mut saw_task, mut saw_activity) = (false, false);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while !(saw_task && saw_activity) {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the office stayed still"
+        );
+        if let ServerMessage::Diff { ops, .. } = client.recv().await {
+            saw_task |= ops.ops.iter().any(|op| matches!(op, Op::Task(_)));
+            saw_activity |= ops.ops.iter().any(|op| matches!(op, Op::Activity(_)));
+        }
+    }
+    stop.cancel();
+}
