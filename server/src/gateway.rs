@@ -35,8 +35,6 @@ pub const MAX_SUBSCRIPTIONS: usize = 64;
 pub const DELIVERY_QUEUE: usize = 64;
 /// A write that does not complete in this time closes the connection (close code 4001).
 pub const SEND_TIMEOUT: Duration = Duration::from_secs(10);
-/// A client silent for this long (no message, no ping) is closed (close code 4002).
-pub const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 /// Malformed or unexpected frames tolerated before closing (close code 1008).
 pub const MAX_BAD_FRAMES: u32 = 3;
 
@@ -50,7 +48,7 @@ pub mod close_code {
     pub const TOO_BIG: u16 = 1009;
     /// The client did not read its frames in time.
     pub const SLOW_CONSUMER: u16 = 4001;
-    /// The client sent nothing for [`super::IDLE_TIMEOUT`].
+    /// The client sent nothing for the idle timeout (`ws_idle_timeout_secs`, 60 s).
     pub const IDLE: u16 = 4002;
 }
 

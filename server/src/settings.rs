@@ -33,6 +33,8 @@ pub struct Settings {
     pub log_format: LogFormat,
     /// Diff tick of the live office, in milliseconds.
     pub tick_ms: u64,
+    /// A WebSocket client silent this long (no message, no ping) is closed, in seconds.
+    pub ws_idle_timeout_secs: u64,
 }
 
 impl Default for Settings {
@@ -43,6 +45,7 @@ impl Default for Settings {
             database_url: None,
             log_format: LogFormat::Pretty,
             tick_ms: 50,
+            ws_idle_timeout_secs: 60,
         }
     }
 }

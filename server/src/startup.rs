@@ -37,6 +37,8 @@ pub struct AppState {
     /// Cancelled when the server starts shutting down: WebSocket connections then close
     /// with 1001 (going away).
     pub shutdown: CancellationToken,
+    /// How long a WebSocket client may stay silent.
+    pub idle_timeout: std::time::Duration,
 }
 
 #[derive(Debug)]
@@ -78,6 +80,7 @@ impl Application {
             state: AppState {
                 runtime,
                 shutdown: CancellationToken::new(),
+                idle_timeout: std::time::Duration::from_secs(settings.ws_idle_timeout_secs.max(1)),
             },
         })
     }

@@ -16,9 +16,7 @@ use futures::{Sink, SinkExt, Stream, StreamExt};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use super::{
-    DELIVERY_QUEUE, IDLE_TIMEOUT, MAX_BAD_FRAMES, MAX_SUBSCRIPTIONS, SEND_TIMEOUT, close_code,
-};
+use super::{DELIVERY_QUEUE, MAX_BAD_FRAMES, MAX_SUBSCRIPTIONS, SEND_TIMEOUT, close_code};
 use crate::startup::AppState;
 
 /// Why the loop ended, as a close frame to send (if the socket still takes one).
@@ -84,16 +82,21 @@ where
 {
     async fn serve(&mut self, inbox: &mut mpsc::Receiver<(Topic, Delivery)>) -> Option<Close> {
         let shutdown = self.state.shutdown.clone();
+        // Idle means nothing heard from the client; what we send does not count.
+        let idle_timeout = self.state.idle_timeout;
+        let idle = tokio::time::sleep(idle_timeout);
+        tokio::pin!(idle);
         loop {
             tokio::select! {
                 () = shutdown.cancelled() => return Some(Close(close_code::GOING_AWAY, "server shutting down")),
-                frame = tokio::time::timeout(IDLE_TIMEOUT, self.socket.next()) => {
+                () = &mut idle => return Some(Close(close_code::IDLE, "idle timeout")),
+                frame = self.socket.next() => {
                     let frame = match frame {
-                        Err(_idle) => return Some(Close(close_code::IDLE, "idle timeout")),
-                        Ok(None) => return None,
-                        Ok(Some(Err(err))) => return Some(read_error(&err)),
-                        Ok(Some(Ok(frame))) => frame,
+                        None => return None,
+                        Some(Err(err)) => return Some(read_error(&err)),
+                        Some(Ok(frame)) => frame,
                     };
+                    idle.as_mut().reset(tokio::time::Instant::now() + idle_timeout);
                     if let Err(close) = self.on_frame(frame).await {
                         return close;
                     }

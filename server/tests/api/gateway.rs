@@ -319,3 +319,36 @@ async fn shutdown_closes_websockets_with_going_away() {
         .unwrap()
         .unwrap();
 }
+
+#[tokio::test]
+async fn a_silent_client_is_closed_after_the_idle_timeout_even_while_receiving() {
+    let data = tempfile::tempdir().unwrap();
+    let settings = agenthq_server::Settings {
+        listen: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+        data_dir: data.path().to_owned(),
+        ws_idle_timeout_secs: 1,
+        ..agenthq_server::Settings::default()
+    };
+    let app = agenthq_server::Application::build(settings).await.unwrap();
+    let test_app = TestApp::attach(&app, data);
+    tokio::spawn(app.run_until_stopped(std::future::pending()));
+    let ws = office(&test_app, true).await;
+    let mut client = WsClient::connect(&test_app, None).await;
+    hello(&mut client).await;
+    client
+        .send(&ClientMessage::Subscribe {
+            topic: Topic::Workspace(ws),
+            resume: None,
+        })
+        .await;
+    let tasks: Vec<NewTask> = (0..50).map(|_| NewTask::default()).collect();
+    test_app.runtime.submit_many(ws, tasks).await.unwrap();
+    // Diffs keep coming, but the client says nothing: it is closed with 4002.
+    let closed = loop {
+        match client.next_frame().await {
+            Frame::Message(_) => continue,
+            Frame::Closed(code) => break code,
+        }
+    };
+    assert_eq!(closed, Some(4002));
+}
