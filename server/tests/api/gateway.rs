@@ -108,9 +108,7 @@ async fn json_and_msgpack_clients_rebuild_the_same_office_from_snapshot_and_diff
         .map(|r| r.unwrap().task.id)
         .collect();
     for id in ids {
-        while !app.runtime.task(ws, id).await.unwrap().status.is_terminal() {
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
+        finished(&app, ws, id).await;
     }
     catch_up(&app, &mut json, topic, &mut a, &mut at_a).await;
     catch_up(&app, &mut msgpack, topic, &mut b, &mut at_b).await;
@@ -136,17 +134,7 @@ async fn resume_after_a_disconnect_replays_exactly_the_missed_diffs() {
         .unwrap()
         .task
         .id;
-    let done = || async {
-        app.runtime
-            .task(ws, task)
-            .await
-            .unwrap()
-            .status
-            .is_terminal()
-    };
-    while !done().await {
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    finished(&app, ws, task).await;
     let ServerMessage::Snapshot {
         seq: now,
         state: truth,

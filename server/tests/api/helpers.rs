@@ -201,3 +201,26 @@ pub enum Frame {
     Message(agenthq_protocol::ServerMessage),
     Closed(Option<u16>),
 }
+
+/// Waits (polling, at most 30 s) until the task has finished.
+pub async fn finished(
+    app: &TestApp,
+    ws: agenthq_protocol::WorkspaceId,
+    task: agenthq_protocol::TaskId,
+) {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !app
+        .runtime
+        .task(ws, task)
+        .await
+        .expect("task")
+        .status
+        .is_terminal()
+    {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "task {task} did not finish in 30 s"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+}
