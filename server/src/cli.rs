@@ -28,4 +28,13 @@ pub enum Command {
     },
     /// Create or upgrade the store's schema, then exit.
     Migrate,
+    /// Follow a workspace over the WebSocket protocol, as an integration would, and print
+    /// its task and agent events.
+    Tail {
+        /// The workspace to follow (`agenthq demo` prints the demo's).
+        workspace: agenthq_protocol::WorkspaceId,
+        /// The server's WebSocket address.
+        #[arg(long, default_value = "ws://127.0.0.1:8080/ws")]
+        url: String,
+    },
 }

@@ -7,6 +7,7 @@
 //! - [`gateway`]: the WebSocket gateway at `/ws`.
 //! - [`telemetry`]: logs, human-readable or JSON.
 //! - [`demo`]: the Generic Corp demo office.
+//! - [`tail`]: `agenthq tail`, a terminal client of the WebSocket protocol.
 //! - [`cli`]: the command line.
 
 pub mod cli;
@@ -15,6 +16,7 @@ pub mod gateway;
 pub mod routes;
 pub mod settings;
 pub mod startup;
+pub mod tail;
 pub mod telemetry;
 
 pub use settings::Settings;

@@ -22,6 +22,9 @@ async fn main() -> anyhow::Result<()> {
         Command::Demo { quiet } => {
             agenthq_server::demo::run(settings, !quiet, shutdown_signal()).await?
         }
+        Command::Tail { workspace, url } => {
+            agenthq_server::tail::print_events(&url, workspace).await?
+        }
         Command::Migrate => {
             agenthq_runtime::store::open(&settings.store_url())
                 .await

@@ -5,3 +5,4 @@ mod demo;
 mod gateway;
 mod health;
 mod helpers;
+mod tail;
