@@ -11,6 +11,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .route("/metrics", get(health::metrics))
         .route("/ws", get(crate::gateway::upgrade))
         .with_state(state)
 }

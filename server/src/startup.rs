@@ -39,6 +39,7 @@ pub struct AppState {
     pub shutdown: CancellationToken,
     /// How long a WebSocket client may stay silent.
     pub idle_timeout: std::time::Duration,
+    pub metrics: metrics_exporter_prometheus::PrometheusHandle,
 }
 
 #[derive(Debug)]
@@ -80,6 +81,7 @@ impl Application {
             state: AppState {
                 runtime,
                 shutdown: CancellationToken::new(),
+                metrics: crate::telemetry::metrics(),
                 idle_timeout: std::time::Duration::from_secs(settings.ws_idle_timeout_secs.max(1)),
             },
         })

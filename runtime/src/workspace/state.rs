@@ -63,6 +63,33 @@ pub struct WorkspaceState {
     outbox: Vec<WriteOp>,
     tick_armed: bool,
     rng: SmallRng,
+    gauges: Gauges,
+}
+
+/// This workspace's share of the process-wide queue gauges; withdrawn when the state is
+/// dropped (stop or crash), so the totals stay true.
+#[derive(Default)]
+struct Gauges {
+    waiting: u32,
+    running: u32,
+}
+
+impl Gauges {
+    fn report(&mut self, waiting: u32, running: u32) {
+        if (waiting, running) == (self.waiting, self.running) {
+            return;
+        }
+        let delta = |now: u32, before: u32| f64::from(now) - f64::from(before);
+        metrics::gauge!("agenthq_tasks_waiting").increment(delta(waiting, self.waiting));
+        metrics::gauge!("agenthq_tasks_running").increment(delta(running, self.running));
+        (self.waiting, self.running) = (waiting, running);
+    }
+}
+
+impl Drop for Gauges {
+    fn drop(&mut self) {
+        self.report(0, 0);
+    }
 }
 
 struct AgentSlot {
@@ -157,6 +184,7 @@ impl WorkspaceState {
             usage: UsageDelta::default(),
             outbox: Vec::new(),
             tick_armed: false,
+            gauges: Gauges::default(),
             rng: SmallRng::seed_from_u64(
                 epoch
                     ^ u64::from_le_bytes(
@@ -305,6 +333,7 @@ impl WorkspaceState {
         myself: &ActorRef<WorkspaceMsg>,
     ) -> Result<(), ActorProcessingErr> {
         self.dispatch();
+        self.gauges.report(self.waiting, self.running);
         for agent in std::mem::take(&mut self.to_start) {
             self.hand_over(myself, agent).await?;
         }
@@ -436,7 +465,9 @@ impl WorkspaceState {
 
     pub(crate) fn tick(&mut self) {
         self.tick_armed = false;
+        let started = std::time::Instant::now();
         self.office.publish(&*self.shared.bus, self.epoch);
+        metrics::histogram!("agenthq_tick_seconds").record(started.elapsed().as_secs_f64());
         if !self.usage.is_zero() {
             let delta = std::mem::take(&mut self.usage);
             self.outbox.push(WriteOp::Usage {

@@ -51,6 +51,7 @@ where
         + Unpin
         + Send,
 {
+    metrics::gauge!("agenthq_ws_connections").increment(1.0);
     let (deliveries, mut inbox) = mpsc::channel(DELIVERY_QUEUE);
     let mut conn = Connection {
         socket,
@@ -62,8 +63,10 @@ where
         bad_frames: 0,
     };
     let close = conn.serve(&mut inbox).await;
+    metrics::gauge!("agenthq_ws_connections").decrement(1.0);
     if let Some(Close(code, reason)) = close {
         tracing::debug!(code, reason, "closing WebSocket connection");
+        metrics::counter!("agenthq_ws_closed_total", "code" => code.to_string()).increment(1);
         let frame = CloseFrame {
             code,
             reason: reason.into(),
@@ -240,6 +243,7 @@ where
                     return Ok(());
                 };
                 tracing::debug!(%topic, "subscriber lagged; resyncing");
+                metrics::counter!("agenthq_ws_resyncs_total").increment(1);
                 self.subscribe(topic, Some(at)).await
             }
         }
@@ -252,6 +256,7 @@ where
         topic: Option<Topic>,
     ) -> Result<(), Close> {
         self.bad_frames += 1;
+        metrics::counter!("agenthq_ws_bad_frames_total").increment(1);
         self.error(code, &message, topic).await?;
         if self.bad_frames >= MAX_BAD_FRAMES {
             return Err(Close(close_code::POLICY, "too many bad frames"));
@@ -290,6 +295,8 @@ where
 
     /// Queues a frame in the socket's write buffer (sent at the next flush).
     async fn feed(&mut self, bytes: Bytes) -> Result<(), Close> {
+        metrics::counter!("agenthq_ws_frames_sent_total").increment(1);
+        metrics::counter!("agenthq_ws_bytes_sent_total").increment(bytes.len() as u64);
         let frame = match self.codec {
             Codec::MessagePack => Message::Binary(bytes),
             Codec::Json => {

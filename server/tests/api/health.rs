@@ -1,4 +1,4 @@
-use crate::helpers::spawn_app;
+use crate::helpers::*;
 
 #[tokio::test]
 async fn healthz_answers_ok() {
@@ -25,4 +25,48 @@ async fn readyz_says_ready_when_the_store_answers() {
 async fn an_unknown_path_is_a_404() {
     let app = spawn_app().await;
     assert_eq!(app.get("/nope").await.status(), 404);
+}
+
+#[tokio::test]
+async fn metrics_show_connections_frames_and_task_outcomes() {
+    use agenthq_protocol::{ClientMessage, ServerMessage, Topic};
+
+    let app = spawn_app().await;
+    let ws = office(&app, true).await;
+    let mut client = WsClient::connect(&app, None).await;
+    client.send(&ClientMessage::Hello { token: None }).await;
+    client.recv().await;
+    client
+        .send(&ClientMessage::Subscribe {
+            topic: Topic::Tasks(ws),
+            resume: None,
+        })
+        .await;
+    assert!(matches!(
+        client.recv().await,
+        ServerMessage::Snapshot { .. }
+    ));
+    let task = app
+        .runtime
+        .submit(ws, agenthq_runtime::NewTask::default())
+        .await
+        .unwrap()
+        .task
+        .id;
+    finished(&app, ws, task).await;
+
+    let response = app.get("/metrics").await;
+    assert_eq!(response.status(), 200);
+    let body = response.text().await.unwrap();
+    for name in [
+        "agenthq_ws_connections",
+        "agenthq_ws_frames_sent_total",
+        "agenthq_ws_bytes_sent_total",
+        "agenthq_tasks_submitted_total",
+        "agenthq_tasks_finished_total{status=\"succeeded\"}",
+        "agenthq_tasks_waiting",
+        "agenthq_tick_seconds_bucket",
+    ] {
+        assert!(body.contains(name), "{name} missing from /metrics:\n{body}");
+    }
 }

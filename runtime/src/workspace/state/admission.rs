@@ -107,6 +107,7 @@ impl WorkspaceState {
                 for (task, outcome) in tasks.into_iter().zip(outcomes) {
                     answers.push(Ok(match outcome {
                         InsertOutcome::Inserted => {
+                            metrics::counter!("agenthq_tasks_submitted_total").increment(1);
                             let submitted = Submitted {
                                 task: task.clone(),
                                 created: true,

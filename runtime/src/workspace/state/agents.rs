@@ -81,6 +81,7 @@ impl WorkspaceState {
         slot.idle_since = None;
         slot.starting.clear();
         slot.restarts += 1;
+        metrics::counter!("agenthq_agent_restarts_total").increment(1);
         let now = Instant::now();
         let window = self.shared.config.restart_window;
         slot.recent_restarts.push_back(now);

@@ -173,6 +173,7 @@ impl WorkspaceState {
         record.run_after = Some(record.updated_at + delay.as_millis() as i64);
         let record = record.clone();
         tracing::debug!(workspace_id = %self.id, task_id = %id, attempts = record.attempts, ?delay, "attempt failed; retrying");
+        metrics::counter!("agenthq_task_retries_total").increment(1);
         self.office.event(record.event());
         self.persist(Arc::new(record.clone()), None);
         self.tasks.remove(&id);
@@ -198,6 +199,7 @@ impl WorkspaceState {
         record.run_after = None;
         record.updated_at = now_ms();
         self.usage.count(status);
+        metrics::counter!("agenthq_tasks_finished_total", "status" => status.as_str()).increment(1);
         self.office.remove_task(id);
         self.office.event(record.event());
         let record = Arc::new(task.record);
