@@ -11,8 +11,6 @@
 
 mod connection;
 
-use std::time::Duration;
-
 use agenthq_protocol::Codec;
 use axum::extract::State;
 use axum::extract::ws::WebSocketUpgrade;
@@ -26,15 +24,15 @@ pub const MAX_CLIENT_MESSAGE_BYTES: usize = 16 * 1024;
 pub const READ_BUFFER_BYTES: usize = 4 * 1024;
 /// Bytes buffered before a write goes to the socket.
 pub const WRITE_BUFFER_BYTES: usize = 8 * 1024;
-/// Most bytes a connection may hold unsent; past it, writes wait (and may time out).
-pub const MAX_WRITE_BUFFER_BYTES: usize = 512 * 1024;
+/// Largest frame the gateway may have to write (a snapshot of a big office). Writes wait
+/// once [`WRITE_BUFFER_BYTES`] are pending, so a client that stops reading holds about one
+/// frame plus that buffer, and is closed after the send timeout.
+pub const MAX_WRITE_BUFFER_BYTES: usize = 16 * 1024 * 1024;
 /// Topics one connection may follow at once.
 pub const MAX_SUBSCRIPTIONS: usize = 64;
 /// Deliveries queued for one connection from its subscriptions; past it, the bus marks
 /// the subscription lagged and the connection resyncs it when it drains.
 pub const DELIVERY_QUEUE: usize = 64;
-/// A write that does not complete in this time closes the connection (close code 4001).
-pub const SEND_TIMEOUT: Duration = Duration::from_secs(10);
 /// Malformed or unexpected frames tolerated before closing (close code 1008).
 pub const MAX_BAD_FRAMES: u32 = 3;
 

@@ -35,6 +35,9 @@ pub struct Settings {
     pub tick_ms: u64,
     /// A WebSocket client silent this long (no message, no ping) is closed, in seconds.
     pub ws_idle_timeout_secs: u64,
+    /// A WebSocket write that does not complete this long closes the connection (4001),
+    /// in seconds.
+    pub ws_send_timeout_secs: u64,
 }
 
 impl Default for Settings {
@@ -46,6 +49,7 @@ impl Default for Settings {
             log_format: LogFormat::Pretty,
             tick_ms: 50,
             ws_idle_timeout_secs: 60,
+            ws_send_timeout_secs: 10,
         }
     }
 }

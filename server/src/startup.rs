@@ -39,6 +39,8 @@ pub struct AppState {
     pub shutdown: CancellationToken,
     /// How long a WebSocket client may stay silent.
     pub idle_timeout: std::time::Duration,
+    /// How long a write to a WebSocket client may take.
+    pub send_timeout: std::time::Duration,
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
 }
 
@@ -83,6 +85,7 @@ impl Application {
                 shutdown: CancellationToken::new(),
                 metrics: crate::telemetry::metrics(),
                 idle_timeout: std::time::Duration::from_secs(settings.ws_idle_timeout_secs.max(1)),
+                send_timeout: std::time::Duration::from_secs(settings.ws_send_timeout_secs.max(1)),
             },
         })
     }

@@ -16,7 +16,7 @@ use futures::{Sink, SinkExt, Stream, StreamExt};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use super::{DELIVERY_QUEUE, MAX_BAD_FRAMES, MAX_SUBSCRIPTIONS, SEND_TIMEOUT, close_code};
+use super::{DELIVERY_QUEUE, MAX_BAD_FRAMES, MAX_SUBSCRIPTIONS, close_code};
 use crate::startup::AppState;
 
 /// Why the loop ended, as a close frame to send (if the socket still takes one).
@@ -71,8 +71,11 @@ where
             code,
             reason: reason.into(),
         };
-        let _ =
-            tokio::time::timeout(SEND_TIMEOUT, conn.socket.send(Message::Close(Some(frame)))).await;
+        let _ = tokio::time::timeout(
+            conn.state.send_timeout,
+            conn.socket.send(Message::Close(Some(frame))),
+        )
+        .await;
     }
 }
 
@@ -303,7 +306,7 @@ where
                 Message::Text(bytes.try_into().map_err(|_| Close(1011, "invalid UTF-8"))?)
             }
         };
-        match tokio::time::timeout(SEND_TIMEOUT, self.socket.feed(frame)).await {
+        match tokio::time::timeout(self.state.send_timeout, self.socket.feed(frame)).await {
             Ok(Ok(())) => Ok(()),
             Ok(Err(_)) => Err(Close(1011, "write failed")),
             Err(_) => Err(Close(close_code::SLOW_CONSUMER, "client too slow to read")),
@@ -311,7 +314,7 @@ where
     }
 
     async fn flush(&mut self) -> Result<(), Close> {
-        match tokio::time::timeout(SEND_TIMEOUT, self.socket.flush()).await {
+        match tokio::time::timeout(self.state.send_timeout, self.socket.flush()).await {
             Ok(Ok(())) => Ok(()),
             Ok(Err(_)) => Err(Close(1011, "write failed")),
             Err(_) => Err(Close(close_code::SLOW_CONSUMER, "client too slow to read")),

@@ -340,3 +340,65 @@ async fn a_silent_client_is_closed_after_the_idle_timeout_even_while_receiving()
     };
     assert_eq!(closed, Some(4002));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_stops_reading_is_closed_and_does_not_hold_up_others() {
+    let data = tempfile::tempdir().unwrap();
+    let settings = agenthq_server::Settings {
+        listen: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+        data_dir: data.path().to_owned(),
+        ws_send_timeout_secs: 1,
+        ..agenthq_server::Settings::default()
+    };
+    let app = agenthq_server::Application::build(settings).await.unwrap();
+    let test_app = TestApp::attach(&app, data);
+    tokio::spawn(app.run_until_stopped(std::future::pending()));
+    let ws = office(&test_app, true).await;
+    let topic = Topic::Workspace(ws);
+
+    let mut stalled = WsClient::connect_with_small_window(&test_app).await;
+    hello(&mut stalled).await;
+    stalled
+        .send(&ClientMessage::Subscribe {
+            topic,
+            resume: None,
+        })
+        .await;
+    let mut reader = WsClient::connect(&test_app, Some(Codec::MessagePack)).await;
+    hello(&mut reader).await;
+    let (mut state, mut at) = follow_until_current(&test_app, &mut reader, topic).await;
+
+    // Megabytes of diffs (tasks with long titles) while `stalled` reads nothing.
+    let title = "x".repeat(16 * 1024);
+    for _ in 0..20 {
+        let tasks: Vec<NewTask> = (0..40)
+            .map(|_| NewTask {
+                title: title.clone(),
+                ..NewTask::default()
+            })
+            .collect();
+        test_app.runtime.submit_many(ws, tasks).await.unwrap();
+        // The reader keeps up all along: the stalled client does not delay it.
+        tokio::time::timeout(
+            Duration::from_secs(5),
+            catch_up(&test_app, &mut reader, topic, &mut state, &mut at),
+        )
+        .await
+        .expect("the reading client keeps up");
+    }
+    // The stalled client's writes time out and the server closes it as a slow consumer
+    // (seen in the server's own count of closes; the client, not reading, cannot see it).
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let metrics = test_app.get("/metrics").await.text().await.unwrap();
+        if metrics.contains("agenthq_ws_closed_total{code=\"4001\"}") {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the stalled client was not closed"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    drop(stalled);
+}

@@ -125,6 +125,26 @@ impl WsClient {
         }
     }
 
+    /// Connects (JSON) with a tiny TCP receive window, as a client that reads slowly or not
+    /// at all: the server's writes then block once its own send buffer is full.
+    pub async fn connect_with_small_window(app: &TestApp) -> Self {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.set_recv_buffer_size(4096).unwrap();
+        let stream = socket
+            .connect(([127, 0, 0, 1], app.port).into())
+            .await
+            .expect("tcp connect");
+        let url = format!("ws://127.0.0.1:{}/ws", app.port);
+        let stream = tokio_tungstenite::MaybeTlsStream::Plain(stream);
+        let (socket, _) = tokio_tungstenite::client_async(url, stream)
+            .await
+            .expect("handshake");
+        Self {
+            codec: agenthq_protocol::Codec::Json,
+            socket,
+        }
+    }
+
     pub async fn send(&mut self, message: &agenthq_protocol::ClientMessage) {
         use futures::SinkExt;
         use tokio_tungstenite::tungstenite::Message;
