@@ -10,11 +10,17 @@
 //! read public workspaces only (the demo office), as it will be without credentials.
 
 mod connection;
+mod limits;
+
+pub use limits::{ConnectionLimits, ConnectionPermit, Refusal};
 
 use agenthq_protocol::Codec;
-use axum::extract::State;
+use std::net::SocketAddr;
+
 use axum::extract::ws::WebSocketUpgrade;
-use axum::response::Response;
+use axum::extract::{ConnectInfo, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 
 use crate::startup::AppState;
 
@@ -52,7 +58,29 @@ pub mod close_code {
 
 /// `GET /ws`: upgrades to a WebSocket speaking the subprotocol the client asked for
 /// (`agenthq.v1.msgpack` or `agenthq.v1.json`), JSON when it asked for none.
-pub async fn upgrade(ws: WebSocketUpgrade, State(state): State<AppState>) -> Response {
+pub async fn upgrade(
+    ws: WebSocketUpgrade,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    State(state): State<AppState>,
+) -> Response {
+    let permit = match state.connections.admit(peer.ip()) {
+        Ok(permit) => permit,
+        Err(refusal) => {
+            metrics::counter!("agenthq_ws_refused_total").increment(1);
+            let (status, message) = match refusal {
+                Refusal::PerIp => (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "too many connections from this address",
+                ),
+                Refusal::Full => (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "this node holds all the connections it can; retry",
+                ),
+            };
+            let body = serde_json::json!({ "error": { "code": "too_many_connections", "message": message } });
+            return (status, axum::Json(body)).into_response();
+        }
+    };
     let ws = ws
         .protocols(Codec::ALL.map(Codec::subprotocol))
         .read_buffer_size(READ_BUFFER_BYTES)
@@ -65,5 +93,8 @@ pub async fn upgrade(ws: WebSocketUpgrade, State(state): State<AppState>) -> Res
         .and_then(|p| p.to_str().ok())
         .and_then(Codec::from_subprotocol)
         .unwrap_or(Codec::Json);
-    ws.on_upgrade(move |socket| connection::run(socket, codec, state))
+    ws.on_upgrade(move |socket| async move {
+        connection::run(socket, codec, state).await;
+        drop(permit);
+    })
 }

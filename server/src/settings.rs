@@ -38,6 +38,10 @@ pub struct Settings {
     /// A WebSocket write that does not complete this long closes the connection (4001),
     /// in seconds.
     pub ws_send_timeout_secs: u64,
+    /// WebSocket connections one IP address may hold (more get HTTP 429).
+    pub ws_max_connections_per_ip: usize,
+    /// WebSocket connections the node may hold (more get HTTP 503).
+    pub ws_max_connections: usize,
 }
 
 impl Default for Settings {
@@ -50,6 +54,8 @@ impl Default for Settings {
             tick_ms: 50,
             ws_idle_timeout_secs: 60,
             ws_send_timeout_secs: 10,
+            ws_max_connections_per_ip: 1_000,
+            ws_max_connections: 18_000,
         }
     }
 }

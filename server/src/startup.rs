@@ -42,6 +42,8 @@ pub struct AppState {
     /// How long a write to a WebSocket client may take.
     pub send_timeout: std::time::Duration,
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
+    /// WebSocket connections held, per IP address and in all.
+    pub connections: crate::gateway::ConnectionLimits,
 }
 
 #[derive(Debug)]
@@ -84,6 +86,10 @@ impl Application {
                 runtime,
                 shutdown: CancellationToken::new(),
                 metrics: crate::telemetry::metrics(),
+                connections: crate::gateway::ConnectionLimits::new(
+                    settings.ws_max_connections_per_ip,
+                    settings.ws_max_connections,
+                ),
                 idle_timeout: std::time::Duration::from_secs(settings.ws_idle_timeout_secs.max(1)),
                 send_timeout: std::time::Duration::from_secs(settings.ws_send_timeout_secs.max(1)),
             },
@@ -111,6 +117,7 @@ impl Application {
             shutdown.await;
             closing.cancel(); // WebSocket connections close themselves with 1001.
         };
+        let router = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
         let served = axum::serve(self.listener, router)
             .with_graceful_shutdown(shutdown)
             .await;

@@ -402,3 +402,43 @@ async fn a_client_that_stops_reading_is_closed_and_does_not_hold_up_others() {
     }
     drop(stalled);
 }
+
+#[tokio::test]
+async fn connections_past_the_per_address_limit_are_refused_with_429() {
+    let data = tempfile::tempdir().unwrap();
+    let settings = agenthq_server::Settings {
+        listen: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+        data_dir: data.path().to_owned(),
+        ws_max_connections_per_ip: 2,
+        ..agenthq_server::Settings::default()
+    };
+    let app = agenthq_server::Application::build(settings).await.unwrap();
+    let test_app = TestApp::attach(&app, data);
+    tokio::spawn(app.run_until_stopped(std::future::pending()));
+    let url = format!("ws://127.0.0.1:{}/ws", test_app.port);
+
+    let mut first = WsClient::connect(&test_app, None).await;
+    let _second = WsClient::connect(&test_app, None).await;
+    match tokio_tungstenite::connect_async(url.as_str()).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+            assert_eq!(response.status(), 429)
+        }
+        other => panic!(
+            "expected a 429 refusal, got {:?}",
+            other.map(|_| "a connection")
+        ),
+    }
+    // A slot comes back when a connection ends.
+    first.send_raw(Message::Close(None)).await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while tokio_tungstenite::connect_async(url.as_str())
+        .await
+        .is_err()
+    {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the slot never came back"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
