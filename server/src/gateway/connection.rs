@@ -76,6 +76,9 @@ where
             conn.socket.send(Message::Close(Some(frame))),
         )
         .await;
+    } else {
+        // The client closed: send the close reply tungstenite queued for it.
+        let _ = tokio::time::timeout(conn.state.send_timeout, conn.socket.flush()).await;
     }
 }
 
