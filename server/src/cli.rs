@@ -25,6 +25,14 @@ pub enum Command {
         /// Do not draw the office in the terminal.
         #[arg(long)]
         quiet: bool,
+        /// Agents in the office when it is first created (the five of Generic Corp, then
+        /// generalists).
+        #[arg(long, default_value_t = 5)]
+        agents: usize,
+        /// Submit a short task every this many milliseconds, for a busy office (load
+        /// tests); by default a longer task every 0.5-1.5 s.
+        #[arg(long)]
+        task_every_ms: Option<u64>,
     },
     /// Create or upgrade the store's schema, then exit.
     Migrate,

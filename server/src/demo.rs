@@ -32,25 +32,47 @@ pub enum DemoError {
     Serve(#[from] std::io::Error),
 }
 
-/// Runs the server with the demo office until `shutdown`; with `view`, also draws the
-/// office in the terminal every two seconds.
+/// How the demo runs.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Draw the office in the terminal every two seconds.
+    pub view: bool,
+    /// Agents when the office is first created (at least the five of Generic Corp).
+    pub agents: usize,
+    /// A short task every `pace` (a busy office, for load tests); `None`: a longer task
+    /// every 0.5-1.5 s.
+    pub pace: Option<Duration>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            view: true,
+            agents: AGENTS.len(),
+            pace: None,
+        }
+    }
+}
+
+/// Runs the server with the demo office until `shutdown`.
 pub async fn run(
     settings: Settings,
-    view: bool,
+    options: Options,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), DemoError> {
     let app = Application::build(settings).await?;
     let runtime = app.runtime().clone();
-    let (ws, agents) = seed(&runtime).await?;
+    let (ws, agents) = seed(&runtime, options.agents).await?;
     let stop = CancellationToken::new();
     tokio::spawn(run_task_stream(
         runtime.clone(),
         ws,
         agents,
         42,
+        options.pace,
         stop.clone(),
     ));
-    if view {
+    if options.view {
         tokio::spawn(watch(runtime.clone(), ws, stop.clone()));
     }
     announce(app.port(), ws);
@@ -151,8 +173,12 @@ const WORK: &[(&str, Option<usize>)] = &[
     ("Write the incident postmortem", None),
 ];
 
-/// The demo workspace: found by name among public workspaces, or created with its agents.
-pub async fn seed(runtime: &Runtime) -> Result<(WorkspaceId, Vec<AgentId>), RuntimeError> {
+/// The demo workspace: found by name among public workspaces, or created with its five
+/// agents and, up to `agents`, generalists.
+pub async fn seed(
+    runtime: &Runtime,
+    agents: usize,
+) -> Result<(WorkspaceId, Vec<AgentId>), RuntimeError> {
     let existing = runtime
         .store()
         .workspaces()
@@ -162,14 +188,31 @@ pub async fn seed(runtime: &Runtime) -> Result<(WorkspaceId, Vec<AgentId>), Runt
     let ws = match existing {
         Some(ws) => ws.id,
         None => {
+            let caps = agenthq_runtime::WorkspaceCaps {
+                max_running: agents.max(16) as u32,
+                max_queued: 1_000,
+            };
             let new = NewWorkspace {
                 name: WORKSPACE_NAME.into(),
                 tier: Tier::Starter,
-                caps: None,
+                caps: Some(caps),
                 public: true,
             };
             let ws = runtime.create_workspace(new).await?.id;
-            for (name, role, traits) in AGENTS {
+            let generalists: Vec<(String, &str, &str)> = (AGENTS.len()..agents)
+                .map(|n| {
+                    (
+                        format!("Agent {}", n + 1),
+                        "Generalist",
+                        "helps wherever the queue is longest",
+                    )
+                })
+                .collect();
+            let everyone = AGENTS
+                .iter()
+                .map(|(n, r, t)| (n.to_string(), *r, *t))
+                .chain(generalists);
+            for (name, role, traits) in everyone {
                 let executor = ExecutorConfig {
                     kind: "sim".into(),
                     params: serde_json::json!({ "steps": 6, "step_ms": 600 }),
@@ -179,7 +222,7 @@ pub async fn seed(runtime: &Runtime) -> Result<(WorkspaceId, Vec<AgentId>), Runt
                     .create_agent(
                         ws,
                         NewAgent {
-                            name: name.into(),
+                            name,
                             personality,
                             executor,
                             max_concurrent: 1,
@@ -200,18 +243,19 @@ pub async fn seed(runtime: &Runtime) -> Result<(WorkspaceId, Vec<AgentId>), Runt
     Ok((ws, agents))
 }
 
-/// Submits a believable task every 0.5-1.5 s until `stop`; the same seed gives the same
-/// stream. A full queue just skips a beat.
+/// Submits a believable task every 0.5-1.5 s (or a short one every `pace`) until `stop`;
+/// the same seed gives the same stream. A full queue just skips a beat.
 pub async fn run_task_stream(
     runtime: Runtime,
     ws: WorkspaceId,
     agents: Vec<AgentId>,
     seed: u64,
+    pace: Option<Duration>,
     stop: CancellationToken,
 ) {
     let mut rng = SmallRng::seed_from_u64(seed);
     loop {
-        let pause = Duration::from_millis(rng.random_range(500..1500));
+        let pause = pace.unwrap_or_else(|| Duration::from_millis(rng.random_range(500..1500)));
         tokio::select! {
             () = stop.cancelled() => return,
             () = tokio::time::sleep(pause) => {}
@@ -222,7 +266,7 @@ pub async fn run_task_stream(
             title: title.into(),
             input: serde_json::json!({
                 "steps": rng.random_range(4..10),
-                "step_ms": rng.random_range(300..900),
+                "step_ms": if pace.is_some() { rng.random_range(30..80) } else { rng.random_range(300..900) },
                 "fail_rate": if title.contains("flaky") || title.contains("Investigate") { 0.3 } else { 0.05 },
             }),
             priority: if title.contains("Investigate") {

@@ -20,8 +20,17 @@ async fn main() -> anyhow::Result<()> {
                 .await
                 .context("server failed")?;
         }
-        Command::Demo { quiet } => {
-            agenthq_server::demo::run(settings, !quiet, shutdown_signal()).await?
+        Command::Demo {
+            quiet,
+            agents,
+            task_every_ms,
+        } => {
+            let options = agenthq_server::demo::Options {
+                view: !quiet,
+                agents,
+                pace: task_every_ms.map(std::time::Duration::from_millis),
+            };
+            agenthq_server::demo::run(settings, options, shutdown_signal()).await?
         }
         Command::Tail { workspace, url } => {
             agenthq_server::tail::print_events(&url, workspace).await?

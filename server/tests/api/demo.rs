@@ -11,9 +11,9 @@ use crate::helpers::*;
 #[tokio::test]
 async fn the_demo_office_starts_from_an_empty_folder_and_keeps_changing() {
     let app = spawn_app().await;
-    let (ws, agents) = demo::seed(&app.runtime).await.unwrap();
+    let (ws, agents) = demo::seed(&app.runtime, 5).await.unwrap();
     assert_eq!(agents.len(), 5);
-    let (again, _) = demo::seed(&app.runtime).await.unwrap();
+    let (again, _) = demo::seed(&app.runtime, 5).await.unwrap();
     assert_eq!(again, ws, "seeding twice finds the same office");
 
     let stop = CancellationToken::new();
@@ -22,6 +22,7 @@ async fn the_demo_office_starts_from_an_empty_folder_and_keeps_changing() {
         ws,
         agents,
         7,
+        None,
         stop.clone(),
     ));
 
