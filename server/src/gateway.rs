@@ -2,9 +2,10 @@
 //! tokio-tungstenite (through axum's upgrade).
 //!
 //! Bounds, per connection: small read and write buffers instead of tungstenite's 128 KiB
-//! defaults, a cap on frame and message size, a cap on subscriptions, a bounded queue of
-//! deliveries from its subscriptions, a send timeout and an idle timeout. The encoded bytes
-//! of a diff are made once per codec by the bus and shared by every connection.
+//! defaults, a cap on frame and message size, a cap on subscriptions (each with the bus's
+//! bounded buffer, which lags into a resync), a send timeout and an idle timeout. The
+//! encoded bytes of a diff are made once per codec by the bus and shared by every
+//! connection.
 //!
 //! Authentication comes with the HTTP API; until then a connection is anonymous and may
 //! read public workspaces only (the demo office), as it will be without credentials.
@@ -26,8 +27,8 @@ use crate::startup::AppState;
 
 /// Largest frame, and message, a client may send.
 pub const MAX_CLIENT_MESSAGE_BYTES: usize = 16 * 1024;
-/// Read buffer of a connection (tungstenite's default is 128 KiB).
-pub const READ_BUFFER_BYTES: usize = 4 * 1024;
+/// Read buffer of a connection (tungstenite's default is 128 KiB); client messages are small.
+pub const READ_BUFFER_BYTES: usize = 1024;
 /// Bytes buffered before a write goes to the socket.
 pub const WRITE_BUFFER_BYTES: usize = 8 * 1024;
 /// Largest frame the gateway may have to write (a snapshot of a big office). Writes wait
@@ -36,9 +37,6 @@ pub const WRITE_BUFFER_BYTES: usize = 8 * 1024;
 pub const MAX_WRITE_BUFFER_BYTES: usize = 16 * 1024 * 1024;
 /// Topics one connection may follow at once.
 pub const MAX_SUBSCRIPTIONS: usize = 64;
-/// Deliveries queued for one connection from its subscriptions; past it, the bus marks
-/// the subscription lagged and the connection resyncs it when it drains.
-pub const DELIVERY_QUEUE: usize = 64;
 /// Malformed or unexpected frames tolerated before closing (close code 1008).
 pub const MAX_BAD_FRAMES: u32 = 3;
 

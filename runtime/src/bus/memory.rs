@@ -181,11 +181,31 @@ impl Subscription {
     }
 
     fn lag_notice(&mut self) -> Option<Delivery> {
+        // (The stream ends after the notice: a lagged subscription gets nothing more.)
         if self.lagged.load(Ordering::Acquire) && !self.told {
             self.told = true;
             return Some(Delivery::Lagged);
         }
         None
+    }
+}
+
+/// The same as [`Subscription::recv`], as a stream: a connection can poll many
+/// subscriptions together (a `StreamMap`) without a task per subscription.
+impl futures::Stream for Subscription {
+    type Item = Delivery;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Delivery>> {
+        match self.rx.poll_recv(cx) {
+            std::task::Poll::Ready(Some(p)) => {
+                std::task::Poll::Ready(Some(Delivery::Publication(p)))
+            }
+            std::task::Poll::Ready(None) => std::task::Poll::Ready(self.lag_notice()),
+            std::task::Poll::Pending => std::task::Poll::Pending,
+        }
     }
 }
 

@@ -12,35 +12,25 @@ use agenthq_protocol::{
 use agenthq_runtime::{Delivery, Opening, Publication, RuntimeError, Subscription};
 use axum::extract::ws::{CloseFrame, Message};
 use bytes::Bytes;
-use futures::{Sink, SinkExt, Stream, StreamExt};
-use tokio::sync::mpsc;
-use tokio::task::JoinHandle;
+use futures::{FutureExt, Sink, SinkExt, Stream, StreamExt};
+use tokio_stream::StreamMap;
 
-use super::{DELIVERY_QUEUE, MAX_BAD_FRAMES, MAX_SUBSCRIPTIONS, close_code};
+use super::{MAX_BAD_FRAMES, MAX_SUBSCRIPTIONS, close_code};
 use crate::startup::AppState;
 
 /// Why the loop ended, as a close frame to send (if the socket still takes one).
 struct Close(u16, &'static str);
-
-/// A subscription: the task forwarding its deliveries, and where the client stands.
-struct Followed {
-    forwarder: JoinHandle<()>,
-    at: Resume,
-}
-
-impl Drop for Followed {
-    fn drop(&mut self) {
-        self.forwarder.abort();
-    }
-}
 
 struct Connection<S> {
     socket: S,
     codec: Codec,
     state: AppState,
     greeted: bool,
-    followed: HashMap<Topic, Followed>,
-    deliveries: mpsc::Sender<(Topic, Delivery)>,
+    /// The bus's subscriptions, polled together by this task: no task per subscription,
+    /// and each one's own bounded buffer is the bound on what waits for this client.
+    streams: StreamMap<Topic, Subscription>,
+    /// Where the client stands on each followed topic.
+    at: HashMap<Topic, Resume>,
     bad_frames: u32,
 }
 
@@ -52,17 +42,16 @@ where
         + Send,
 {
     metrics::gauge!("agenthq_ws_connections").increment(1.0);
-    let (deliveries, mut inbox) = mpsc::channel(DELIVERY_QUEUE);
     let mut conn = Connection {
         socket,
         codec,
         state,
         greeted: false,
-        followed: HashMap::new(),
-        deliveries,
+        streams: StreamMap::new(),
+        at: HashMap::new(),
         bad_frames: 0,
     };
-    let close = conn.serve(&mut inbox).await;
+    let close = conn.serve().await;
     metrics::gauge!("agenthq_ws_connections").decrement(1.0);
     if let Some(Close(code, reason)) = close {
         tracing::debug!(code, reason, "closing WebSocket connection");
@@ -89,7 +78,7 @@ where
         + Unpin
         + Send,
 {
-    async fn serve(&mut self, inbox: &mut mpsc::Receiver<(Topic, Delivery)>) -> Option<Close> {
+    async fn serve(&mut self) -> Option<Close> {
         let shutdown = self.state.shutdown.clone();
         // Idle means nothing heard from the client; what we send does not count.
         let idle_timeout = self.state.idle_timeout;
@@ -110,14 +99,14 @@ where
                         return close;
                     }
                 }
-                Some((topic, delivery)) = inbox.recv() => {
-                    // Coalesce: write everything already queued, then flush once.
+                Some((topic, delivery)) = self.streams.next(), if !self.streams.is_empty() => {
+                    // Coalesce: write everything already delivered, then flush once.
                     let mut next = Some((topic, delivery));
                     while let Some((topic, delivery)) = next {
                         if let Err(close) = self.deliver(topic, delivery).await {
                             return Some(close);
                         }
-                        next = inbox.try_recv().ok();
+                        next = self.streams.next().now_or_never().flatten();
                     }
                     if let Err(close) = self.flush().await {
                         return Some(close);
@@ -172,14 +161,15 @@ where
             }
             ClientMessage::Subscribe { topic, resume } => self.subscribe(topic, resume).await,
             ClientMessage::Unsubscribe { topic } => {
-                self.followed.remove(&topic);
+                self.streams.remove(&topic);
+                self.at.remove(&topic);
                 Ok(())
             }
         }
     }
 
     async fn subscribe(&mut self, topic: Topic, resume: Option<Resume>) -> Result<(), Close> {
-        if !self.followed.contains_key(&topic) && self.followed.len() >= MAX_SUBSCRIPTIONS {
+        if !self.at.contains_key(&topic) && self.at.len() >= MAX_SUBSCRIPTIONS {
             let message = format!("at most {MAX_SUBSCRIPTIONS} subscriptions per connection");
             return self
                 .error(ErrorCode::TooManySubscriptions, &message, Some(topic))
@@ -188,7 +178,8 @@ where
         if let Err((code, message)) = authorize(&self.state.runtime, &topic).await {
             return self.error(code, &message, Some(topic)).await;
         }
-        self.followed.remove(&topic);
+        self.streams.remove(&topic);
+        self.at.remove(&topic);
         let subscription = match self.state.runtime.subscribe(topic, resume).await {
             Ok(subscription) => subscription,
             Err(err) => {
@@ -217,26 +208,21 @@ where
                 }
             }
         }
-        let forwarder = tokio::spawn(forward(topic, subscription.stream, self.deliveries.clone()));
-        self.followed.insert(topic, Followed { forwarder, at });
+        self.streams.insert(topic, subscription.stream);
+        self.at.insert(topic, at);
         Ok(())
     }
 
     async fn deliver(&mut self, topic: Topic, delivery: Delivery) -> Result<(), Close> {
         match delivery {
             Delivery::Publication(publication) => {
-                let Some(followed) = self.followed.get_mut(&topic) else {
+                let Some(at) = self.at.get_mut(&topic) else {
                     return Ok(());
                 };
-                let follows = publication.epoch == followed.at.epoch
-                    && publication.seq == followed.at.seq + 1;
-                if !follows
-                    && publication.seq <= followed.at.seq
-                    && publication.epoch == followed.at.epoch
-                {
+                if publication.epoch == at.epoch && publication.seq <= at.seq {
                     return Ok(()); // Already sent (in the replay that opened the subscription).
                 }
-                followed.at = Resume {
+                *at = Resume {
                     epoch: publication.epoch,
                     seq: publication.seq,
                 };
@@ -245,7 +231,7 @@ where
             Delivery::Lagged => {
                 // The client fell behind: its pending diffs were dropped. Resubscribe from
                 // where it stands: the missed diffs if history still has them, or a snapshot.
-                let Some(at) = self.followed.get(&topic).map(|f| f.at) else {
+                let Some(at) = self.at.get(&topic).copied() else {
                     return Ok(());
                 };
                 tracing::debug!(%topic, "subscriber lagged; resyncing");
@@ -321,18 +307,6 @@ where
             Ok(Ok(())) => Ok(()),
             Ok(Err(_)) => Err(Close(1011, "write failed")),
             Err(_) => Err(Close(close_code::SLOW_CONSUMER, "client too slow to read")),
-        }
-    }
-}
-
-/// Moves a subscription's deliveries into its connection's bounded queue. When the queue
-/// is full this waits, the bus buffer behind it fills, and the bus marks the subscription
-/// lagged: the connection then resyncs it.
-async fn forward(topic: Topic, mut stream: Subscription, queue: mpsc::Sender<(Topic, Delivery)>) {
-    while let Some(delivery) = stream.recv().await {
-        let lagged = matches!(delivery, Delivery::Lagged);
-        if queue.send((topic, delivery)).await.is_err() || lagged {
-            return;
         }
     }
 }
