@@ -51,26 +51,17 @@ pub async fn run(
             url: url.into(),
             source,
         })?;
-    let send = |message: &ClientMessage| {
-        Message::Text(
-            String::from_utf8_lossy(&Codec::Json.encode(message).unwrap_or_default())
-                .into_owned()
-                .into(),
-        )
-    };
-    socket
-        .send(send(&ClientMessage::Hello { token: None }))
-        .await
-        .map_err(lost)?;
+    say(&mut socket, &ClientMessage::Hello { token: None }).await?;
     let topics = [Topic::Workspace(workspace), Topic::Tasks(workspace)];
     for topic in topics {
-        socket
-            .send(send(&ClientMessage::Subscribe {
+        say(
+            &mut socket,
+            &ClientMessage::Subscribe {
                 topic,
                 resume: None,
-            }))
-            .await
-            .map_err(lost)?;
+            },
+        )
+        .await?;
     }
     let mut followed: HashMap<Topic, (OfficeState, Resume)> = HashMap::new();
     while let Some(frame) = socket.next().await {
@@ -114,21 +105,19 @@ pub async fn run(
                 if (epoch, seq) != (at.epoch, at.seq + 1) {
                     // A gap or a new epoch: resume from where we stand.
                     let resume = Some(*at);
-                    socket
-                        .send(send(&ClientMessage::Subscribe { topic, resume }))
-                        .await
-                        .map_err(lost)?;
+                    say(&mut socket, &ClientMessage::Subscribe { topic, resume }).await?;
                     continue;
                 }
                 let lines = describe(state, &ops.ops, topic == topics[1]);
                 if apply(state, &ops).is_err() {
-                    socket
-                        .send(send(&ClientMessage::Subscribe {
+                    say(
+                        &mut socket,
+                        &ClientMessage::Subscribe {
                             topic,
                             resume: None,
-                        }))
-                        .await
-                        .map_err(lost)?;
+                        },
+                    )
+                    .await?;
                 }
                 *at = Resume { epoch, seq };
                 lines
@@ -155,6 +144,18 @@ pub async fn print_events(url: &str, workspace: WorkspaceId) -> Result<(), TailE
     let result = run(url, workspace, out).await;
     let _ = printer.await;
     result
+}
+
+/// Sends one client message as a JSON text frame.
+async fn say<S>(socket: &mut S, message: &ClientMessage) -> Result<(), TailError>
+where
+    S: futures::Sink<Message, Error = tokio_tungstenite::tungstenite::Error> + Unpin,
+{
+    let json = Codec::Json
+        .encode(message)
+        .map_err(|e| TailError::Lost(e.to_string()))?;
+    let text = String::from_utf8(json).map_err(|e| TailError::Lost(e.to_string()))?;
+    socket.send(Message::Text(text.into())).await.map_err(lost)
 }
 
 fn lost(err: tokio_tungstenite::tungstenite::Error) -> TailError {
@@ -234,7 +235,8 @@ pub fn describe(before: &OfficeState, ops: &[Op], task_events: bool) -> Vec<Stri
     lines
 }
 
-fn status_word(status: AgentStatus) -> &'static str {
+/// How a person reads an agent's status (the demo's view uses it too).
+pub(crate) fn status_word(status: AgentStatus) -> &'static str {
     match status {
         AgentStatus::Idle => "idle",
         AgentStatus::Thinking => "thinking",

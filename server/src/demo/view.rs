@@ -1,7 +1,7 @@
 //! The demo's office in the terminal: a few lines a person reads (this is output, not
 //! logging, hence the prints).
 
-use agenthq_protocol::{AgentStatus, OfficeState, TaskStatus};
+use agenthq_protocol::{OfficeState, TaskStatus};
 
 #[allow(clippy::print_stdout)]
 pub fn draw_office(state: &OfficeState) {
@@ -34,14 +34,7 @@ pub fn draw_office(state: &OfficeState) {
             .rev()
             .find(|l| l.agent == agent.id)
             .map_or("", |l| l.text.as_str());
-        let status = match agent.status {
-            AgentStatus::Idle => "idle",
-            AgentStatus::Thinking => "thinking",
-            AgentStatus::Working => "working",
-            AgentStatus::AwaitingApproval => "approval",
-            AgentStatus::Blocked => "blocked",
-            AgentStatus::Faulted => "FAULTED",
-        };
+        let status = crate::tail::status_word(agent.status);
         println!("  {:<16} {:<9} {:<52} {said}", agent.name, status, progress);
     }
 }

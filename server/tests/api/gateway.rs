@@ -282,15 +282,8 @@ async fn bad_frames_get_errors_then_a_close_and_others_are_not_disturbed() {
 
 #[tokio::test]
 async fn shutdown_closes_websockets_with_going_away() {
-    let data = tempfile::tempdir().unwrap();
-    let settings = agenthq_server::Settings {
-        listen: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
-        data_dir: data.path().to_owned(),
-        ..agenthq_server::Settings::default()
-    };
-    let app = agenthq_server::Application::build(settings).await.unwrap();
+    let (test_app, app) = build_app(|_| {}).await;
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let test_app = TestApp::attach(&app, data);
     let server = tokio::spawn(app.run_until_stopped(async move {
         let _ = stopped.await;
     }));
@@ -310,16 +303,7 @@ async fn shutdown_closes_websockets_with_going_away() {
 
 #[tokio::test]
 async fn a_silent_client_is_closed_after_the_idle_timeout_even_while_receiving() {
-    let data = tempfile::tempdir().unwrap();
-    let settings = agenthq_server::Settings {
-        listen: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
-        data_dir: data.path().to_owned(),
-        ws_idle_timeout_secs: 1,
-        ..agenthq_server::Settings::default()
-    };
-    let app = agenthq_server::Application::build(settings).await.unwrap();
-    let test_app = TestApp::attach(&app, data);
-    tokio::spawn(app.run_until_stopped(std::future::pending()));
+    let test_app = spawn_app_with(|s| s.ws_idle_timeout_secs = 1).await;
     let ws = office(&test_app, true).await;
     let mut client = WsClient::connect(&test_app, None).await;
     hello(&mut client).await;
@@ -343,16 +327,7 @@ async fn a_silent_client_is_closed_after_the_idle_timeout_even_while_receiving()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_that_stops_reading_is_closed_and_does_not_hold_up_others() {
-    let data = tempfile::tempdir().unwrap();
-    let settings = agenthq_server::Settings {
-        listen: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
-        data_dir: data.path().to_owned(),
-        ws_send_timeout_secs: 1,
-        ..agenthq_server::Settings::default()
-    };
-    let app = agenthq_server::Application::build(settings).await.unwrap();
-    let test_app = TestApp::attach(&app, data);
-    tokio::spawn(app.run_until_stopped(std::future::pending()));
+    let test_app = spawn_app_with(|s| s.ws_send_timeout_secs = 1).await;
     let ws = office(&test_app, true).await;
     let topic = Topic::Workspace(ws);
 
@@ -405,16 +380,7 @@ async fn a_client_that_stops_reading_is_closed_and_does_not_hold_up_others() {
 
 #[tokio::test]
 async fn connections_past_the_per_address_limit_are_refused_with_429() {
-    let data = tempfile::tempdir().unwrap();
-    let settings = agenthq_server::Settings {
-        listen: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
-        data_dir: data.path().to_owned(),
-        ws_max_connections_per_ip: 2,
-        ..agenthq_server::Settings::default()
-    };
-    let app = agenthq_server::Application::build(settings).await.unwrap();
-    let test_app = TestApp::attach(&app, data);
-    tokio::spawn(app.run_until_stopped(std::future::pending()));
+    let test_app = spawn_app_with(|s| s.ws_max_connections_per_ip = 2).await;
     let url = format!("ws://127.0.0.1:{}/ws", test_app.port);
 
     let mut first = WsClient::connect(&test_app, None).await;

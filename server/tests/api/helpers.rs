@@ -14,39 +14,40 @@ pub struct TestApp {
 
 /// Starts the server on a free port with its data in a fresh temporary folder.
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Like [`spawn_app`], with settings changed by `tweak` first.
+pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
+    let (test_app, app) = build_app(tweak).await;
+    tokio::spawn(app.run_until_stopped(std::future::pending()));
+    test_app
+}
+
+/// The application, built but not running (for tests that run and stop it themselves),
+/// and a handle on it.
+pub async fn build_app(tweak: impl FnOnce(&mut Settings)) -> (TestApp, Application) {
     let data = tempfile::tempdir().expect("temp dir");
-    let settings = Settings {
+    let mut settings = Settings {
         listen: SocketAddr::from(([127, 0, 0, 1], 0)),
         data_dir: data.path().to_owned(),
         database_url: None,
         ..Settings::default()
     };
+    tweak(&mut settings);
     let app = Application::build(settings).await.expect("app builds");
-    let (port, runtime) = (app.port(), app.runtime().clone());
-    let address = format!("http://127.0.0.1:{port}");
-    tokio::spawn(app.run_until_stopped(std::future::pending()));
-    TestApp {
-        address,
+    let port = app.port();
+    let test_app = TestApp {
+        address: format!("http://127.0.0.1:{port}"),
         port,
-        runtime,
+        runtime: app.runtime().clone(),
         client: reqwest::Client::new(),
         _data: data,
-    }
+    };
+    (test_app, app)
 }
 
 impl TestApp {
-    /// A handle on an application the test runs itself.
-    pub fn attach(app: &Application, data: tempfile::TempDir) -> Self {
-        let port = app.port();
-        TestApp {
-            address: format!("http://127.0.0.1:{port}"),
-            port,
-            runtime: app.runtime().clone(),
-            client: reqwest::Client::new(),
-            _data: data,
-        }
-    }
-
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.client
             .get(format!("{}{path}", self.address))
