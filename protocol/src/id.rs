@@ -92,6 +92,14 @@ typed_id!(
     /// A task submitted to a workspace.
     TaskId
 );
+typed_id!(
+    /// A person with a login; a member of workspaces.
+    UserId
+);
+typed_id!(
+    /// An API key: a credential bound to one workspace with one role.
+    ApiKeyId
+);
 
 /// A UUIDv7 that is strictly greater than every one made before in this process: the 48-bit
 /// millisecond timestamp, then a 12-bit counter that orders ids made in the same

@@ -21,7 +21,7 @@ pub mod topic;
 
 pub use codec::{Codec, CodecError};
 pub use diff::{Diff, Op};
-pub use id::{AgentId, IdParseError, TaskId, WorkspaceId};
+pub use id::{AgentId, ApiKeyId, IdParseError, TaskId, UserId, WorkspaceId};
 pub use message::{ClientMessage, ErrorCode, Resume, ServerMessage};
 pub use model::{
     ActivityKind, ActivityLine, AgentStatus, AgentView, OfficeState, TaskEvent, TaskStatus,

@@ -1,4 +1,5 @@
-//! Durable state: workspaces, agents, tasks and usage.
+//! Durable state: workspaces, agents, tasks and usage, and (in [`accounts`]) users,
+//! memberships and API keys.
 //!
 //! [`Store`] has three implementations that pass the same contract tests:
 //! [`SqliteStore`] (the embedded default, WAL), [`PostgresStore`] (shared by several nodes)
@@ -10,9 +11,11 @@
 //! Task writes go through the [`writer::StoreWriter`], which groups the writes of many
 //! actors into one transaction (group commit).
 
+pub mod accounts;
 mod memory;
 mod postgres;
 mod sql;
+mod sql_accounts;
 mod sqlite;
 pub mod writer;
 
@@ -23,6 +26,9 @@ use agenthq_protocol::{AgentId, TaskId, TaskStatus, Tier, WorkspaceId};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
+pub use accounts::{
+    AccountStore, ApiKeyRecord, Member, Membership, RefreshTokenRecord, Role, UserRecord,
+};
 pub use memory::MemoryStore;
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
@@ -40,6 +46,9 @@ pub enum StoreError {
     Corrupt(String),
     #[error("not found")]
     NotFound,
+    /// A unique value (an email, say) is taken.
+    #[error("conflict: {0}")]
+    Conflict(&'static str),
     /// The write came from a workspace incarnation that a newer one has replaced.
     #[error("write fenced: workspace epoch moved on")]
     Fenced,
@@ -178,7 +187,7 @@ pub struct TaskFilter {
 /// Durable state behind the runtime. Every method is scoped to one workspace where it
 /// touches tenant data.
 #[async_trait]
-pub trait Store: Send + Sync + fmt::Debug + 'static {
+pub trait Store: AccountStore + Send + Sync + fmt::Debug + 'static {
     /// Checks that the store answers (for readiness probes).
     async fn ping(&self) -> Result<(), StoreError>;
 

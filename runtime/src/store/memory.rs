@@ -1,5 +1,7 @@
 //! A store in memory: the same contract, no durability.
 
+mod accounts;
+
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
@@ -17,6 +19,7 @@ use crate::task::TaskRecord;
 #[derive(Debug, Default)]
 pub struct MemoryStore {
     inner: Mutex<Inner>,
+    accounts: Mutex<accounts::Accounts>,
 }
 
 #[derive(Debug, Default)]

@@ -1,10 +1,12 @@
 //! The store for several nodes: PostgreSQL.
 
-use agenthq_protocol::{AgentId, TaskId, WorkspaceId};
+use agenthq_protocol::{AgentId, ApiKeyId, TaskId, UserId, WorkspaceId};
 use sqlx::postgres::PgPoolOptions;
 use sqlx::{PgPool, Postgres};
 
+use super::accounts::{ApiKeyRecord, Member, Membership, RefreshTokenRecord, UserRecord};
 use super::sql::*;
+use super::sql_accounts::*;
 use super::{
     AgentRecord, InsertOutcome, LOST_IN_CRASH, StoreError, TaskFilter, UsageRow, WorkspaceRecord,
     WriteBatch,
@@ -35,3 +37,4 @@ impl PostgresStore {
 }
 
 sql_store!(PostgresStore, Postgres);
+sql_account_store!(PostgresStore);

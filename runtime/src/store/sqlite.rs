@@ -3,11 +3,13 @@
 use std::str::FromStr;
 use std::time::Duration;
 
-use agenthq_protocol::{AgentId, TaskId, WorkspaceId};
+use agenthq_protocol::{AgentId, ApiKeyId, TaskId, UserId, WorkspaceId};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Sqlite, SqlitePool};
 
+use super::accounts::{ApiKeyRecord, Member, Membership, RefreshTokenRecord, UserRecord};
 use super::sql::*;
+use super::sql_accounts::*;
 use super::{
     AgentRecord, InsertOutcome, LOST_IN_CRASH, StoreError, TaskFilter, UsageRow, WorkspaceRecord,
     WriteBatch,
@@ -46,3 +48,4 @@ impl SqliteStore {
 }
 
 sql_store!(SqliteStore, Sqlite);
+sql_account_store!(SqliteStore);

@@ -1,8 +1,10 @@
 //! One contract, every store: memory, SQLite and PostgreSQL behave the same.
 
-use agenthq_protocol::{AgentId, TaskId, TaskStatus, Tier, WorkspaceId};
+use agenthq_protocol::{AgentId, ApiKeyId, TaskId, TaskStatus, Tier, UserId, WorkspaceId};
+use agenthq_runtime::StoreError;
 use agenthq_runtime::store::{
-    AgentRecord, ExecutorConfig, InsertOutcome, UsageDelta, WorkspaceRecord, WriteBatch,
+    AgentRecord, ApiKeyRecord, ExecutorConfig, InsertOutcome, Membership, RefreshTokenRecord, Role,
+    UsageDelta, UserRecord, WorkspaceRecord, WriteBatch,
 };
 use agenthq_runtime::{Store, TaskFilter, TaskRecord};
 
@@ -257,4 +259,156 @@ async fn postgres_store_keeps_the_contract() {
         return;
     };
     contract(&*store.store).await;
+}
+
+async fn accounts_contract(store: &dyn Store) {
+    let ws = WorkspaceId::new();
+    let other_ws = WorkspaceId::new();
+    let ada = UserRecord {
+        id: UserId::new(),
+        email: "ada@example.com".into(),
+        password_hash: "$argon2id$fake".into(),
+        created_at: 1,
+    };
+    let bob = UserRecord {
+        id: UserId::new(),
+        email: "bob@example.com".into(),
+        created_at: 2,
+        ..ada.clone()
+    };
+    store.create_user(&ada).await.unwrap();
+    store.create_user(&bob).await.unwrap();
+    let twin = UserRecord {
+        id: UserId::new(),
+        ..ada.clone()
+    };
+    assert!(matches!(
+        store.create_user(&twin).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert_eq!(store.user(ada.id).await.unwrap(), Some(ada.clone()));
+    assert_eq!(
+        store.user_by_email("bob@example.com").await.unwrap(),
+        Some(bob.clone())
+    );
+    assert_eq!(store.user_by_email("eve@example.com").await.unwrap(), None);
+
+    let owner = Membership {
+        workspace: ws,
+        user: ada.id,
+        role: Role::Owner,
+        created_at: 10,
+    };
+    let viewer = Membership {
+        workspace: ws,
+        user: bob.id,
+        role: Role::Viewer,
+        created_at: 11,
+    };
+    store.put_membership(&owner).await.unwrap();
+    store.put_membership(&viewer).await.unwrap();
+    store
+        .put_membership(&Membership {
+            workspace: other_ws,
+            user: bob.id,
+            role: Role::Owner,
+            created_at: 12,
+        })
+        .await
+        .unwrap();
+    // A second put changes the role and keeps the join time.
+    store
+        .put_membership(&Membership {
+            role: Role::Member,
+            created_at: 99,
+            ..viewer.clone()
+        })
+        .await
+        .unwrap();
+    let members = store.members(ws).await.unwrap();
+    assert_eq!(
+        members
+            .iter()
+            .map(|m| (m.email.as_str(), m.membership.role, m.membership.created_at))
+            .collect::<Vec<_>>(),
+        [
+            ("ada@example.com", Role::Owner, 10),
+            ("bob@example.com", Role::Member, 11)
+        ]
+    );
+    assert_eq!(
+        store.membership(ws, bob.id).await.unwrap().map(|m| m.role),
+        Some(Role::Member)
+    );
+    assert_eq!(
+        store
+            .memberships(bob.id)
+            .await
+            .unwrap()
+            .iter()
+            .map(|m| m.workspace)
+            .collect::<Vec<_>>(),
+        [ws, other_ws]
+    );
+    assert!(store.delete_membership(ws, bob.id).await.unwrap());
+    assert!(!store.delete_membership(ws, bob.id).await.unwrap());
+    assert_eq!(store.membership(ws, bob.id).await.unwrap(), None);
+
+    let key = ApiKeyRecord {
+        id: ApiKeyId::new(),
+        workspace: ws,
+        name: "ci".into(),
+        role: Role::Member,
+        digest: vec![7; 32],
+        created_by: Some(ada.id),
+        created_at: 20,
+        revoked_at: None,
+    };
+    store.create_api_key(&key).await.unwrap();
+    assert_eq!(store.api_key(key.id).await.unwrap(), Some(key.clone()));
+    assert_eq!(store.api_keys(ws).await.unwrap(), [key.clone()]);
+    assert!(store.api_keys(other_ws).await.unwrap().is_empty());
+    // Revoking through another workspace does nothing.
+    assert!(!store.revoke_api_key(other_ws, key.id, 30).await.unwrap());
+    assert!(store.revoke_api_key(ws, key.id, 30).await.unwrap());
+    assert!(store.revoke_api_key(ws, key.id, 40).await.unwrap());
+    assert_eq!(
+        store.api_key(key.id).await.unwrap().unwrap().revoked_at,
+        Some(30),
+        "the first revocation time stays"
+    );
+
+    let token = RefreshTokenRecord {
+        digest: vec![1, 2, 3],
+        user: ada.id,
+        expires_at: 1_000,
+    };
+    store.put_refresh_token(&token).await.unwrap();
+    assert_eq!(
+        store.take_refresh_token(&[1, 2, 3]).await.unwrap(),
+        Some(token)
+    );
+    assert_eq!(
+        store.take_refresh_token(&[1, 2, 3]).await.unwrap(),
+        None,
+        "a refresh token works once"
+    );
+}
+
+#[tokio::test]
+async fn memory_store_keeps_the_accounts_contract() {
+    accounts_contract(&*TestStore::new(Backend::Memory).await.unwrap().store).await;
+}
+
+#[tokio::test]
+async fn sqlite_store_keeps_the_accounts_contract() {
+    accounts_contract(&*TestStore::new(Backend::Sqlite).await.unwrap().store).await;
+}
+
+#[tokio::test]
+async fn postgres_store_keeps_the_accounts_contract() {
+    let Some(store) = TestStore::new(Backend::Postgres).await else {
+        return;
+    };
+    accounts_contract(&*store.store).await;
 }
