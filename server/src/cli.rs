@@ -2,7 +2,12 @@
 
 use std::path::PathBuf;
 
+use anyhow::Context;
 use clap::{Parser, Subcommand};
+
+use crate::settings::Settings;
+use crate::startup::shutdown_signal;
+use crate::{Application, admin};
 
 /// AgentHQ: teams of AI agents as supervised actors, live in an isometric office.
 #[derive(Debug, Parser)]
@@ -36,6 +41,16 @@ pub enum Command {
     },
     /// Create or upgrade the store's schema, then exit.
     Migrate,
+    /// Manage users, straight in the store (no server needed).
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Manage API keys, straight in the store (no server needed).
+    Apikey {
+        #[command(subcommand)]
+        command: ApiKeyCommand,
+    },
     /// Follow a workspace over the WebSocket protocol, as an integration would, and print
     /// its task and agent events.
     Tail {
@@ -45,4 +60,93 @@ pub enum Command {
         #[arg(long, default_value = "ws://127.0.0.1:8080/ws")]
         url: String,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a user. The password is read from the first line of standard input, so it
+    /// stays out of the shell history: `echo "$PASSWORD" | agenthq user create --email ...`
+    Create {
+        #[arg(long)]
+        email: String,
+        /// Also give the user a role in this workspace.
+        #[arg(long)]
+        workspace: Option<agenthq_protocol::WorkspaceId>,
+        /// The role in `--workspace`: owner, member or viewer.
+        #[arg(long, default_value = "owner", value_parser = parse_role)]
+        role: agenthq_runtime::store::Role,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ApiKeyCommand {
+    /// Create an API key for a workspace and print it. The key is shown this once; only
+    /// its digest is stored.
+    Create {
+        #[arg(long)]
+        workspace: agenthq_protocol::WorkspaceId,
+        /// owner, member or viewer.
+        #[arg(long, default_value = "member", value_parser = parse_role)]
+        role: agenthq_runtime::store::Role,
+        /// What the key is for.
+        #[arg(long, default_value = "cli")]
+        name: String,
+    },
+}
+
+fn parse_role(s: &str) -> Result<agenthq_runtime::store::Role, String> {
+    agenthq_runtime::store::Role::parse(s)
+        .ok_or_else(|| format!("unknown role {s:?}: owner, member or viewer"))
+}
+
+/// Runs the command the line names (`serve` when none).
+pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => {
+            let app = Application::build(settings.clone()).await?;
+            tracing::info!(address = %settings.listen, port = app.port(), "AgentHQ is listening");
+            app.run_until_stopped(shutdown_signal())
+                .await
+                .context("server failed")?;
+        }
+        Command::Demo {
+            quiet,
+            agents,
+            task_every_ms,
+        } => {
+            let options = crate::demo::Options {
+                view: !quiet,
+                agents,
+                pace: task_every_ms.map(std::time::Duration::from_millis),
+            };
+            crate::demo::run(settings, options, shutdown_signal()).await?
+        }
+        Command::Tail { workspace, url } => crate::tail::print_events(&url, workspace).await?,
+        Command::User {
+            command:
+                UserCommand::Create {
+                    email,
+                    workspace,
+                    role,
+                },
+        } => {
+            let password = admin::read_password()?;
+            admin::create_user(&settings, &email, &password, workspace, role).await?
+        }
+        Command::Apikey {
+            command:
+                ApiKeyCommand::Create {
+                    workspace,
+                    role,
+                    name,
+                },
+        } => admin::create_api_key(&settings, workspace, role, &name).await?,
+        Command::Migrate => {
+            agenthq_runtime::store::open(&settings.store_url())
+                .await
+                .context("migration failed")?;
+            tracing::info!(store = %settings.store_url_redacted(), "store schema is up to date");
+        }
+    }
+    Ok(())
 }

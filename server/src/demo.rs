@@ -28,9 +28,14 @@ pub enum DemoError {
     Startup(#[from] StartupError),
     #[error("cannot set up the demo office: {0}")]
     Seed(#[from] RuntimeError),
+    #[error("cannot make the demo API key: {0}")]
+    Key(#[from] agenthq_runtime::StoreError),
     #[error("server failed: {0}")]
     Serve(#[from] std::io::Error),
 }
+
+/// The name of the key the demo makes at each start (and of those it revokes).
+pub const DEMO_KEY_NAME: &str = "demo";
 
 /// How the demo runs.
 #[derive(Debug, Clone)]
@@ -63,6 +68,7 @@ pub async fn run(
     let app = Application::build(settings).await?;
     let runtime = app.runtime().clone();
     let (ws, agents) = seed(&runtime, options.agents).await?;
+    let key = demo_key(&app, ws).await?;
     let stop = CancellationToken::new();
     tokio::spawn(run_task_stream(
         runtime.clone(),
@@ -75,23 +81,55 @@ pub async fn run(
     if options.view {
         tokio::spawn(watch(runtime.clone(), ws, stop.clone()));
     }
-    announce(app.port(), ws);
+    announce(app.port(), ws, &key);
     let served = app.run_until_stopped(shutdown).await;
     stop.cancel();
     Ok(served?)
 }
 
-#[allow(clippy::print_stdout)] // What a person starting the demo needs, on the console.
-fn announce(port: u16, ws: WorkspaceId) {
-    println!("AgentHQ demo: the {WORKSPACE_NAME} office is live.");
-    println!(
-        "  WebSocket  ws://127.0.0.1:{port}/ws   (subprotocol agenthq.v1.json or agenthq.v1.msgpack)"
+/// What a person starting the demo needs, on the console. Written in one go, and a
+/// closed stdout (`agenthq demo | head`) is no reason to stop serving.
+fn announce(port: u16, ws: WorkspaceId, key: &str) {
+    let base = format!("http://127.0.0.1:{port}");
+    let text = format!(
+        "AgentHQ demo: the {WORKSPACE_NAME} office is live.
+  API        {base}/api/v1   (OpenAPI: /openapi.json)
+  API key    {key}
+             (role member in this workspace; a new key each start, the last one revoked)
+  submit     curl -X POST {base}/api/v1/workspaces/{ws}/tasks \\
+             -H 'Authorization: Bearer {key}' -H 'Content-Type: application/json' \\
+             -d '{{\"title\":\"Write the launch post\"}}'
+  WebSocket  ws://127.0.0.1:{port}/ws   (subprotocol agenthq.v1.json or agenthq.v1.msgpack)
+  workspace  {ws}
+  follow it  {{\"type\":\"hello\"}} then {{\"type\":\"subscribe\",\"topic\":\"workspace/{ws}\"}}
+  health     {base}/healthz
+"
     );
-    println!("  workspace  {ws}");
-    println!(
-        "  follow it  {{\"type\":\"hello\"}} then {{\"type\":\"subscribe\",\"topic\":\"workspace/{ws}\"}}"
-    );
-    println!("  health     http://127.0.0.1:{port}/healthz");
+    let mut out = std::io::stdout().lock();
+    let _ = std::io::Write::write_all(&mut out, text.as_bytes());
+    let _ = std::io::Write::flush(&mut out);
+}
+
+/// Revokes the keys earlier demo runs made and makes a new one (role member), so the
+/// console always shows a key that works and old ones stop working.
+async fn demo_key(app: &Application, ws: WorkspaceId) -> Result<String, DemoError> {
+    let store = app.runtime().store();
+    let now = agenthq_runtime::task::now_ms();
+    for old in store.api_keys(ws).await? {
+        if old.name == DEMO_KEY_NAME && old.created_by.is_none() && old.revoked_at.is_none() {
+            store.revoke_api_key(ws, old.id, now).await?;
+        }
+    }
+    let new = app
+        .auth()
+        .create_api_key(
+            ws,
+            DEMO_KEY_NAME,
+            agenthq_runtime::store::Role::Member,
+            None,
+        )
+        .await?;
+    Ok(new.secret)
 }
 
 /// Follows the office like any client (snapshot, then diffs) and draws it.

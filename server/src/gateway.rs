@@ -7,13 +7,15 @@
 //! encoded bytes of a diff are made once per codec by the bus and shared by every
 //! connection.
 //!
-//! Authentication comes with the HTTP API; until then a connection is anonymous and may
-//! read public workspaces only (the demo office), as it will be without credentials.
+//! A connection that says `hello` with a credential (an access token or an API key) may
+//! read the workspaces where that credential has a role; without one it may read public
+//! workspaces only (the demo office). A refused credential closes with 4003, one past its
+//! connection limit with 4004.
 
 mod connection;
 mod limits;
 
-pub use limits::{ConnectionLimits, ConnectionPermit, Refusal};
+pub use limits::{ConnectionLimits, ConnectionPermit, CredentialLimits, CredentialPermit, Refusal};
 
 use agenthq_protocol::Codec;
 use std::net::SocketAddr;
@@ -52,6 +54,11 @@ pub mod close_code {
     pub const SLOW_CONSUMER: u16 = 4001;
     /// The client sent nothing for the idle timeout (`ws_idle_timeout_secs`, 60 s).
     pub const IDLE: u16 = 4002;
+    /// The `hello` credential was refused (unknown, expired or revoked).
+    pub const UNAUTHORIZED: u16 = 4003;
+    /// The `hello` credential holds all the connections it may
+    /// (`ws_max_connections_per_credential`).
+    pub const CREDENTIAL_LIMIT: u16 = 4004;
 }
 
 /// `GET /ws`: upgrades to a WebSocket speaking the subprotocol the client asked for

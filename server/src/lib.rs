@@ -3,13 +3,18 @@
 //! - [`settings`]: layered settings (defaults, an optional TOML file, `AGENTHQ_*`
 //!   environment variables).
 //! - [`startup`]: [`Application`], which tests and the load tester start in-process.
-//! - [`routes`]: the HTTP endpoints.
+//! - [`routes`]: the HTTP endpoints; [`api`]: the HTTP API under `/api/v1` and its
+//!   OpenAPI document.
+//! - [`auth`]: passwords, tokens, API keys, and the [`auth::Caller`] of a request.
 //! - [`gateway`]: the WebSocket gateway at `/ws`.
 //! - [`telemetry`]: logs, human-readable or JSON.
 //! - [`demo`]: the Generic Corp demo office.
 //! - [`tail`]: `agenthq tail`, a terminal client of the WebSocket protocol.
-//! - [`cli`]: the command line.
+//! - [`cli`]: the command line; [`admin`]: its account commands.
 
+pub mod admin;
+pub mod api;
+pub mod auth;
 pub mod cli;
 pub mod demo;
 pub mod gateway;

@@ -1,17 +1,30 @@
-//! HTTP endpoints.
+//! HTTP endpoints: health, metrics, the WebSocket upgrade, the API under `/api/v1` and
+//! its OpenAPI document.
 
 mod health;
 
-use axum::Router;
+use std::sync::Arc;
+
 use axum::routing::get;
+use axum::{Json, Router};
 
 use crate::startup::AppState;
 
-pub fn router(state: AppState) -> Router {
+pub fn router(state: AppState, max_body_bytes: usize) -> Router {
+    let (api, openapi) = crate::api::router(max_body_bytes);
+    let openapi = Arc::new(openapi);
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
         .route("/ws", get(crate::gateway::upgrade))
+        .route(
+            "/openapi.json",
+            get(move || {
+                let openapi = Arc::clone(&openapi);
+                async move { Json(openapi) }
+            }),
+        )
+        .merge(api)
         .with_state(state)
 }

@@ -42,6 +42,39 @@ pub struct Settings {
     pub ws_max_connections_per_ip: usize,
     /// WebSocket connections the node may hold (more get HTTP 503).
     pub ws_max_connections: usize,
+    /// WebSocket connections one credential (user or API key) may hold; a `hello` past it
+    /// is refused with close code 4003.
+    pub ws_max_connections_per_credential: usize,
+    /// Signs access tokens (HS256). Unset: a random secret generated once and kept in
+    /// `data_dir/jwt.secret`. Nodes that share a database must share this secret.
+    pub jwt_secret: Option<Secret>,
+    /// Lifetime of an access token (JWT), in seconds.
+    pub access_token_ttl_secs: u64,
+    /// Lifetime of a refresh token, in seconds; each works once.
+    pub refresh_token_ttl_secs: u64,
+    /// Largest HTTP request body accepted (413 past it), in bytes.
+    pub max_body_bytes: usize,
+}
+
+/// A secret setting: shown as `<redacted>` in logs and debug output.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<redacted>")
+    }
 }
 
 impl Default for Settings {
@@ -56,6 +89,11 @@ impl Default for Settings {
             ws_send_timeout_secs: 10,
             ws_max_connections_per_ip: 1_000,
             ws_max_connections: 18_000,
+            ws_max_connections_per_credential: 100,
+            jwt_secret: None,
+            access_token_ttl_secs: 15 * 60,
+            refresh_token_ttl_secs: 30 * 24 * 3600,
+            max_body_bytes: 1024 * 1024,
         }
     }
 }
@@ -92,6 +130,17 @@ impl Settings {
             .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("agenthq.db").display()))
     }
 
+    /// [`Self::store_url`] without its password, for logs.
+    pub fn store_url_redacted(&self) -> String {
+        let url = self.store_url();
+        match (url.find("://"), url.rfind('@')) {
+            (Some(scheme), Some(at)) if at > scheme => {
+                format!("{}://***{}", &url[..scheme], &url[at..])
+            }
+            _ => url,
+        }
+    }
+
     pub fn runtime_config(&self) -> RuntimeConfig {
         RuntimeConfig {
             tick: Duration::from_millis(self.tick_ms.max(1)),
@@ -121,6 +170,23 @@ mod tests {
                 "untouched default"
             );
             assert_eq!(settings.store_url(), "sqlite://data/agenthq.db");
+            jail.set_env(
+                "AGENTHQ_DATABASE_URL",
+                "postgres://agenthq:pw@db:5432/agenthq",
+            );
+            let settings = Settings::load(None).expect("settings");
+            assert_eq!(
+                settings.store_url_redacted(),
+                "postgres://***@db:5432/agenthq"
+            );
+            jail.clear_env();
+            jail.set_env("AGENTHQ_JWT_SECRET", "hunter2hunter2");
+            let settings = Settings::load(None).expect("settings");
+            assert_eq!(
+                settings.jwt_secret.as_ref().map(Secret::expose),
+                Some("hunter2hunter2")
+            );
+            assert!(!format!("{settings:?}").contains("hunter2"), "redacted");
             Ok(())
         });
     }

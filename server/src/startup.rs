@@ -23,6 +23,8 @@ pub enum StartupError {
     Store(#[from] StoreError),
     #[error("cannot start the runtime: {0}")]
     Runtime(#[from] RuntimeError),
+    #[error("cannot read or create the token signing secret: {0}")]
+    Secret(std::io::Error),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: String,
@@ -34,6 +36,8 @@ pub enum StartupError {
 #[derive(Debug, Clone)]
 pub struct AppState {
     pub runtime: Runtime,
+    /// Checks credentials and issues tokens.
+    pub auth: crate::auth::Auth,
     /// Cancelled when the server starts shutting down: WebSocket connections then close
     /// with 1001 (going away).
     pub shutdown: CancellationToken,
@@ -44,6 +48,8 @@ pub struct AppState {
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
     /// WebSocket connections held, per IP address and in all.
     pub connections: crate::gateway::ConnectionLimits,
+    /// WebSocket connections held per credential (user or API key).
+    pub credentials: crate::gateway::CredentialLimits,
 }
 
 #[derive(Debug)]
@@ -51,6 +57,7 @@ pub struct Application {
     port: u16,
     listener: TcpListener,
     state: AppState,
+    max_body_bytes: usize,
 }
 
 impl Application {
@@ -67,6 +74,8 @@ impl Application {
         let store = store::open(&settings.store_url()).await?;
         let config = settings.runtime_config();
         let bus = Arc::new(MemoryBus::new(config.history_len, config.subscriber_buffer));
+        let auth =
+            crate::auth::Auth::new(store.clone(), &settings).map_err(StartupError::Secret)?;
         let runtime = Runtime::start(config, store, bus, ExecutorRegistry::default()).await?;
         let listener =
             TcpListener::bind(settings.listen)
@@ -82,8 +91,13 @@ impl Application {
         Ok(Self {
             port: port.port(),
             listener,
+            max_body_bytes: settings.max_body_bytes,
             state: AppState {
                 runtime,
+                auth,
+                credentials: crate::gateway::CredentialLimits::new(
+                    settings.ws_max_connections_per_credential,
+                ),
                 shutdown: CancellationToken::new(),
                 metrics: crate::telemetry::metrics(),
                 connections: crate::gateway::ConnectionLimits::new(
@@ -104,6 +118,10 @@ impl Application {
         &self.state.runtime
     }
 
+    pub fn auth(&self) -> &crate::auth::Auth {
+        &self.state.auth
+    }
+
     /// Serves until `shutdown` resolves, then stops accepting, lets requests in flight
     /// finish and shuts the runtime down (its last writes committed).
     pub async fn run_until_stopped(
@@ -112,7 +130,7 @@ impl Application {
     ) -> std::io::Result<()> {
         let runtime = self.state.runtime.clone();
         let closing = self.state.shutdown.clone();
-        let router = routes::router(self.state);
+        let router = routes::router(self.state, self.max_body_bytes);
         let shutdown = async move {
             shutdown.await;
             closing.cancel(); // WebSocket connections close themselves with 1001.

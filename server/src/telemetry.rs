@@ -1,4 +1,4 @@
-//! Logs through `tracing` (human-readable or JSON lines, filtered by `RUST_LOG`, default
+//! Logs through `tracing` to standard error (human-readable or JSON lines, filtered by `RUST_LOG`, default
 //! `info`), and metrics through the `metrics` facade, rendered for Prometheus at
 //! `/metrics`.
 
@@ -14,7 +14,9 @@ pub fn init(format: LogFormat) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_target(false);
+        .with_target(false)
+        // Standard output is for what a command answers (the demo's key, `tail`'s events).
+        .with_writer(std::io::stderr);
     let _ = match format {
         LogFormat::Pretty => builder.try_init(),
         LogFormat::Json => builder.json().try_init(),

@@ -15,7 +15,8 @@ use bytes::Bytes;
 use futures::{FutureExt, Sink, SinkExt, Stream, StreamExt};
 use tokio_stream::StreamMap;
 
-use super::{MAX_BAD_FRAMES, MAX_SUBSCRIPTIONS, close_code};
+use super::{CredentialPermit, MAX_BAD_FRAMES, MAX_SUBSCRIPTIONS, close_code};
+use crate::auth::Caller;
 use crate::startup::AppState;
 
 /// Why the loop ended, as a close frame to send (if the socket still takes one).
@@ -26,6 +27,10 @@ struct Connection<S> {
     codec: Codec,
     state: AppState,
     greeted: bool,
+    /// Who said `hello` with a credential; `None` for an anonymous watcher.
+    caller: Option<Caller>,
+    /// Held while the connection lives: its slot under the credential's limit.
+    _credential: Option<CredentialPermit>,
     /// The bus's subscriptions, polled together by this task: no task per subscription,
     /// and each one's own bounded buffer is the bound on what waits for this client.
     streams: StreamMap<Topic, Subscription>,
@@ -47,6 +52,8 @@ where
         codec,
         state,
         greeted: false,
+        caller: None,
+        _credential: None,
         streams: StreamMap::new(),
         at: HashMap::new(),
         bad_frames: 0,
@@ -143,11 +150,18 @@ where
     async fn on_message(&mut self, message: ClientMessage) -> Result<(), Close> {
         match message {
             ClientMessage::Ping => self.send(&ServerMessage::Pong).await,
-            ClientMessage::Hello { token: Some(_) } => {
-                let message = "credentials are not accepted yet; say hello without a token to watch public workspaces";
-                self.error(ErrorCode::Unauthorized, message, None).await
+            ClientMessage::Hello { .. } if self.greeted => {
+                self.bad_frame(
+                    ErrorCode::UnexpectedMessage,
+                    "hello was already said".into(),
+                    None,
+                )
+                .await
             }
-            ClientMessage::Hello { token: None } => {
+            ClientMessage::Hello { token } => {
+                if let Some(token) = token {
+                    self.authenticate(&token).await?;
+                }
                 self.greeted = true;
                 let welcome = ServerMessage::Welcome {
                     protocol_version: PROTOCOL_VERSION,
@@ -168,6 +182,31 @@ where
         }
     }
 
+    /// Checks a `hello` credential and takes a slot under its connection limit; a refusal
+    /// is an `error` and then a close.
+    async fn authenticate(&mut self, token: &str) -> Result<(), Close> {
+        let caller = match self.state.auth.authenticate(token).await {
+            Ok(caller) => caller,
+            Err(err) => {
+                metrics::counter!("agenthq_ws_auth_failures_total").increment(1);
+                self.error(ErrorCode::Unauthorized, &err.to_string(), None)
+                    .await?;
+                return Err(Close(close_code::UNAUTHORIZED, "credentials refused"));
+            }
+        };
+        let Some(permit) = self.state.credentials.admit(caller.credential()) else {
+            let message = "this credential holds all the connections it may; close one first";
+            self.error(ErrorCode::RateLimited, message, None).await?;
+            return Err(Close(
+                close_code::CREDENTIAL_LIMIT,
+                "too many connections for this credential",
+            ));
+        };
+        self.caller = Some(caller);
+        self._credential = Some(permit);
+        Ok(())
+    }
+
     async fn subscribe(&mut self, topic: Topic, resume: Option<Resume>) -> Result<(), Close> {
         if !self.at.contains_key(&topic) && self.at.len() >= MAX_SUBSCRIPTIONS {
             let message = format!("at most {MAX_SUBSCRIPTIONS} subscriptions per connection");
@@ -175,7 +214,7 @@ where
                 .error(ErrorCode::TooManySubscriptions, &message, Some(topic))
                 .await;
         }
-        if let Err((code, message)) = authorize(&self.state.runtime, &topic).await {
+        if let Err((code, message)) = authorize(&self.state, self.caller.as_ref(), &topic).await {
             return self.error(code, &message, Some(topic)).await;
         }
         self.streams.remove(&topic);
@@ -311,10 +350,12 @@ where
     }
 }
 
-/// Anonymous connections may read public workspaces only. An unknown topic and a private
-/// one get the same answer, so ids cannot be probed.
+/// Anyone may read a public workspace's topics; others need a role in the workspace
+/// (any role: viewers watch too). An unknown topic and a forbidden one get the same
+/// answer, so ids of other tenants cannot be probed.
 async fn authorize(
-    runtime: &agenthq_runtime::Runtime,
+    state: &AppState,
+    caller: Option<&Caller>,
     topic: &Topic,
 ) -> Result<(), (ErrorCode, String)> {
     let not_found = || {
@@ -323,10 +364,22 @@ async fn authorize(
             format!("no topic {topic} you may read"),
         )
     };
-    let workspace = runtime.workspace_of(topic).map_err(|_| not_found())?;
-    match runtime.workspace(workspace).await {
-        Ok(record) if record.public => Ok(()),
-        _ => Err(not_found()),
+    let workspace = state.runtime.workspace_of(topic).map_err(|_| not_found())?;
+    match state.runtime.workspace(workspace).await {
+        Ok(record) if record.public => return Ok(()),
+        Ok(_) => {}
+        Err(_) => return Err(not_found()),
+    }
+    let Some(caller) = caller else {
+        return Err(not_found());
+    };
+    match caller.role_in(&**state.runtime.store(), workspace).await {
+        Ok(Some(_)) => Ok(()),
+        Ok(None) => Err(not_found()),
+        Err(err) => {
+            tracing::error!(error = %err, "cannot check a subscription's access");
+            Err((ErrorCode::Internal, "cannot check access now; retry".into()))
+        }
     }
 }
 

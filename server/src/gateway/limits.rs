@@ -1,6 +1,8 @@
 //! Connection limits: how many WebSockets one IP address, and the whole node, may hold.
 //! A connection over a limit is refused before the upgrade (HTTP 429 for one address over
-//! its share, 503 for a full node), so it costs no WebSocket state.
+//! its share, 503 for a full node), so it costs no WebSocket state. The credential is
+//! known only at `hello`: [`CredentialLimits`] refuses a `hello` past its share with an
+//! error and close code 4003.
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -87,6 +89,53 @@ impl Drop for ConnectionPermit {
     }
 }
 
+/// Counts connections per credential (a user or an API key); cheap to clone.
+#[derive(Debug, Clone)]
+pub struct CredentialLimits {
+    inner: Arc<(DashMap<uuid::Uuid, usize>, usize)>,
+}
+
+impl CredentialLimits {
+    pub fn new(max_per_credential: usize) -> Self {
+        Self {
+            inner: Arc::new((DashMap::new(), max_per_credential)),
+        }
+    }
+
+    /// Takes a slot for one more connection of `credential`; `None` when it holds its limit.
+    pub fn admit(&self, credential: uuid::Uuid) -> Option<CredentialPermit> {
+        let (counts, max) = &*self.inner;
+        let mut count = counts.entry(credential).or_insert(0);
+        if *count >= *max {
+            return None;
+        }
+        *count += 1;
+        Some(CredentialPermit {
+            limits: self.clone(),
+            credential,
+        })
+    }
+}
+
+/// A connection's slot under its credential; dropping it frees the slot.
+#[derive(Debug)]
+pub struct CredentialPermit {
+    limits: CredentialLimits,
+    credential: uuid::Uuid,
+}
+
+impl Drop for CredentialPermit {
+    fn drop(&mut self) {
+        self.limits
+            .inner
+            .0
+            .remove_if_mut(&self.credential, |_, count| {
+                *count -= 1;
+                *count == 0
+            });
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -104,5 +153,16 @@ mod tests {
         assert_eq!(limits.open(), 2);
         let _b2 = limits.admit(b).unwrap();
         assert_eq!(limits.open(), 3);
+    }
+
+    #[test]
+    fn credentials_have_their_own_limit() {
+        let limits = CredentialLimits::new(1);
+        let (a, b) = (uuid::Uuid::from_u128(1), uuid::Uuid::from_u128(2));
+        let a1 = limits.admit(a).unwrap();
+        assert!(limits.admit(a).is_none());
+        let _b1 = limits.admit(b).unwrap();
+        drop(a1);
+        assert!(limits.admit(a).is_some());
     }
 }

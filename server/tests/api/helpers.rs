@@ -48,12 +48,123 @@ pub async fn build_app(tweak: impl FnOnce(&mut Settings)) -> (TestApp, Applicati
 }
 
 impl TestApp {
+    /// The app's data folder (its SQLite database and signing secret).
+    pub fn data_dir(&self) -> &std::path::Path {
+        self._data.path()
+    }
+
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.client
             .get(format!("{}{path}", self.address))
             .send()
             .await
             .expect("request")
+    }
+
+    /// Sends a request with an optional bearer credential and JSON body.
+    pub async fn request(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<serde_json::Value>,
+    ) -> reqwest::Response {
+        let mut request = self
+            .client
+            .request(method, format!("{}{path}", self.address));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        request.send().await.expect("request")
+    }
+
+    /// [`Self::request`], answering the status and the JSON body (`Null` when empty).
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<serde_json::Value>,
+    ) -> (u16, serde_json::Value) {
+        let response = self.request(method, path, token, body).await;
+        let status = response.status().as_u16();
+        let text = response.text().await.expect("body");
+        let json = if text.is_empty() {
+            serde_json::Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or_else(|_| panic!("JSON body, got {text:?}"))
+        };
+        (status, json)
+    }
+
+    /// Registers a user; answers the session (tokens and user).
+    pub async fn register(&self, email: &str) -> Session {
+        let body = serde_json::json!({ "email": email, "password": PASSWORD });
+        let (status, session) = self
+            .call(
+                reqwest::Method::POST,
+                "/api/v1/auth/register",
+                None,
+                Some(body),
+            )
+            .await;
+        assert_eq!(status, 201, "{session}");
+        Session::from(session)
+    }
+
+    /// Creates a workspace over the API as `token`'s user (who becomes its owner).
+    pub async fn create_workspace(&self, token: &str, name: &str) -> agenthq_protocol::WorkspaceId {
+        let body = serde_json::json!({ "name": name });
+        let (status, ws) = self
+            .call(
+                reqwest::Method::POST,
+                "/api/v1/workspaces",
+                Some(token),
+                Some(body),
+            )
+            .await;
+        assert_eq!(status, 201, "{ws}");
+        ws["id"].as_str().unwrap().parse().unwrap()
+    }
+
+    /// Makes an API key in `ws` over the API as its owner; answers the secret.
+    pub async fn api_key(
+        &self,
+        owner: &str,
+        ws: agenthq_protocol::WorkspaceId,
+        role: &str,
+    ) -> String {
+        let body = serde_json::json!({ "name": format!("{role} key"), "role": role });
+        let path = format!("/api/v1/workspaces/{ws}/api-keys");
+        let (status, key) = self
+            .call(reqwest::Method::POST, &path, Some(owner), Some(body))
+            .await;
+        assert_eq!(status, 201, "{key}");
+        key["secret"].as_str().unwrap().to_owned()
+    }
+}
+
+/// The password every test user has.
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// A signed-in user.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub user_id: agenthq_protocol::UserId,
+    pub access: String,
+    pub refresh: String,
+}
+
+impl From<serde_json::Value> for Session {
+    fn from(v: serde_json::Value) -> Self {
+        Self {
+            user_id: v["user"]["id"].as_str().unwrap().parse().unwrap(),
+            access: v["access_token"].as_str().unwrap().to_owned(),
+            refresh: v["refresh_token"].as_str().unwrap().to_owned(),
+        }
     }
 }
 

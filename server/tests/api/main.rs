@@ -1,8 +1,13 @@
 //! Integration tests of the server: the real application on port 0 with a temporary
 //! SQLite database, spoken to over HTTP.
 
+mod accounts;
+mod cli;
 mod demo;
 mod gateway;
+mod gateway_auth;
 mod health;
 mod helpers;
+mod roles;
 mod tail;
+mod tasks;

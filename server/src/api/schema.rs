@@ -1,0 +1,472 @@
+//! The JSON bodies of the HTTP API, with their OpenAPI schemas. Store records are turned
+//! into these at the edge, so the API's shape is chosen here and not by the tables.
+
+use agenthq_protocol::{AgentId, ApiKeyId, TaskId, TaskStatus, Tier, UserId, WorkspaceId};
+use agenthq_runtime::TaskRecord;
+use agenthq_runtime::store::{
+    AgentRecord, ApiKeyRecord, ExecutorConfig, Member, Role, UsageRow, UserRecord, WorkspaceRecord,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::auth::TokenPair;
+
+// ---- accounts ----
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct Credentials {
+    #[schema(example = "ada@example.com")]
+    pub email: String,
+    /// 8 to 256 bytes.
+    #[schema(example = "correct horse battery")]
+    pub password: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct RefreshRequest {
+    pub refresh_token: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct User {
+    #[schema(value_type = String, format = Uuid)]
+    pub id: UserId,
+    pub email: String,
+    /// Unix milliseconds.
+    pub created_at: i64,
+}
+
+impl From<&UserRecord> for User {
+    fn from(u: &UserRecord) -> Self {
+        Self {
+            id: u.id,
+            email: u.email.clone(),
+            created_at: u.created_at,
+        }
+    }
+}
+
+/// Login, registration and refresh answer with a fresh pair of tokens.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Session {
+    pub user: User,
+    /// Send as `Authorization: Bearer <access_token>`.
+    pub access_token: String,
+    #[schema(example = "Bearer")]
+    pub token_type: &'static str,
+    /// Seconds until the access token expires.
+    pub expires_in: u64,
+    /// Exchange at `/api/v1/auth/refresh` for a new pair; works once.
+    pub refresh_token: String,
+}
+
+impl Session {
+    pub fn new(user: &UserRecord, tokens: TokenPair) -> Self {
+        Self {
+            user: user.into(),
+            access_token: tokens.access_token,
+            token_type: "Bearer",
+            expires_in: tokens.expires_in,
+            refresh_token: tokens.refresh_token,
+        }
+    }
+}
+
+/// Who the credential is, and where it may act.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Me {
+    /// The user, for an access token.
+    pub user: Option<User>,
+    /// The key, for an API key.
+    pub api_key: Option<ApiKey>,
+    pub workspaces: Vec<Workspace>,
+}
+
+// ---- workspaces, members, keys ----
+
+/// A new workspace, on the `free` tier (an operator changes tiers).
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CreateWorkspace {
+    #[schema(example = "Generic Corp")]
+    pub name: String,
+    /// Watchable over WebSocket without credentials.
+    #[serde(default)]
+    pub public: bool,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Workspace {
+    #[schema(value_type = String, format = Uuid)]
+    pub id: WorkspaceId,
+    pub name: String,
+    #[schema(value_type = String, example = "free")]
+    pub tier: Tier,
+    pub public: bool,
+    /// Tasks running at once, at most.
+    pub max_running: u32,
+    /// Tasks waiting, at most; submissions past it get 429 `queue_full`.
+    pub max_queued: u32,
+    pub created_at: i64,
+    /// The caller's role here: `owner`, `member` or `viewer`.
+    #[schema(value_type = String, example = "owner")]
+    pub role: Role,
+}
+
+impl Workspace {
+    pub fn new(w: &WorkspaceRecord, role: Role) -> Self {
+        Self {
+            id: w.id,
+            name: w.name.clone(),
+            tier: w.tier,
+            public: w.public,
+            max_running: w.max_running,
+            max_queued: w.max_queued,
+            created_at: w.created_at,
+            role,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct AddMember {
+    /// A registered user's email.
+    pub email: String,
+    #[schema(value_type = String, example = "member")]
+    pub role: Role,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ChangeRole {
+    #[schema(value_type = String, example = "viewer")]
+    pub role: Role,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MemberView {
+    #[schema(value_type = String, format = Uuid)]
+    pub user_id: UserId,
+    pub email: String,
+    #[schema(value_type = String, example = "member")]
+    pub role: Role,
+    pub joined_at: i64,
+}
+
+impl From<&Member> for MemberView {
+    fn from(m: &Member) -> Self {
+        Self {
+            user_id: m.membership.user,
+            email: m.email.clone(),
+            role: m.membership.role,
+            joined_at: m.membership.created_at,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CreateApiKey {
+    #[schema(example = "ci")]
+    pub name: String,
+    #[schema(value_type = String, example = "member")]
+    pub role: Role,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ApiKey {
+    #[schema(value_type = String, format = Uuid)]
+    pub id: ApiKeyId,
+    #[schema(value_type = String, format = Uuid)]
+    pub workspace: WorkspaceId,
+    pub name: String,
+    #[schema(value_type = String, example = "member")]
+    pub role: Role,
+    #[schema(value_type = Option<String>, format = Uuid)]
+    pub created_by: Option<UserId>,
+    pub created_at: i64,
+    pub revoked_at: Option<i64>,
+}
+
+impl From<&ApiKeyRecord> for ApiKey {
+    fn from(k: &ApiKeyRecord) -> Self {
+        Self {
+            id: k.id,
+            workspace: k.workspace,
+            name: k.name.clone(),
+            role: k.role,
+            created_by: k.created_by,
+            created_at: k.created_at,
+            revoked_at: k.revoked_at,
+        }
+    }
+}
+
+/// A new key. `secret` is shown this once; only its digest is stored.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CreatedApiKey {
+    pub key: ApiKey,
+    #[schema(example = "ahq_0190f5d28c4b7d3e9a1b2c3d4e5f6a7b_...")]
+    pub secret: String,
+}
+
+// ---- agents ----
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Executor {
+    /// A registered executor: `sim` (simulated work).
+    #[schema(example = "sim")]
+    pub kind: String,
+    /// The executor's settings.
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub params: serde_json::Value,
+}
+
+impl From<Executor> for ExecutorConfig {
+    fn from(e: Executor) -> Self {
+        ExecutorConfig {
+            kind: e.kind,
+            params: e.params,
+        }
+    }
+}
+
+/// A new agent. Fields left out take their defaults (`sim` executor, one task at a time).
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CreateAgent {
+    #[schema(example = "Sable Chen")]
+    pub name: String,
+    #[serde(default)]
+    #[schema(example = "Principal engineer; terse, exacting, kind in review.")]
+    pub personality: String,
+    pub executor: Option<Executor>,
+    /// Tasks this agent runs at once; at least 1.
+    pub max_concurrent: Option<u32>,
+}
+
+/// Changes to an agent; fields left out stay as they are.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct UpdateAgent {
+    pub name: Option<String>,
+    pub personality: Option<String>,
+    pub executor: Option<Executor>,
+    pub max_concurrent: Option<u32>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Agent {
+    #[schema(value_type = String, format = Uuid)]
+    pub id: AgentId,
+    pub name: String,
+    pub personality: String,
+    pub executor: Executor,
+    pub max_concurrent: u32,
+    /// Its desk in the office.
+    pub desk: u32,
+    pub created_at: i64,
+}
+
+impl From<&AgentRecord> for Agent {
+    fn from(a: &AgentRecord) -> Self {
+        Self {
+            id: a.id,
+            name: a.name.clone(),
+            personality: a.personality.clone(),
+            executor: Executor {
+                kind: a.executor.kind.clone(),
+                params: a.executor.params.clone(),
+            },
+            max_concurrent: a.max_concurrent,
+            desk: a.desk,
+            created_at: a.created_at,
+        }
+    }
+}
+
+// ---- tasks ----
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct SubmitTask {
+    #[schema(example = "Review the billing migration")]
+    pub title: String,
+    /// Free-form input for the executor.
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub input: serde_json::Value,
+    /// The agent to run it; the least-loaded agent when left out.
+    #[schema(value_type = Option<String>, format = Uuid)]
+    pub agent: Option<AgentId>,
+    /// Higher runs first (default 0).
+    #[serde(default)]
+    pub priority: i32,
+    /// Attempts in all (the server's retry policy when left out).
+    pub max_attempts: Option<u32>,
+    /// Timeout of one attempt, in milliseconds.
+    pub timeout_ms: Option<u64>,
+    /// Delay before the first retry, doubling after, in milliseconds.
+    pub backoff_ms: Option<u64>,
+    /// A second submission with the same key returns the first task (200 instead of
+    /// 201). The `Idempotency-Key` header does the same.
+    pub idempotency_key: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Task {
+    #[schema(value_type = String, format = Uuid)]
+    pub id: TaskId,
+    #[schema(value_type = String, format = Uuid)]
+    pub workspace: WorkspaceId,
+    /// The agent it was submitted to, if any.
+    #[schema(value_type = Option<String>, format = Uuid)]
+    pub agent: Option<AgentId>,
+    /// The agent running it, or that last ran it.
+    #[schema(value_type = Option<String>, format = Uuid)]
+    pub assigned: Option<AgentId>,
+    pub title: String,
+    #[schema(value_type = Object)]
+    pub input: serde_json::Value,
+    pub priority: i32,
+    /// `queued`, `running`, `succeeded`, `failed`, `cancelled` or `dead`.
+    #[schema(value_type = String, example = "queued")]
+    pub status: TaskStatus,
+    pub attempts: u32,
+    pub max_attempts: u32,
+    pub backoff_ms: u64,
+    pub timeout_ms: u64,
+    pub idempotency_key: Option<String>,
+    #[schema(value_type = Option<Object>)]
+    pub result: Option<serde_json::Value>,
+    pub error: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    /// A queued task waiting out a retry backoff runs no earlier than this (unix ms).
+    pub run_after: Option<i64>,
+}
+
+impl From<TaskRecord> for Task {
+    fn from(t: TaskRecord) -> Self {
+        Self {
+            id: t.id,
+            workspace: t.workspace,
+            agent: t.agent,
+            assigned: t.assigned,
+            title: t.title,
+            input: t.input,
+            priority: t.priority,
+            status: t.status,
+            attempts: t.attempts,
+            max_attempts: t.max_attempts,
+            backoff_ms: t.backoff_ms,
+            timeout_ms: t.timeout_ms,
+            idempotency_key: t.idempotency_key,
+            result: t.result,
+            error: t.error,
+            created_at: t.created_at,
+            updated_at: t.updated_at,
+            run_after: t.run_after,
+        }
+    }
+}
+
+/// One page of a list, newest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TaskPage {
+    pub items: Vec<Task>,
+    /// Pass as `cursor` for the next (older) page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TaskQuery {
+    /// Only tasks in this status.
+    #[param(value_type = Option<String>, example = "running")]
+    pub status: Option<String>,
+    /// Only tasks submitted to, or run by, this agent.
+    #[param(value_type = Option<String>, format = Uuid)]
+    pub agent: Option<AgentId>,
+    /// From a previous page's `next_cursor`.
+    pub cursor: Option<String>,
+    /// Items per page: 1 to 200, default 50.
+    pub limit: Option<u32>,
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    pub cursor: Option<String>,
+    /// Items per page: 1 to 200, default 50.
+    pub limit: Option<u32>,
+}
+
+// ---- usage ----
+
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct UsageDay {
+    /// The UTC day, `YYYY-MM-DD` (`total` in the totals row).
+    pub day: String,
+    /// Seconds agents spent running tasks.
+    pub agent_seconds: f64,
+    pub succeeded: u64,
+    pub failed: u64,
+    pub cancelled: u64,
+    pub dead: u64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Usage {
+    /// Oldest first.
+    pub days: Vec<UsageDay>,
+    pub total: UsageDay,
+}
+
+impl Usage {
+    pub fn new(rows: &[UsageRow]) -> Self {
+        let mut total = agenthq_runtime::store::UsageDelta::default();
+        let days = rows
+            .iter()
+            .map(|row| {
+                total.add(&row.usage);
+                usage_day(civil_date(row.day), &row.usage)
+            })
+            .collect();
+        Self {
+            days,
+            total: usage_day("total".into(), &total),
+        }
+    }
+}
+
+fn usage_day(day: String, u: &agenthq_runtime::store::UsageDelta) -> UsageDay {
+    UsageDay {
+        day,
+        agent_seconds: u.agent_ms as f64 / 1000.0,
+        succeeded: u.succeeded,
+        failed: u.failed,
+        cancelled: u.cancelled,
+        dead: u.dead,
+    }
+}
+
+/// `YYYY-MM-DD` of a day number since 1970-01-01 (Howard Hinnant's civil-from-days).
+fn civil_date(days: i64) -> String {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn days_become_calendar_dates() {
+        assert_eq!(super::civil_date(0), "1970-01-01");
+        assert_eq!(super::civil_date(19_723), "2024-01-01");
+        assert_eq!(super::civil_date(20_414), "2025-11-22");
+        assert_eq!(super::civil_date(-1), "1969-12-31");
+    }
+}

@@ -1,0 +1,331 @@
+//! Workspaces, their members and their API keys.
+
+use agenthq_protocol::{ApiKeyId, UserId, WorkspaceId};
+use agenthq_runtime::NewWorkspace;
+use agenthq_runtime::store::{Membership, Role};
+use agenthq_runtime::task::now_ms;
+use axum::extract::State;
+use axum::http::StatusCode;
+
+use super::extract::{Json, Path};
+use super::schema::{
+    AddMember, ApiKey, ChangeRole, CreateApiKey, CreateWorkspace, CreatedApiKey, MemberView,
+    Workspace,
+};
+use super::{ApiError, ErrorBody, access};
+use crate::auth::Caller;
+use crate::startup::AppState;
+
+/// Longest workspace, agent or key name, in bytes.
+pub const MAX_NAME_BYTES: usize = 100;
+
+pub(super) fn check_name(name: &str) -> Result<String, ApiError> {
+    let name = name.trim();
+    if name.is_empty() || name.len() > MAX_NAME_BYTES {
+        return Err(ApiError::invalid(format!(
+            "name must be 1 to {MAX_NAME_BYTES} bytes"
+        )));
+    }
+    Ok(name.to_owned())
+}
+
+/// The workspaces the caller belongs to.
+#[utoipa::path(get, path = "/workspaces", tag = "workspaces", security(("bearer" = [])),
+    responses((status = 200, body = Vec<Workspace>), (status = 401, body = ErrorBody)))]
+#[tracing::instrument(skip_all)]
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<Vec<Workspace>>, ApiError> {
+    let store = state.runtime.store();
+    let roles: Vec<(WorkspaceId, Role)> = match caller {
+        Caller::User(user) => store
+            .memberships(user)
+            .await?
+            .into_iter()
+            .map(|m| (m.workspace, m.role))
+            .collect(),
+        Caller::ApiKey {
+            workspace, role, ..
+        } => vec![(workspace, role)],
+    };
+    let mut found = Vec::with_capacity(roles.len());
+    for (id, role) in roles {
+        if let Some(ws) = store.workspace(id).await? {
+            found.push(Workspace::new(&ws, role));
+        }
+    }
+    Ok(Json(found))
+}
+
+/// Creates a workspace; the caller becomes its owner. Users only (an API key belongs to
+/// one workspace already).
+#[utoipa::path(post, path = "/workspaces", tag = "workspaces", security(("bearer" = [])),
+    request_body = CreateWorkspace,
+    responses(
+        (status = 201, body = Workspace),
+        (status = 401, body = ErrorBody),
+        (status = 403, description = "API keys cannot create workspaces", body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    ))]
+#[tracing::instrument(skip_all)]
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(body): Json<CreateWorkspace>,
+) -> Result<(StatusCode, Json<Workspace>), ApiError> {
+    let Caller::User(user) = caller else {
+        return Err(ApiError::forbidden(
+            "API keys cannot create workspaces; sign in as a user",
+        ));
+    };
+    let ws = state
+        .runtime
+        .create_workspace(NewWorkspace {
+            name: check_name(&body.name)?,
+            tier: agenthq_protocol::Tier::Free,
+            caps: None,
+            public: body.public,
+        })
+        .await?;
+    let owner = Membership {
+        workspace: ws.id,
+        user,
+        role: Role::Owner,
+        created_at: now_ms(),
+    };
+    state.runtime.store().put_membership(&owner).await?;
+    tracing::info!(workspace_id = %ws.id, user_id = %user, "workspace created");
+    Ok((StatusCode::CREATED, Json(Workspace::new(&ws, Role::Owner))))
+}
+
+/// One workspace.
+#[utoipa::path(get, path = "/workspaces/{workspace}", tag = "workspaces", security(("bearer" = [])),
+    params(("workspace" = String, Path, format = Uuid)),
+    responses((status = 200, body = Workspace), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+#[tracing::instrument(skip_all, fields(workspace_id = %workspace))]
+pub async fn get(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(workspace): Path<WorkspaceId>,
+) -> Result<Json<Workspace>, ApiError> {
+    let role = access(&state, &caller, workspace, Role::Viewer).await?;
+    let ws = state.runtime.workspace(workspace).await?;
+    Ok(Json(Workspace::new(&ws, role)))
+}
+
+/// The workspace's members.
+#[utoipa::path(get, path = "/workspaces/{workspace}/members", tag = "workspaces", security(("bearer" = [])),
+    params(("workspace" = String, Path, format = Uuid)),
+    responses((status = 200, body = Vec<MemberView>), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+#[tracing::instrument(skip_all, fields(workspace_id = %workspace))]
+pub async fn members(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(workspace): Path<WorkspaceId>,
+) -> Result<Json<Vec<MemberView>>, ApiError> {
+    access(&state, &caller, workspace, Role::Viewer).await?;
+    let members = state.runtime.store().members(workspace).await?;
+    Ok(Json(members.iter().map(MemberView::from).collect()))
+}
+
+/// Adds a registered user to the workspace, or changes their role (owners only).
+#[utoipa::path(post, path = "/workspaces/{workspace}/members", tag = "workspaces", security(("bearer" = [])),
+    params(("workspace" = String, Path, format = Uuid)),
+    request_body = AddMember,
+    responses(
+        (status = 201, body = MemberView),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, description = "It would leave the workspace without an owner", body = ErrorBody),
+        (status = 422, description = "No user has this email", body = ErrorBody),
+    ))]
+#[tracing::instrument(skip_all, fields(workspace_id = %workspace))]
+pub async fn add_member(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(workspace): Path<WorkspaceId>,
+    Json(body): Json<AddMember>,
+) -> Result<(StatusCode, Json<MemberView>), ApiError> {
+    access(&state, &caller, workspace, Role::Owner).await?;
+    let store = state.runtime.store();
+    let user = store
+        .user_by_email(&body.email.trim().to_lowercase())
+        .await?
+        .ok_or_else(|| ApiError::invalid("no user is registered with this email"))?;
+    let view = set_role(&state, workspace, user.id, body.role).await?;
+    Ok((StatusCode::CREATED, Json(view)))
+}
+
+/// Changes a member's role (owners only).
+#[utoipa::path(patch, path = "/workspaces/{workspace}/members/{user}", tag = "workspaces", security(("bearer" = [])),
+    params(("workspace" = String, Path, format = Uuid), ("user" = String, Path, format = Uuid)),
+    request_body = ChangeRole,
+    responses(
+        (status = 200, body = MemberView),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, description = "It would leave the workspace without an owner", body = ErrorBody),
+    ))]
+#[tracing::instrument(skip_all, fields(workspace_id = %workspace))]
+pub async fn change_role(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((workspace, user)): Path<(WorkspaceId, UserId)>,
+    Json(body): Json<ChangeRole>,
+) -> Result<Json<MemberView>, ApiError> {
+    access(&state, &caller, workspace, Role::Owner).await?;
+    if state
+        .runtime
+        .store()
+        .membership(workspace, user)
+        .await?
+        .is_none()
+    {
+        return Err(ApiError::not_found("member"));
+    }
+    Ok(Json(set_role(&state, workspace, user, body.role).await?))
+}
+
+/// Removes a member (owners only).
+#[utoipa::path(delete, path = "/workspaces/{workspace}/members/{user}", tag = "workspaces", security(("bearer" = [])),
+    params(("workspace" = String, Path, format = Uuid), ("user" = String, Path, format = Uuid)),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, description = "It would leave the workspace without an owner", body = ErrorBody),
+    ))]
+#[tracing::instrument(skip_all, fields(workspace_id = %workspace))]
+pub async fn remove_member(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((workspace, user)): Path<(WorkspaceId, UserId)>,
+) -> Result<StatusCode, ApiError> {
+    access(&state, &caller, workspace, Role::Owner).await?;
+    keep_an_owner(&state, workspace, user, None).await?;
+    if !state
+        .runtime
+        .store()
+        .delete_membership(workspace, user)
+        .await?
+    {
+        return Err(ApiError::not_found("member"));
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn set_role(
+    state: &AppState,
+    workspace: WorkspaceId,
+    user: UserId,
+    role: Role,
+) -> Result<MemberView, ApiError> {
+    keep_an_owner(state, workspace, user, Some(role)).await?;
+    let store = state.runtime.store();
+    let membership = Membership {
+        workspace,
+        user,
+        role,
+        created_at: now_ms(),
+    };
+    store.put_membership(&membership).await?;
+    store
+        .members(workspace)
+        .await?
+        .iter()
+        .find(|m| m.membership.user == user)
+        .map(MemberView::from)
+        .ok_or_else(|| ApiError::not_found("member"))
+}
+
+/// Refuses a change that would leave the workspace with no owner (`new_role` `None`:
+/// removal).
+async fn keep_an_owner(
+    state: &AppState,
+    workspace: WorkspaceId,
+    user: UserId,
+    new_role: Option<Role>,
+) -> Result<(), ApiError> {
+    if new_role == Some(Role::Owner) {
+        return Ok(());
+    }
+    let members = state.runtime.store().members(workspace).await?;
+    let owners = members.iter().filter(|m| m.membership.role == Role::Owner);
+    let others = owners.filter(|m| m.membership.user != user).count();
+    let is_owner = members
+        .iter()
+        .any(|m| m.membership.user == user && m.membership.role == Role::Owner);
+    if is_owner && others == 0 {
+        return Err(ApiError::conflict(
+            "last_owner",
+            "a workspace needs an owner: make someone else owner first",
+        ));
+    }
+    Ok(())
+}
+
+/// The workspace's API keys, revoked ones included (owners only). Secrets are never shown
+/// again.
+#[utoipa::path(get, path = "/workspaces/{workspace}/api-keys", tag = "workspaces", security(("bearer" = [])),
+    params(("workspace" = String, Path, format = Uuid)),
+    responses((status = 200, body = Vec<ApiKey>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+#[tracing::instrument(skip_all, fields(workspace_id = %workspace))]
+pub async fn api_keys(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(workspace): Path<WorkspaceId>,
+) -> Result<Json<Vec<ApiKey>>, ApiError> {
+    access(&state, &caller, workspace, Role::Owner).await?;
+    let keys = state.runtime.store().api_keys(workspace).await?;
+    Ok(Json(keys.iter().map(ApiKey::from).collect()))
+}
+
+/// Creates an API key with a role (owners only). The secret is in this answer only.
+#[utoipa::path(post, path = "/workspaces/{workspace}/api-keys", tag = "workspaces", security(("bearer" = [])),
+    params(("workspace" = String, Path, format = Uuid)),
+    request_body = CreateApiKey,
+    responses((status = 201, body = CreatedApiKey), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[tracing::instrument(skip_all, fields(workspace_id = %workspace))]
+pub async fn create_api_key(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(workspace): Path<WorkspaceId>,
+    Json(body): Json<CreateApiKey>,
+) -> Result<(StatusCode, Json<CreatedApiKey>), ApiError> {
+    access(&state, &caller, workspace, Role::Owner).await?;
+    let created_by = match caller {
+        Caller::User(user) => Some(user),
+        Caller::ApiKey { .. } => None,
+    };
+    let new = state
+        .auth
+        .create_api_key(workspace, &check_name(&body.name)?, body.role, created_by)
+        .await?;
+    tracing::info!(api_key_id = %new.record.id, "API key created");
+    let created = CreatedApiKey {
+        key: ApiKey::from(&new.record),
+        secret: new.secret,
+    };
+    Ok((StatusCode::CREATED, Json(created)))
+}
+
+/// Revokes an API key at once (owners only).
+#[utoipa::path(delete, path = "/workspaces/{workspace}/api-keys/{key}", tag = "workspaces", security(("bearer" = [])),
+    params(("workspace" = String, Path, format = Uuid), ("key" = String, Path, format = Uuid)),
+    responses((status = 204, description = "Revoked"), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+#[tracing::instrument(skip_all, fields(workspace_id = %workspace))]
+pub async fn revoke_api_key(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((workspace, key)): Path<(WorkspaceId, ApiKeyId)>,
+) -> Result<StatusCode, ApiError> {
+    access(&state, &caller, workspace, Role::Owner).await?;
+    if !state
+        .runtime
+        .store()
+        .revoke_api_key(workspace, key, now_ms())
+        .await?
+    {
+        return Err(ApiError::not_found("API key"));
+    }
+    tracing::info!(api_key_id = %key, "API key revoked");
+    Ok(StatusCode::NO_CONTENT)
+}
