@@ -9,6 +9,7 @@
 
 mod memory;
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use agenthq_protocol::{Codec, Diff, Resume, ServerMessage, Topic};
@@ -80,6 +81,60 @@ pub enum Start {
     Snapshot,
 }
 
+/// A connection's send queue, bounded in bytes: shared by all of its subscriptions, it
+/// counts the encoded bytes of publications queued for the connection and not yet handed
+/// to its socket.
+///
+/// Overflow policy: a publication that does not fit is dropped for that subscriber, and
+/// the subscription ends with [`Delivery::Lagged`]; the connection resubscribes once it has
+/// drained what it holds, and gets the missed diffs from history or a snapshot. One
+/// publication larger than the whole budget still goes through when nothing else is
+/// queued, so a big diff cannot lock a client out.
+#[derive(Debug, Clone)]
+pub struct SendBudget {
+    codec: Codec,
+    queued: Arc<AtomicUsize>,
+    max_bytes: usize,
+}
+
+impl SendBudget {
+    pub fn new(codec: Codec, max_bytes: usize) -> Self {
+        Self {
+            codec,
+            queued: Arc::new(AtomicUsize::new(0)),
+            max_bytes,
+        }
+    }
+
+    /// The codec the connection speaks (its bytes are the ones counted).
+    pub fn codec(&self) -> Codec {
+        self.codec
+    }
+
+    /// Bytes queued and not yet released.
+    pub fn queued(&self) -> usize {
+        self.queued.load(Ordering::Acquire)
+    }
+
+    /// Gives back the bytes of a publication the connection has taken off its queue.
+    pub fn release(&self, bytes: usize) {
+        let _ = self
+            .queued
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |q| {
+                Some(q.saturating_sub(bytes))
+            });
+    }
+
+    /// Counts `bytes` in if they fit (or if nothing is queued).
+    fn try_take(&self, bytes: usize) -> bool {
+        self.queued
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |q| {
+                (q == 0 || q + bytes <= self.max_bytes).then_some(q + bytes)
+            })
+            .is_ok()
+    }
+}
+
 /// Publish/subscribe of encoded diffs by topic.
 pub trait Bus: Send + Sync + std::fmt::Debug + 'static {
     /// Records the publication in its topic's history and offers it to every subscriber
@@ -89,11 +144,16 @@ pub trait Bus: Send + Sync + std::fmt::Debug + 'static {
     /// Registers a subscriber. `current` is the (epoch, seq) of the topic's latest
     /// publication; the publisher calls this between two publications, so no publication
     /// can fall between the replay (or snapshot) and the live stream.
+    ///
+    /// With a [`SendBudget`], a publication that would take the subscriber's queued bytes
+    /// past the budget is not queued: the subscriber is marked lagged, as on a full
+    /// buffer.
     fn subscribe(
         &self,
         topic: Topic,
         resume: Option<Resume>,
         current: Resume,
+        budget: Option<SendBudget>,
     ) -> (Start, Subscription);
 
     /// Whether anyone has ever subscribed to the topic (and so whether it keeps history).

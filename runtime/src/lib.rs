@@ -26,7 +26,7 @@ mod supervisor;
 pub mod task;
 mod workspace;
 
-pub use bus::{Bus, Delivery, MemoryBus, Publication, Subscription};
+pub use bus::{Bus, Delivery, MemoryBus, Publication, SendBudget, Subscription};
 pub use config::{RetryPolicy, RuntimeConfig, WorkspaceCaps};
 pub use error::RuntimeError;
 pub use executor::{ExecContext, ExecError, Executor, ExecutorRegistry, SimExecutor, SimParams};

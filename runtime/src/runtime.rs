@@ -10,7 +10,7 @@ use ractor::{Actor, ActorRef, RpcReplyPort};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use crate::bus::Bus;
+use crate::bus::{Bus, SendBudget};
 use crate::config::{RuntimeConfig, WorkspaceCaps};
 use crate::error::RuntimeError;
 use crate::executor::ExecutorRegistry;
@@ -424,10 +424,21 @@ impl Runtime {
         topic: Topic,
         resume: Option<Resume>,
     ) -> Result<TopicSubscription, RuntimeError> {
+        self.subscribe_with_budget(topic, resume, None).await
+    }
+
+    /// Subscribes with the connection's [`SendBudget`] counting what is queued for it.
+    pub async fn subscribe_with_budget(
+        &self,
+        topic: Topic,
+        resume: Option<Resume>,
+        budget: Option<SendBudget>,
+    ) -> Result<TopicSubscription, RuntimeError> {
         let workspace = self.workspace_of(&topic)?;
         self.call(workspace, |reply| WorkspaceMsg::Subscribe {
             topic,
             resume,
+            budget,
             reply,
         })
         .await?

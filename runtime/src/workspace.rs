@@ -94,6 +94,7 @@ pub(crate) enum WorkspaceMsg {
     Subscribe {
         topic: Topic,
         resume: Option<Resume>,
+        budget: Option<crate::bus::SendBudget>,
         reply: RpcReplyPort<Result<TopicSubscription, RuntimeError>>,
     },
     Snapshot {
@@ -203,9 +204,10 @@ impl Actor for WorkspaceActor {
             WorkspaceMsg::Subscribe {
                 topic,
                 resume,
+                budget,
                 reply,
             } => {
-                let _ = reply.send(state.subscribe(topic, resume));
+                let _ = reply.send(state.subscribe(topic, resume, budget));
             }
             WorkspaceMsg::Snapshot { topic, reply } => {
                 let _ = reply.send(state.snapshot(topic));

@@ -45,6 +45,13 @@ pub struct Settings {
     /// WebSocket connections one credential (user or API key) may hold; a `hello` past it
     /// is refused with close code 4003.
     pub ws_max_connections_per_credential: usize,
+    /// Bytes of diffs one WebSocket connection may have queued (all its topics together);
+    /// past it a topic's pending diffs are dropped and the client is resynced when it has
+    /// drained (replay from history or a snapshot).
+    pub ws_send_queue_bytes: usize,
+    /// Diffs kept per topic so a reconnecting client can resume; further behind it gets a
+    /// snapshot.
+    pub ws_history_len: usize,
     /// Signs access tokens (HS256). Unset: a random secret generated once and kept in
     /// `data_dir/jwt.secret`. Nodes that share a database must share this secret.
     pub jwt_secret: Option<Secret>,
@@ -90,6 +97,8 @@ impl Default for Settings {
             ws_max_connections_per_ip: 1_000,
             ws_max_connections: 18_000,
             ws_max_connections_per_credential: 100,
+            ws_send_queue_bytes: 512 * 1024,
+            ws_history_len: 256,
             jwt_secret: None,
             access_token_ttl_secs: 15 * 60,
             refresh_token_ttl_secs: 30 * 24 * 3600,
@@ -144,6 +153,7 @@ impl Settings {
     pub fn runtime_config(&self) -> RuntimeConfig {
         RuntimeConfig {
             tick: Duration::from_millis(self.tick_ms.max(1)),
+            history_len: self.ws_history_len.max(1),
             ..RuntimeConfig::default()
         }
     }

@@ -43,6 +43,8 @@ pub struct AppState {
     pub shutdown: CancellationToken,
     /// How long a WebSocket client may stay silent.
     pub idle_timeout: std::time::Duration,
+    /// Bytes of diffs one WebSocket connection may have queued.
+    pub send_queue_bytes: usize,
     /// How long a write to a WebSocket client may take.
     pub send_timeout: std::time::Duration,
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
@@ -104,6 +106,7 @@ impl Application {
                     settings.ws_max_connections_per_ip,
                     settings.ws_max_connections,
                 ),
+                send_queue_bytes: settings.ws_send_queue_bytes.max(1),
                 idle_timeout: std::time::Duration::from_secs(settings.ws_idle_timeout_secs.max(1)),
                 send_timeout: std::time::Duration::from_secs(settings.ws_send_timeout_secs.max(1)),
             },
@@ -116,6 +119,12 @@ impl Application {
 
     pub fn runtime(&self) -> &Runtime {
         &self.state.runtime
+    }
+
+    /// What the handlers share (for in-crate tests that drive a connection directly).
+    #[cfg(test)]
+    pub(crate) fn state(&self) -> &AppState {
+        &self.state
     }
 
     pub fn auth(&self) -> &crate::auth::Auth {

@@ -10,7 +10,7 @@ use dashmap::DashMap;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
-use super::{Bus, Delivery, Publication, Start};
+use super::{Bus, Delivery, Publication, SendBudget, Start};
 
 /// Topics live in a [`DashMap`], so publishing to one topic never waits on another's lock.
 #[derive(Debug)]
@@ -36,6 +36,40 @@ pub const TOPIC_RETENTION: Duration = Duration::from_secs(600);
 struct Subscriber {
     tx: mpsc::Sender<Arc<Publication>>,
     lagged: Arc<AtomicBool>,
+    budget: Option<SendBudget>,
+}
+
+impl Subscriber {
+    /// Queues a publication; `false` drops the subscriber (closed, or lagged: its buffer
+    /// or its connection's byte budget is full).
+    fn offer(&self, publication: &Arc<Publication>) -> bool {
+        let size = match &self.budget {
+            Some(budget) => publication.encoded(budget.codec()).map_or(0, |b| b.len()),
+            None => 0,
+        };
+        if let Some(budget) = &self.budget
+            && !budget.try_take(size)
+        {
+            metrics::counter!("agenthq_send_queue_overflows_total", "limit" => "bytes")
+                .increment(1);
+            self.lagged.store(true, Ordering::Release);
+            return false;
+        }
+        match self.tx.try_send(publication.clone()) {
+            Ok(()) => true,
+            Err(err) => {
+                if let Some(budget) = &self.budget {
+                    budget.release(size);
+                }
+                if matches!(err, mpsc::error::TrySendError::Full(_)) {
+                    metrics::counter!("agenthq_send_queue_overflows_total", "limit" => "buffer")
+                        .increment(1);
+                    self.lagged.store(true, Ordering::Release);
+                }
+                false
+            }
+        }
+    }
 }
 
 impl MemoryBus {
@@ -83,17 +117,8 @@ impl Bus for MemoryBus {
             entry.history.pop_front();
         }
         entry.history.push_back(publication.clone());
-        entry
-            .subscribers
-            .retain(|sub| match sub.tx.try_send(publication.clone()) {
-                Ok(()) => true,
-                Err(mpsc::error::TrySendError::Full(_)) => {
-                    // Overflow policy: drop this subscriber's stream and tell it to resync.
-                    sub.lagged.store(true, Ordering::Release);
-                    false
-                }
-                Err(mpsc::error::TrySendError::Closed(_)) => false,
-            });
+        // Overflow policy: a subscriber that cannot take it is dropped and told to resync.
+        entry.subscribers.retain(|sub| sub.offer(&publication));
     }
 
     fn subscribe(
@@ -101,6 +126,7 @@ impl Bus for MemoryBus {
         topic: Topic,
         resume: Option<Resume>,
         current: Resume,
+        budget: Option<SendBudget>,
     ) -> (Start, Subscription) {
         let (tx, rx) = mpsc::channel(self.buffer);
         let lagged = Arc::new(AtomicBool::new(false));
@@ -135,6 +161,7 @@ impl Bus for MemoryBus {
         entry.subscribers.push(Subscriber {
             tx,
             lagged: lagged.clone(),
+            budget: budget.clone(),
         });
         (
             start,
@@ -143,6 +170,7 @@ impl Bus for MemoryBus {
                 rx,
                 lagged,
                 told: false,
+                budget,
             },
         )
     }
@@ -153,20 +181,44 @@ impl Bus for MemoryBus {
 }
 
 /// A subscriber's end. Dropping it unsubscribes (the bus notices on its next publish).
+///
+/// With a [`SendBudget`], a publication's bytes are given back to the budget when it is
+/// taken from here (the connection then writes it), and on drop for those never taken.
 #[derive(Debug)]
 pub struct Subscription {
     pub topic: Topic,
     rx: mpsc::Receiver<Arc<Publication>>,
     lagged: Arc<AtomicBool>,
     told: bool,
+    budget: Option<SendBudget>,
+}
+
+impl Drop for Subscription {
+    fn drop(&mut self) {
+        if self.budget.is_some() {
+            self.rx.close();
+            while let Ok(p) = self.rx.try_recv() {
+                self.taken(&p);
+            }
+        }
+    }
 }
 
 impl Subscription {
+    fn taken(&self, publication: &Publication) {
+        if let Some(budget) = &self.budget {
+            budget.release(publication.encoded(budget.codec()).map_or(0, |b| b.len()));
+        }
+    }
+
     /// The next publication; `Lagged` once if the subscriber overflowed; `None` when the
     /// stream has ended.
     pub async fn recv(&mut self) -> Option<Delivery> {
         match self.rx.recv().await {
-            Some(p) => Some(Delivery::Publication(p)),
+            Some(p) => {
+                self.taken(&p);
+                Some(Delivery::Publication(p))
+            }
             None => self.lag_notice(),
         }
     }
@@ -174,7 +226,10 @@ impl Subscription {
     /// Like [`Subscription::recv`] without waiting; `None` when nothing is ready.
     pub fn try_recv(&mut self) -> Option<Delivery> {
         match self.rx.try_recv() {
-            Ok(p) => Some(Delivery::Publication(p)),
+            Ok(p) => {
+                self.taken(&p);
+                Some(Delivery::Publication(p))
+            }
             Err(mpsc::error::TryRecvError::Empty) => None,
             Err(mpsc::error::TryRecvError::Disconnected) => self.lag_notice(),
         }
@@ -201,6 +256,7 @@ impl futures::Stream for Subscription {
     ) -> std::task::Poll<Option<Delivery>> {
         match self.rx.poll_recv(cx) {
             std::task::Poll::Ready(Some(p)) => {
+                self.taken(&p);
                 std::task::Poll::Ready(Some(Delivery::Publication(p)))
             }
             std::task::Poll::Ready(None) => std::task::Poll::Ready(self.lag_notice()),
@@ -234,28 +290,34 @@ mod tests {
     fn resume_replays_exactly_what_was_missed_while_history_holds_it() {
         let bus = MemoryBus::new(4, 16);
         let at = |seq| Resume { epoch: 1, seq };
-        let (_, _keep) = bus.subscribe(topic(), None, at(0));
+        let (_, _keep) = bus.subscribe(topic(), None, at(0), None);
         for seq in 1..=6 {
             bus.publish(publication(1, seq));
         }
         assert_eq!(
-            seqs(bus.subscribe(topic(), Some(at(4)), at(6)).0),
+            seqs(bus.subscribe(topic(), Some(at(4)), at(6), None).0),
             Some(vec![5, 6])
         );
         assert_eq!(
-            seqs(bus.subscribe(topic(), Some(at(2)), at(6)).0),
+            seqs(bus.subscribe(topic(), Some(at(2)), at(6), None).0),
             Some(vec![3, 4, 5, 6])
         );
         assert_eq!(
-            seqs(bus.subscribe(topic(), Some(at(6)), at(6)).0),
+            seqs(bus.subscribe(topic(), Some(at(6)), at(6), None).0),
             Some(vec![])
         );
         // Beyond the ring, ahead of the topic, or from another epoch: a snapshot.
-        assert_eq!(seqs(bus.subscribe(topic(), Some(at(1)), at(6)).0), None);
-        assert_eq!(seqs(bus.subscribe(topic(), Some(at(9)), at(6)).0), None);
+        assert_eq!(
+            seqs(bus.subscribe(topic(), Some(at(1)), at(6), None).0),
+            None
+        );
+        assert_eq!(
+            seqs(bus.subscribe(topic(), Some(at(9)), at(6), None).0),
+            None
+        );
         assert_eq!(
             seqs(
-                bus.subscribe(topic(), Some(Resume { epoch: 0, seq: 5 }), at(6))
+                bus.subscribe(topic(), Some(Resume { epoch: 0, seq: 5 }), at(6), None)
                     .0
             ),
             None
@@ -265,8 +327,8 @@ mod tests {
     #[tokio::test]
     async fn a_full_subscriber_is_told_to_resync_never_skipped() {
         let bus = MemoryBus::new(8, 2);
-        let (_, mut slow) = bus.subscribe(topic(), None, Resume { epoch: 1, seq: 0 });
-        let (_, mut fast) = bus.subscribe(topic(), None, Resume { epoch: 1, seq: 0 });
+        let (_, mut slow) = bus.subscribe(topic(), None, Resume { epoch: 1, seq: 0 }, None);
+        let (_, mut fast) = bus.subscribe(topic(), None, Resume { epoch: 1, seq: 0 }, None);
         for seq in 1..=3 {
             bus.publish(publication(1, seq));
             if let Some(Delivery::Publication(p)) = fast.recv().await {
@@ -284,11 +346,53 @@ mod tests {
         assert_eq!(bus.subscriber_count(&topic()), 1);
     }
 
+    #[tokio::test]
+    async fn a_subscriber_past_its_byte_budget_is_told_to_resync_and_bytes_come_back() {
+        use agenthq_protocol::Codec;
+        let bus = MemoryBus::new(8, 64);
+        let size = publication(1, 1).encoded(Codec::Json).unwrap().len();
+        // Room for two publications, and a connection-wide count shared by two topics.
+        let budget = SendBudget::new(Codec::Json, 2 * size);
+        let at = Resume { epoch: 1, seq: 0 };
+        let (_, mut slow) = bus.subscribe(topic(), None, at, Some(budget.clone()));
+        for seq in 1..=3 {
+            bus.publish(publication(1, seq));
+        }
+        assert_eq!(budget.queued(), 2 * size, "the third did not fit");
+        let mut got = Vec::new();
+        while let Some(d) = slow.recv().await {
+            match d {
+                Delivery::Publication(p) => got.push(p.seq.to_string()),
+                Delivery::Lagged => got.push("lagged".into()),
+            }
+        }
+        assert_eq!(got, ["1", "2", "lagged"]);
+        assert_eq!(budget.queued(), 0, "drained: every byte given back");
+
+        // Bytes still queued when a subscription is dropped come back too.
+        let (_, dropped) = bus.subscribe(
+            topic(),
+            None,
+            Resume { epoch: 1, seq: 3 },
+            Some(budget.clone()),
+        );
+        bus.publish(publication(1, 4));
+        assert_eq!(budget.queued(), size);
+        drop(dropped);
+        assert_eq!(budget.queued(), 0);
+
+        // One publication bigger than the whole budget still passes when nothing is queued.
+        let tiny = SendBudget::new(Codec::Json, 1);
+        let (_, mut sub) = bus.subscribe(topic(), None, Resume { epoch: 1, seq: 4 }, Some(tiny));
+        bus.publish(publication(1, 5));
+        assert!(matches!(sub.try_recv(), Some(Delivery::Publication(p)) if p.seq == 5));
+    }
+
     #[tokio::test(start_paused = true)]
     async fn a_topic_unwatched_past_retention_is_forgotten() {
         let bus = MemoryBus::new(8, 8);
         let current = Resume { epoch: 1, seq: 0 };
-        drop(bus.subscribe(topic(), None, current));
+        drop(bus.subscribe(topic(), None, current, None));
         bus.publish(publication(1, 1));
         tokio::time::advance(TOPIC_RETENTION / 2).await;
         bus.publish(publication(1, 2));
@@ -297,7 +401,7 @@ mod tests {
         bus.publish(publication(1, 3));
         assert!(!bus.has_topic(&topic()), "forgotten after it");
         let resume = Resume { epoch: 1, seq: 2 };
-        let (start, _) = bus.subscribe(topic(), Some(resume), Resume { epoch: 1, seq: 3 });
+        let (start, _) = bus.subscribe(topic(), Some(resume), Resume { epoch: 1, seq: 3 }, None);
         assert!(matches!(start, Start::Snapshot));
     }
 

@@ -493,6 +493,7 @@ impl WorkspaceState {
         &mut self,
         topic: Topic,
         resume: Option<Resume>,
+        budget: Option<crate::bus::SendBudget>,
     ) -> Result<TopicSubscription, RuntimeError> {
         self.check_topic(&topic)?;
         self.office.publish(&*self.shared.bus, self.epoch);
@@ -500,7 +501,7 @@ impl WorkspaceState {
             epoch: self.epoch,
             seq: self.office.seq(&topic),
         };
-        let (start, stream) = self.shared.bus.subscribe(topic, resume, current);
+        let (start, stream) = self.shared.bus.subscribe(topic, resume, current, budget);
         let opening = match start {
             crate::bus::Start::Replay(publications) => Opening::Replay(publications),
             crate::bus::Start::Snapshot => {

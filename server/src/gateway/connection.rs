@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use agenthq_protocol::{
     ClientMessage, Codec, ErrorCode, PROTOCOL_VERSION, Resume, ServerMessage, Topic,
 };
-use agenthq_runtime::{Delivery, Opening, Publication, RuntimeError, Subscription};
+use agenthq_runtime::{Delivery, Opening, Publication, RuntimeError, SendBudget, Subscription};
 use axum::extract::ws::{CloseFrame, Message};
 use bytes::Bytes;
 use futures::{FutureExt, Sink, SinkExt, Stream, StreamExt};
@@ -34,6 +34,8 @@ struct Connection<S> {
     /// The bus's subscriptions, polled together by this task: no task per subscription,
     /// and each one's own bounded buffer is the bound on what waits for this client.
     streams: StreamMap<Topic, Subscription>,
+    /// What is queued for this connection, in bytes, over all its subscriptions.
+    budget: SendBudget,
     /// Where the client stands on each followed topic.
     at: HashMap<Topic, Resume>,
     bad_frames: u32,
@@ -47,6 +49,7 @@ where
         + Send,
 {
     metrics::gauge!("agenthq_ws_connections").increment(1.0);
+    let send_queue_bytes = state.send_queue_bytes;
     let mut conn = Connection {
         socket,
         codec,
@@ -54,6 +57,7 @@ where
         greeted: false,
         caller: None,
         _credential: None,
+        budget: SendBudget::new(codec, send_queue_bytes),
         streams: StreamMap::new(),
         at: HashMap::new(),
         bad_frames: 0,
@@ -219,7 +223,12 @@ where
         }
         self.streams.remove(&topic);
         self.at.remove(&topic);
-        let subscription = match self.state.runtime.subscribe(topic, resume).await {
+        let subscription = match self
+            .state
+            .runtime
+            .subscribe_with_budget(topic, resume, Some(self.budget.clone()))
+            .await
+        {
             Ok(subscription) => subscription,
             Err(err) => {
                 let (code, message) = refusal(&err);
@@ -402,5 +411,192 @@ fn read_error(err: &axum::Error) -> Close {
         Close(close_code::TOO_BIG, "frame too large")
     } else {
         Close(1002, "protocol error")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The connection loop over channels instead of a socket, so a test can stop reading
+    //! exactly and watch what the connection does.
+
+    use std::pin::Pin;
+    use std::task::{Context, Poll};
+    use std::time::Duration;
+
+    use agenthq_runtime::{ExecutorConfig, NewAgent, NewTask, NewWorkspace};
+    use tokio::sync::mpsc;
+    use tokio_util::sync::PollSender;
+
+    use super::*;
+    use crate::{Application, Settings};
+
+    /// A socket made of two channels: frames in, frames out (one slot: a test that stops
+    /// reading blocks the connection's writes at once, like a full TCP window).
+    struct Pipe {
+        incoming: mpsc::Receiver<Message>,
+        outgoing: PollSender<Message>,
+    }
+
+    impl Stream for Pipe {
+        type Item = Result<Message, axum::Error>;
+
+        fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+            self.incoming.poll_recv(cx).map(|m| m.map(Ok))
+        }
+    }
+
+    impl Sink<Message> for Pipe {
+        type Error = axum::Error;
+
+        fn poll_ready(
+            mut self: Pin<&mut Self>,
+            cx: &mut Context<'_>,
+        ) -> Poll<Result<(), Self::Error>> {
+            self.outgoing.poll_reserve(cx).map_err(axum::Error::new)
+        }
+
+        fn start_send(mut self: Pin<&mut Self>, item: Message) -> Result<(), Self::Error> {
+            self.outgoing.send_item(item).map_err(axum::Error::new)
+        }
+
+        fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+            Poll::Ready(Ok(()))
+        }
+
+        fn poll_close(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+            Poll::Ready(Ok(()))
+        }
+    }
+
+    fn decode(frame: Message) -> ServerMessage {
+        let Message::Text(text) = frame else {
+            panic!("a JSON text frame, got {frame:?}")
+        };
+        Codec::Json
+            .decode(text.as_bytes())
+            .expect("a server message")
+    }
+
+    async fn next(rx: &mut mpsc::Receiver<Message>) -> ServerMessage {
+        let frame = tokio::time::timeout(Duration::from_secs(10), rx.recv())
+            .await
+            .expect("a frame within 10 s")
+            .expect("the connection is open");
+        decode(frame)
+    }
+
+    #[tokio::test]
+    async fn a_full_send_queue_drops_pending_diffs_and_a_snapshot_follows_when_it_drains() {
+        let data = tempfile::tempdir().unwrap();
+        let settings = Settings {
+            listen: ([127, 0, 0, 1], 0).into(),
+            data_dir: data.path().to_owned(),
+            database_url: Some("memory:".into()),
+            tick_ms: 2,
+            ws_history_len: 4,
+            ws_send_queue_bytes: 1024,
+            ws_send_timeout_secs: 60,
+            ..Settings::default()
+        };
+        let app = Application::build(settings).await.unwrap();
+        let state = app.state().clone();
+        let runtime = state.runtime.clone();
+        let ws = runtime
+            .create_workspace(NewWorkspace {
+                name: "Busy".into(),
+                tier: agenthq_protocol::Tier::Pro,
+                caps: None,
+                public: true,
+            })
+            .await
+            .unwrap()
+            .id;
+        let executor = ExecutorConfig {
+            kind: "sim".into(),
+            params: serde_json::json!({ "steps": 1000, "step_ms": 1 }),
+        };
+        runtime
+            .create_agent(
+                ws,
+                NewAgent {
+                    name: "Busy Bee".into(),
+                    executor,
+                    ..NewAgent::default()
+                },
+            )
+            .await
+            .unwrap();
+        runtime
+            .submit(
+                ws,
+                NewTask {
+                    title: "churn".into(),
+                    ..NewTask::default()
+                },
+            )
+            .await
+            .unwrap();
+
+        let (client_tx, incoming) = mpsc::channel(8);
+        let (outgoing, mut client_rx) = mpsc::channel(1);
+        let pipe = Pipe {
+            incoming,
+            outgoing: PollSender::new(outgoing),
+        };
+        tokio::spawn(run(pipe, Codec::Json, state));
+        let topic = Topic::Workspace(ws);
+        for message in [
+            ClientMessage::Hello { token: None },
+            ClientMessage::Subscribe {
+                topic,
+                resume: None,
+            },
+        ] {
+            let json = String::from_utf8(Codec::Json.encode(&message).unwrap()).unwrap();
+            client_tx.send(Message::Text(json.into())).await.unwrap();
+        }
+        assert!(matches!(
+            next(&mut client_rx).await,
+            ServerMessage::Welcome { .. }
+        ));
+        let ServerMessage::Snapshot { seq: first, .. } = next(&mut client_rx).await else {
+            panic!("a snapshot first")
+        };
+
+        // Stop reading while the office publishes far past the history ring (bounded wait).
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            let ServerMessage::Snapshot { seq, .. } = runtime.snapshot(topic).await.unwrap() else {
+                unreachable!()
+            };
+            if seq > first + 40 {
+                break;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "the office is not busy"
+            );
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+
+        // Read again: diffs in order, then (their pending successors dropped) a snapshot,
+        // then diffs that follow it. Never a gap.
+        let mut at = first;
+        let mut resynced = false;
+        while !resynced || at < first + 50 {
+            match next(&mut client_rx).await {
+                ServerMessage::Diff { seq, .. } => {
+                    assert_eq!(seq, at + 1, "no diff skipped silently");
+                    at = seq;
+                }
+                ServerMessage::Snapshot { seq, .. } => {
+                    assert!(seq > at + 4, "resynced by snapshot, beyond history");
+                    resynced = true;
+                    at = seq;
+                }
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+        assert!(resynced, "the overflow led to a snapshot");
     }
 }
