@@ -215,4 +215,29 @@ mod tests {
             Ok(())
         });
     }
+
+    #[test]
+    fn env_example_names_every_setting_and_its_values_load() {
+        let example = include_str!("../../.env.example");
+        let fields = serde_json::to_value(Settings::default()).unwrap();
+        for key in fields.as_object().unwrap().keys() {
+            let var = format!("AGENTHQ_{}=", key.to_uppercase());
+            assert!(example.contains(&var), ".env.example lacks {var}");
+        }
+        figment::Jail::expect_with(|jail| {
+            for line in example.lines() {
+                let line = line.trim_start_matches("# ");
+                if let Some((name, value)) = line.split_once('=')
+                    && name.starts_with("AGENTHQ_")
+                    && !name.contains(' ')
+                    && name != "AGENTHQ_CONFIG"
+                {
+                    jail.set_env(name, value);
+                }
+            }
+            let settings = Settings::load(None).expect("the example's values load");
+            assert_eq!(settings.tick_ms, Settings::default().tick_ms);
+            Ok(())
+        });
+    }
 }
