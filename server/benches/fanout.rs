@@ -7,7 +7,8 @@
 //! (p50 / p99 / max).
 //!
 //! `cargo bench -p agenthq-server --bench fanout`; `FANOUT_WATCHERS` and `FANOUT_SECONDS`
-//! change the size and the measuring time.
+//! change the size and the measuring time; `FANOUT_SERVER_BIN` runs another `agenthq`
+//! binary (an older build, to compare two versions in one sitting).
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -87,7 +88,9 @@ fn main() {
         .expect("addr")
         .port();
     let data = tempfile::tempdir().expect("temp dir");
-    let mut server = Command::new(env!("CARGO_BIN_EXE_agenthq"))
+    let binary = std::env::var("FANOUT_SERVER_BIN")
+        .unwrap_or_else(|_| env!("CARGO_BIN_EXE_agenthq").to_owned());
+    let mut server = Command::new(binary)
         .args(["demo", "--quiet", "--agents", "50", "--task-every-ms", "20"])
         .env("AGENTHQ_LISTEN", format!("127.0.0.1:{port}"))
         .env("AGENTHQ_DATA_DIR", data.path())

@@ -5,6 +5,7 @@
 //! same over a real WebSocket and over test channels.
 
 use std::collections::HashMap;
+use std::future::Future;
 
 use agenthq_protocol::{
     ClientMessage, Codec, ErrorCode, PROTOCOL_VERSION, Resume, ServerMessage, Topic,
@@ -12,6 +13,7 @@ use agenthq_protocol::{
 use agenthq_runtime::{Delivery, Opening, Publication, RuntimeError, SendBudget, Subscription};
 use axum::extract::ws::{CloseFrame, Message};
 use bytes::Bytes;
+
 use futures::{FutureExt, Sink, SinkExt, Stream, StreamExt};
 use tokio_stream::StreamMap;
 
@@ -106,7 +108,7 @@ where
                         Some(Ok(frame)) => frame,
                     };
                     idle.as_mut().reset(tokio::time::Instant::now() + idle_timeout);
-                    if let Err(close) = self.on_frame(frame).await {
+                    if let Err(close) = Box::pin(self.on_frame(frame)).await {
                         return close;
                     }
                 }
@@ -164,7 +166,9 @@ where
             }
             ClientMessage::Hello { token } => {
                 if let Some(token) = token {
-                    self.authenticate(&token).await?;
+                    // Boxed, like `subscribe`: rare, deep futures (store queries) would
+                    // otherwise size every idle connection's task.
+                    Box::pin(self.authenticate(&token)).await?;
                 }
                 self.greeted = true;
                 let welcome = ServerMessage::Welcome {
@@ -177,7 +181,9 @@ where
                 self.bad_frame(ErrorCode::UnexpectedMessage, "say hello first".into(), None)
                     .await
             }
-            ClientMessage::Subscribe { topic, resume } => self.subscribe(topic, resume).await,
+            ClientMessage::Subscribe { topic, resume } => {
+                Box::pin(self.subscribe(topic, resume)).await
+            }
             ClientMessage::Unsubscribe { topic } => {
                 self.streams.remove(&topic);
                 self.at.remove(&topic);
@@ -284,7 +290,7 @@ where
                 };
                 tracing::debug!(%topic, "subscriber lagged; resyncing");
                 metrics::counter!("agenthq_ws_resyncs_total").increment(1);
-                self.subscribe(topic, Some(at)).await
+                Box::pin(self.subscribe(topic, Some(at))).await
             }
         }
     }
@@ -335,28 +341,55 @@ where
 
     /// Queues a frame in the socket's write buffer (sent at the next flush).
     async fn feed(&mut self, bytes: Bytes) -> Result<(), Close> {
-        metrics::counter!("agenthq_ws_frames_sent_total").increment(1);
-        metrics::counter!("agenthq_ws_bytes_sent_total").increment(bytes.len() as u64);
+        let sent = sent_counters();
+        sent.frames.increment(1);
+        sent.bytes.increment(bytes.len() as u64);
         let frame = match self.codec {
             Codec::MessagePack => Message::Binary(bytes),
             Codec::Json => {
                 Message::Text(bytes.try_into().map_err(|_| Close(1011, "invalid UTF-8"))?)
             }
         };
-        match tokio::time::timeout(self.state.send_timeout, self.socket.feed(frame)).await {
-            Ok(Ok(())) => Ok(()),
-            Ok(Err(_)) => Err(Close(1011, "write failed")),
-            Err(_) => Err(Close(close_code::SLOW_CONSUMER, "client too slow to read")),
-        }
+        let timeout = self.state.send_timeout;
+        within(timeout, self.socket.feed(frame)).await
     }
 
     async fn flush(&mut self) -> Result<(), Close> {
-        match tokio::time::timeout(self.state.send_timeout, self.socket.flush()).await {
-            Ok(Ok(())) => Ok(()),
-            Ok(Err(_)) => Err(Close(1011, "write failed")),
-            Err(_) => Err(Close(close_code::SLOW_CONSUMER, "client too slow to read")),
-        }
+        let timeout = self.state.send_timeout;
+        within(timeout, self.socket.flush()).await
     }
+}
+
+/// Runs a socket write, closing with 4001 if it is still blocked after `timeout`. Most
+/// writes complete at once; only one that does not arms a timer, so the hot path of a
+/// fan-out (one feed and one flush per connection per tick) costs no timer entries.
+async fn within(
+    timeout: std::time::Duration,
+    write: impl Future<Output = Result<(), axum::Error>>,
+) -> Result<(), Close> {
+    tokio::pin!(write);
+    let done = match write.as_mut().now_or_never() {
+        Some(done) => done,
+        None => tokio::time::timeout(timeout, write)
+            .await
+            .map_err(|_| Close(close_code::SLOW_CONSUMER, "client too slow to read"))?,
+    };
+    done.map_err(|_| Close(1011, "write failed"))
+}
+
+/// The per-frame counters, registered once: `counter!` looks its key up in the recorder's
+/// registry at every call, which adds up at 100 000 frames a second.
+struct SentCounters {
+    frames: metrics::Counter,
+    bytes: metrics::Counter,
+}
+
+fn sent_counters() -> &'static SentCounters {
+    static COUNTERS: std::sync::OnceLock<SentCounters> = std::sync::OnceLock::new();
+    COUNTERS.get_or_init(|| SentCounters {
+        frames: metrics::counter!("agenthq_ws_frames_sent_total"),
+        bytes: metrics::counter!("agenthq_ws_bytes_sent_total"),
+    })
 }
 
 /// Anyone may read a public workspace's topics; others need a role in the workspace
@@ -415,7 +448,7 @@ fn read_error(err: &axum::Error) -> Close {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     //! The connection loop over channels instead of a socket, so a test can stop reading
     //! exactly and watch what the connection does.
 
@@ -432,9 +465,9 @@ mod tests {
 
     /// A socket made of two channels: frames in, frames out (one slot: a test that stops
     /// reading blocks the connection's writes at once, like a full TCP window).
-    struct Pipe {
-        incoming: mpsc::Receiver<Message>,
-        outgoing: PollSender<Message>,
+    pub(super) struct Pipe {
+        pub(super) incoming: mpsc::Receiver<Message>,
+        pub(super) outgoing: PollSender<Message>,
     }
 
     impl Stream for Pipe {
@@ -598,5 +631,31 @@ mod tests {
             }
         }
         assert!(resynced, "the overflow led to a snapshot");
+    }
+}
+#[cfg(test)]
+mod size {
+    /// Each connection's task holds this future for its whole life, so its size is most of
+    /// what an idle connection costs. Rare, deep paths (authentication, subscription, client
+    /// frames) are boxed to keep it small; this guards that (about 1.5 KiB in a debug build).
+    #[tokio::test]
+    async fn a_connection_task_stays_small() {
+        let data = tempfile::tempdir().unwrap();
+        let settings = crate::Settings {
+            listen: ([127, 0, 0, 1], 0).into(),
+            data_dir: data.path().to_owned(),
+            database_url: Some("memory:".into()),
+            ..crate::Settings::default()
+        };
+        let app = crate::Application::build(settings).await.unwrap();
+        let (_tx, incoming) = tokio::sync::mpsc::channel(1);
+        let (outgoing, _rx) = tokio::sync::mpsc::channel(1);
+        let pipe = super::tests::Pipe {
+            incoming,
+            outgoing: tokio_util::sync::PollSender::new(outgoing),
+        };
+        let task = super::run(pipe, agenthq_protocol::Codec::Json, app.state().clone());
+        let bytes = std::mem::size_of_val(&task);
+        assert!(bytes <= 2048, "a connection's future grew to {bytes} bytes");
     }
 }
