@@ -59,6 +59,9 @@ pub enum Command {
         /// The server's WebSocket address.
         #[arg(long, default_value = "ws://127.0.0.1:8080/ws")]
         url: String,
+        /// An access token or API key, for a private workspace.
+        #[arg(long, env = "AGENTHQ_TOKEN", hide_env_values = true)]
+        token: Option<String>,
     },
 }
 
@@ -121,7 +124,11 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             };
             crate::demo::run(settings, options, shutdown_signal()).await?
         }
-        Command::Tail { workspace, url } => crate::tail::print_events(&url, workspace).await?,
+        Command::Tail {
+            workspace,
+            url,
+            token,
+        } => crate::tail::print_events(&url, workspace, token.as_deref()).await?,
         Command::User {
             command:
                 UserCommand::Create {

@@ -29,10 +29,12 @@ pub enum TailError {
 }
 
 /// Follows `workspace` at `url` (a `ws://.../ws` address) and sends one line per event to
-/// `out` until the connection ends or `out` is dropped.
+/// `out` until the connection ends or `out` is dropped. `token` (an access token or API
+/// key) opens private workspaces; without one only public workspaces can be followed.
 pub async fn run(
     url: &str,
     workspace: WorkspaceId,
+    token: Option<&str>,
     out: mpsc::Sender<String>,
 ) -> Result<(), TailError> {
     let mut request = url
@@ -51,7 +53,10 @@ pub async fn run(
             url: url.into(),
             source,
         })?;
-    say(&mut socket, &ClientMessage::Hello { token: None }).await?;
+    let hello = ClientMessage::Hello {
+        token: token.map(str::to_owned),
+    };
+    say(&mut socket, &hello).await?;
     let topics = [Topic::Workspace(workspace), Topic::Tasks(workspace)];
     for topic in topics {
         say(
@@ -134,14 +139,18 @@ pub async fn run(
 
 /// `agenthq tail`: prints the events of `workspace` until the connection ends.
 #[allow(clippy::print_stdout)] // The command's output, not logging.
-pub async fn print_events(url: &str, workspace: WorkspaceId) -> Result<(), TailError> {
+pub async fn print_events(
+    url: &str,
+    workspace: WorkspaceId,
+    token: Option<&str>,
+) -> Result<(), TailError> {
     let (out, mut lines) = mpsc::channel(256);
     let printer = tokio::spawn(async move {
         while let Some(line) = lines.recv().await {
             println!("{line}");
         }
     });
-    let result = run(url, workspace, out).await;
+    let result = run(url, workspace, token, out).await;
     let _ = printer.await;
     result
 }

@@ -14,7 +14,7 @@ async fn tail_prints_the_office_then_agents_working_and_tasks_finishing() {
     let ws = office(&app, true).await;
     let (out, mut lines) = mpsc::channel(1024);
     let url = format!("ws://127.0.0.1:{}/ws", app.port);
-    let tailing = tokio::spawn(async move { tail::run(&url, ws, out).await });
+    let tailing = tokio::spawn(async move { tail::run(&url, ws, None, out).await });
 
     let first = tokio::time::timeout(Duration::from_secs(10), lines.recv())
         .await
@@ -45,15 +45,36 @@ async fn tail_prints_the_office_then_agents_working_and_tasks_finishing() {
 }
 
 #[tokio::test]
-async fn tail_says_why_when_the_workspace_cannot_be_read() {
+async fn tail_needs_a_credential_for_a_private_workspace_and_says_why_without() {
     let app = spawn_app().await;
     let private = office(&app, false).await;
     let (out, _lines) = mpsc::channel(16);
-    let err = tail::run(&format!("ws://127.0.0.1:{}/ws", app.port), private, out)
-        .await
-        .unwrap_err();
+    let url = format!("ws://127.0.0.1:{}/ws", app.port);
+    let err = tail::run(&url, private, None, out).await.unwrap_err();
     assert!(err.to_string().contains("NotFound"), "{err}");
-    let err = tail::run("ws://127.0.0.1:1/ws", private, mpsc::channel(1).0)
+
+    // With a key of the workspace it follows it.
+    let key = agenthq_server::auth::api_key::generate(
+        private,
+        "tail",
+        agenthq_runtime::store::Role::Viewer,
+        None,
+    );
+    app.runtime
+        .store()
+        .create_api_key(&key.record)
+        .await
+        .unwrap();
+    let (out, mut lines) = mpsc::channel(16);
+    let tailing =
+        tokio::spawn(async move { tail::run(&url, private, Some(&key.secret), out).await });
+    let first = tokio::time::timeout(std::time::Duration::from_secs(10), lines.recv())
+        .await
+        .expect("a line within 10 s");
+    assert!(first.is_some(), "{:?}", tailing.is_finished());
+    tailing.abort();
+
+    let err = tail::run("ws://127.0.0.1:1/ws", private, None, mpsc::channel(1).0)
         .await
         .unwrap_err();
     assert!(err.to_string().starts_with("cannot connect"), "{err}");
