@@ -1,0 +1,19 @@
+//! The isometric office, as plain data and functions that the Bevy app draws.
+//!
+//! Everything here is headless and deterministic, so every viewer of a workspace shows the
+//! same office and the rules are tested without a window:
+//!
+//! - [`iso`]: tile coordinates ↔ screen pixels, and draw order.
+//! - [`layout`]: the floor plan for a number of desks: desk clusters, a meeting room, a
+//!   coffee corner, plants, walls; what is walkable.
+//! - [`walk`]: where an agent goes for its status, and the path there.
+//!
+//! The Bevy viewer (native `agenthq-viewer` and wasm32) builds on these; it speaks only the
+//! wire protocol (`agenthq-protocol`).
+
+pub mod iso;
+pub mod layout;
+pub mod walk;
+
+pub use iso::{Screen, Tile};
+pub use layout::OfficeLayout;
