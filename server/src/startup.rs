@@ -145,7 +145,14 @@ impl Application {
             closing.cancel(); // WebSocket connections close themselves with 1001.
         };
         let router = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
-        let served = axum::serve(self.listener, router)
+        // No Nagle: a tick's frames are already coalesced into one write per connection,
+        // and holding that write back for the client's delayed ACK would add up to 40 ms.
+        let listener = axum::serve::ListenerExt::tap_io(self.listener, |tcp| {
+            if let Err(err) = tcp.set_nodelay(true) {
+                tracing::debug!(error = %err, "cannot set TCP_NODELAY");
+            }
+        });
+        let served = axum::serve(listener, router)
             .with_graceful_shutdown(shutdown)
             .await;
         runtime.shutdown().await;
