@@ -3,6 +3,7 @@
 //! Everything here is headless and deterministic, so every viewer of a workspace shows the
 //! same office and the rules are tested without a window:
 //!
+//! - [`feed`]: one topic followed from the wire: snapshot, diffs in order, resume on a gap.
 //! - [`iso`]: tile coordinates ↔ screen pixels, and draw order.
 //! - [`layout`]: the floor plan for a number of desks: desk clusters, a meeting room, a
 //!   coffee corner, plants, walls; what is walkable.
@@ -11,6 +12,7 @@
 //! The Bevy viewer (native `agenthq-viewer` and wasm32) builds on these; it speaks only the
 //! wire protocol (`agenthq-protocol`).
 
+pub mod feed;
 pub mod iso;
 pub mod layout;
 pub mod walk;

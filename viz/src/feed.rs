@@ -1,0 +1,189 @@
+//! Following one topic from the wire: a snapshot, then diffs in order; a gap, a new epoch
+//! or a diff that does not apply asks for a resume. The viewer's network code feeds every
+//! server message here and does what the answer says, so the rules of `docs/protocol.md`
+//! are kept (and tested) in one place.
+
+use agenthq_protocol::{ErrorCode, OfficeState, Resume, ServerMessage, Topic};
+
+/// What the caller should do after a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    /// The state changed (a snapshot or a diff applied): redraw.
+    Applied,
+    /// Nothing to do (another topic, a diff already applied, a pong).
+    Ignored,
+    /// The state cannot follow: subscribe again with this `resume` (or none: snapshot).
+    Resubscribe(Option<Resume>),
+}
+
+/// One followed topic: the state as the server last described it, and where it stands.
+#[derive(Debug, Clone, Default)]
+pub struct Feed {
+    pub state: OfficeState,
+    /// `None` until the first snapshot (or after a diff failed to apply).
+    pub at: Option<Resume>,
+    /// Diff frames applied, for the HUD's rate.
+    pub applied: u64,
+}
+
+impl Feed {
+    /// Takes one message about `topic`.
+    pub fn on_message(&mut self, topic: Topic, message: ServerMessage) -> Step {
+        match message {
+            ServerMessage::Snapshot {
+                topic: t,
+                epoch,
+                seq,
+                state,
+            } if t == topic => {
+                self.state = state;
+                self.at = Some(Resume { epoch, seq });
+                Step::Applied
+            }
+            ServerMessage::Diff {
+                topic: t,
+                epoch,
+                seq,
+                ops,
+                ..
+            } if t == topic => {
+                let Some(at) = self.at else {
+                    return Step::Ignored; // Before the snapshot that opens the subscription.
+                };
+                if epoch == at.epoch && seq <= at.seq {
+                    return Step::Ignored; // Already applied (a replay overlap).
+                }
+                if epoch != at.epoch || seq != at.seq + 1 {
+                    return Step::Resubscribe(Some(at));
+                }
+                if agenthq_protocol::diff::apply(&mut self.state, &ops).is_err() {
+                    self.at = None;
+                    return Step::Resubscribe(None);
+                }
+                self.at = Some(Resume { epoch, seq });
+                self.applied += 1;
+                Step::Applied
+            }
+            ServerMessage::Error {
+                code: ErrorCode::ResyncRequired,
+                topic: Some(t),
+                ..
+            } if t == topic => Step::Resubscribe(self.at),
+            _ => Step::Ignored,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use agenthq_protocol::diff::diff;
+    use agenthq_protocol::{AgentId, AgentStatus, AgentView, WorkspaceId};
+
+    use super::*;
+
+    fn topic() -> Topic {
+        Topic::Workspace(WorkspaceId::from_bytes([1; 16]))
+    }
+
+    fn office(status: AgentStatus) -> OfficeState {
+        let mut state = OfficeState::default();
+        let id = AgentId::from_bytes([2; 16]);
+        state.agents.insert(
+            id,
+            AgentView {
+                id,
+                name: "Sable Chen".into(),
+                personality: String::new(),
+                status,
+                desk: 0,
+                max_concurrent: 1,
+                running: 0,
+                queued: 0,
+                current_task: None,
+                restarts: 0,
+            },
+        );
+        state
+    }
+
+    fn snapshot(seq: u64, state: OfficeState) -> ServerMessage {
+        ServerMessage::Snapshot {
+            topic: topic(),
+            epoch: 1,
+            seq,
+            state,
+        }
+    }
+
+    fn step(epoch: u64, seq: u64, from: &OfficeState, to: &OfficeState) -> ServerMessage {
+        ServerMessage::Diff {
+            topic: topic(),
+            epoch,
+            seq,
+            server_time: 0,
+            ops: diff(from, to),
+        }
+    }
+
+    #[test]
+    fn a_snapshot_then_diffs_in_order_follow_the_server() {
+        let (idle, working) = (office(AgentStatus::Idle), office(AgentStatus::Working));
+        let mut feed = Feed::default();
+        assert_eq!(
+            feed.on_message(topic(), step(1, 4, &idle, &working)),
+            Step::Ignored,
+            "before the snapshot"
+        );
+        assert_eq!(
+            feed.on_message(topic(), snapshot(4, idle.clone())),
+            Step::Applied
+        );
+        assert_eq!(
+            feed.on_message(topic(), step(1, 5, &idle, &working)),
+            Step::Applied
+        );
+        assert_eq!(feed.state, working);
+        assert_eq!(
+            feed.on_message(topic(), step(1, 5, &idle, &working)),
+            Step::Ignored,
+            "a repeat"
+        );
+        assert_eq!(feed.applied, 1);
+    }
+
+    #[test]
+    fn a_gap_or_a_new_epoch_resumes_from_where_the_feed_stands() {
+        let (idle, working) = (office(AgentStatus::Idle), office(AgentStatus::Working));
+        let mut feed = Feed::default();
+        feed.on_message(topic(), snapshot(4, idle.clone()));
+        let at = Some(Resume { epoch: 1, seq: 4 });
+        assert_eq!(
+            feed.on_message(topic(), step(1, 6, &idle, &working)),
+            Step::Resubscribe(at)
+        );
+        assert_eq!(
+            feed.on_message(topic(), step(2, 1, &idle, &working)),
+            Step::Resubscribe(at)
+        );
+        assert_eq!(feed.state, idle, "nothing applied out of order");
+        let resync = ServerMessage::Error {
+            code: ErrorCode::ResyncRequired,
+            message: String::new(),
+            topic: Some(topic()),
+        };
+        assert_eq!(feed.on_message(topic(), resync), Step::Resubscribe(at));
+    }
+
+    #[test]
+    fn a_diff_that_does_not_apply_asks_for_a_snapshot() {
+        let mut feed = Feed::default();
+        feed.on_message(topic(), snapshot(1, OfficeState::default()));
+        // A patch of fields for an agent the feed never saw whole.
+        let (idle, working) = (office(AgentStatus::Idle), office(AgentStatus::Working));
+        assert_eq!(
+            feed.on_message(topic(), step(1, 2, &idle, &working)),
+            Step::Resubscribe(None)
+        );
+        assert_eq!(feed.at, None);
+    }
+}
