@@ -7,6 +7,7 @@
 //! - [`iso`]: tile coordinates ↔ screen pixels, and draw order.
 //! - [`layout`]: the floor plan for a number of desks: desk clusters, a meeting room, a
 //!   coffee corner, plants, walls; what is walkable.
+//! - [`motion`]: smooth walking along a path, never a jump after the first placement.
 //! - [`walk`]: where an agent goes for its status, and the path there.
 //!
 //! The Bevy viewer (native `agenthq-viewer` and wasm32) builds on these; it speaks only the
@@ -15,6 +16,7 @@
 pub mod feed;
 pub mod iso;
 pub mod layout;
+pub mod motion;
 pub mod walk;
 
 pub use iso::{Screen, Tile};
