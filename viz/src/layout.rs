@@ -40,18 +40,6 @@ pub enum Facing {
     MinusY,
 }
 
-impl Facing {
-    /// The direction of a step from `from` to `to` (neighbours); `PlusY` for no step.
-    pub fn of_step(from: Tile, to: Tile) -> Facing {
-        match (to.x - from.x, to.y - from.y) {
-            (1, _) => Facing::PlusX,
-            (-1, _) => Facing::MinusX,
-            (_, -1) => Facing::MinusY,
-            _ => Facing::PlusY,
-        }
-    }
-}
-
 /// One desk: where it stands, where its agent sits, and which way the agent faces.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Desk {
