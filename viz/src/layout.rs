@@ -113,8 +113,8 @@ impl OfficeLayout {
         }
         plan.plants = vec![
             Tile::new(1 + desk_w, 1),
-            Tile::new(width - 2, height - 2),
-            Tile::new(1 + desk_w, height - 2),
+            Tile::new(width - 2, 1 + ROOM),
+            Tile::new(1, height - 2),
         ];
         for p in plan.plants.clone() {
             plan.block(p);
@@ -251,6 +251,29 @@ mod tests {
         assert!(!plan.coffee.spots.is_empty());
         assert!(!plan.walkable(Tile::new(0, 0)) && !plan.walkable(Tile::new(-1, 3)));
         assert_connected(&plan);
+        // Nothing stands on anything else.
+        let placed: Vec<Tile> = plan
+            .desks
+            .iter()
+            .flat_map(|d| [d.tile, d.seat])
+            .chain(
+                plan.meeting
+                    .furniture
+                    .iter()
+                    .chain(&plan.meeting.spots)
+                    .copied(),
+            )
+            .chain(
+                plan.coffee
+                    .furniture
+                    .iter()
+                    .chain(&plan.coffee.spots)
+                    .copied(),
+            )
+            .chain(plan.plants.iter().copied())
+            .collect();
+        let distinct: HashSet<Tile> = placed.iter().copied().collect();
+        assert_eq!(distinct.len(), placed.len(), "one thing per tile");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! Everything here is headless and deterministic, so every viewer of a workspace shows the
 //! same office and the rules are tested without a window:
 //!
+//! - [`art`]: the sprites, drawn by code in one palette (`agenthq-art` writes them).
 //! - [`feed`]: one topic followed from the wire: snapshot, diffs in order, resume on a gap.
 //! - [`iso`]: tile coordinates ↔ screen pixels, and draw order.
 //! - [`layout`]: the floor plan for a number of desks: desk clusters, a meeting room, a
@@ -13,6 +14,7 @@
 //! The Bevy viewer (native `agenthq-viewer` and wasm32) builds on these; it speaks only the
 //! wire protocol (`agenthq-protocol`).
 
+pub mod art;
 pub mod feed;
 pub mod iso;
 pub mod layout;
