@@ -6,6 +6,8 @@
 //! (the centre of its footprint's floor diamond) is [`ANCHOR_FROM_BOTTOM`] pixels above the
 //! image's bottom edge, horizontally centred.
 
+pub mod people;
+
 use image::{Rgba, RgbaImage};
 
 use crate::iso::{TILE_H, TILE_W};
@@ -245,6 +247,9 @@ pub fn sprites() -> Vec<(&'static str, RgbaImage)> {
     );
     iso_box(&mut table, 1, 40, (0.45, 0.45), (0.1, 0.1), 0.0, 20.0, DARK);
     out.push(("meeting_table.png", table));
+    for (name, look) in people::cast() {
+        out.push((name, people::sheet(&look)));
+    }
     out
 }
 
@@ -358,7 +363,16 @@ mod tests {
         let sprites = sprites();
         assert!(sprites.len() >= 7);
         for (name, img) in &sprites {
-            assert_eq!(img.width(), TILE_W as u32, "{name} is one tile wide");
+            let width = if img.height() > 200 {
+                people::CELL_W * people::FRAMES.len() as u32
+            } else {
+                TILE_W as u32
+            };
+            assert_eq!(
+                img.width(),
+                width,
+                "{name} is one tile wide (a sheet: a tile per frame)"
+            );
             let opaque = img.pixels().filter(|p| p[3] == 255).count();
             assert!(opaque > 200, "{name} has something drawn");
         }

@@ -1,5 +1,5 @@
 //! Writes the office's sprites (drawn by `agenthq_viz::art`) into `assets/office/`, and a
-//! preview of the demo office beside them.
+//! preview of the demo office and a line-up of its people beside them.
 //!
 //! `cargo run -p agenthq-viz --bin agenthq-art [-- <folder>]`
 
@@ -16,5 +16,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let plan = agenthq_viz::OfficeLayout::for_desks(5);
     agenthq_viz::art::preview(&plan).save(folder.join("preview.png"))?;
+    agenthq_viz::art::people::line_up().save(folder.join("people.png"))?;
     Ok(())
 }
