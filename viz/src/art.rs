@@ -158,23 +158,14 @@ pub fn sprites() -> Vec<(&'static str, RgbaImage)> {
     iso_box(&mut wall, 1, 72, (0.0, 0.0), (1.0, 1.0), 0.0, 72.0, WALL);
     out.push(("wall.png", wall));
 
-    let mut desk = canvas(1, 1, 48);
-    iso_box(&mut desk, 1, 48, (0.1, 0.15), (0.8, 0.7), 18.0, 4.0, WOOD);
-    for (x, y) in [(0.15, 0.2), (0.8, 0.2), (0.15, 0.75), (0.8, 0.75)] {
-        iso_box(&mut desk, 1, 48, (x, y), (0.05, 0.05), 0.0, 18.0, DARK);
+    for (name, facing) in [
+        ("desk_plus_x.png", Facing::PlusX),
+        ("desk_minus_x.png", Facing::MinusX),
+        ("desk_plus_y.png", Facing::PlusY),
+        ("desk_minus_y.png", Facing::MinusY),
+    ] {
+        out.push((name, desk(facing)));
     }
-    iso_box(&mut desk, 1, 48, (0.45, 0.3), (0.08, 0.4), 22.0, 18.0, DARK);
-    iso_box(
-        &mut desk,
-        1,
-        48,
-        (0.44, 0.33),
-        (0.02, 0.34),
-        25.0,
-        13.0,
-        SCREEN,
-    );
-    out.push(("desk.png", desk));
 
     for (name, facing) in [
         ("chair_plus_x.png", Facing::PlusX),
@@ -253,6 +244,44 @@ pub fn sprites() -> Vec<(&'static str, RgbaImage)> {
     out
 }
 
+/// A desk whose user sits facing `facing`: the monitor at the far edge, its screen
+/// towards the user (seen from behind when the user faces the viewer).
+fn desk(facing: Facing) -> RgbaImage {
+    use palette::{DARK, SCREEN, WOOD};
+    let mut img = canvas(1, 1, 48);
+    iso_box(&mut img, 1, 48, (0.1, 0.15), (0.8, 0.7), 18.0, 4.0, WOOD);
+    for (x, y) in [(0.15, 0.2), (0.8, 0.2), (0.15, 0.75), (0.8, 0.75)] {
+        iso_box(&mut img, 1, 48, (x, y), (0.05, 0.05), 0.0, 18.0, DARK);
+    }
+    // Monitor body, and the screen on the side that faces the user.
+    let (body_at, body_size, screen_at, screen_size) = match facing {
+        Facing::PlusY => ((0.3, 0.62), (0.4, 0.08), (0.33, 0.6), (0.34, 0.02)),
+        Facing::MinusY => ((0.3, 0.3), (0.4, 0.08), (0.33, 0.38), (0.34, 0.02)),
+        Facing::PlusX => ((0.62, 0.3), (0.08, 0.4), (0.6, 0.33), (0.02, 0.34)),
+        Facing::MinusX => ((0.3, 0.3), (0.08, 0.4), (0.38, 0.33), (0.02, 0.34)),
+    };
+    // The screen is visible only on the monitor's near (+x or +y) side.
+    let screen_in_front = matches!(facing, Facing::MinusX | Facing::MinusY);
+    if !screen_in_front {
+        iso_box(&mut img, 1, 48, screen_at, screen_size, 25.0, 13.0, SCREEN);
+    }
+    iso_box(&mut img, 1, 48, body_at, body_size, 22.0, 18.0, DARK);
+    if screen_in_front {
+        iso_box(&mut img, 1, 48, screen_at, screen_size, 25.0, 13.0, SCREEN);
+    }
+    img
+}
+
+/// The desk sprite for a user facing `facing`.
+pub fn desk_sprite(facing: Facing) -> &'static str {
+    match facing {
+        Facing::PlusX => "desk_plus_x.png",
+        Facing::MinusX => "desk_minus_x.png",
+        Facing::PlusY => "desk_plus_y.png",
+        Facing::MinusY => "desk_minus_y.png",
+    }
+}
+
 /// An office chair whose sitter faces `facing` (its back on the other side).
 fn chair(facing: Facing) -> RgbaImage {
     use palette::{DARK, FABRIC};
@@ -303,7 +332,7 @@ pub fn preview(plan: &crate::OfficeLayout) -> RgbaImage {
     }
     let mut things: Vec<(Tile, &str)> = Vec::new();
     for d in &plan.desks {
-        things.push((d.tile, "desk.png"));
+        things.push((d.tile, desk_sprite(d.facing)));
         things.push((d.seat, chair_sprite(d.facing)));
     }
     things.extend(
