@@ -47,19 +47,29 @@ impl Publication {
     /// The message's bytes in `codec`, encoded on first use; every caller after gets the
     /// same buffer (a reference-counted `Bytes`, cheap to hand to each connection).
     pub fn encoded(&self, codec: Codec) -> Result<Bytes, &str> {
+        match self.encoding(codec) {
+            Ok(bytes) => Ok(bytes.clone()),
+            Err(err) => Err(err.as_str()),
+        }
+    }
+
+    /// The length of [`Self::encoded`] (0 if it cannot be encoded), without touching the
+    /// buffer's reference count: send budgets ask this for every subscriber.
+    pub fn encoded_len(&self, codec: Codec) -> usize {
+        self.encoding(codec).as_ref().map_or(0, Bytes::len)
+    }
+
+    fn encoding(&self, codec: Codec) -> &Result<Bytes, String> {
         let slot = match codec {
             Codec::MessagePack => &self.encoded[0],
             Codec::Json => &self.encoded[1],
         };
-        match slot.get_or_init(|| {
+        slot.get_or_init(|| {
             codec
                 .encode(&self.message)
                 .map(Bytes::from)
                 .map_err(|e| e.to_string())
-        }) {
-            Ok(bytes) => Ok(bytes.clone()),
-            Err(err) => Err(err.as_str()),
-        }
+        })
     }
 }
 

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use agenthq_protocol::{
-    AgentId, AgentView, Resume, ServerMessage, TaskId, TaskStatus, Tier, Topic, WorkspaceId,
+    AgentId, Resume, ServerMessage, TaskId, TaskStatus, Tier, Topic, WorkspaceId,
 };
 use dashmap::DashMap;
 use ractor::{Actor, ActorRef, RpcReplyPort};
@@ -206,11 +206,12 @@ impl Runtime {
         Ok(record)
     }
 
+    /// Adds an agent at the next free desk; answers it as stored.
     pub async fn create_agent(
         &self,
         workspace: WorkspaceId,
         new: NewAgent,
-    ) -> Result<AgentView, RuntimeError> {
+    ) -> Result<AgentRecord, RuntimeError> {
         let desk = self
             .shared
             .store
@@ -224,12 +225,13 @@ impl Runtime {
             .await
     }
 
+    /// Changes an agent (its desk and creation time stay); answers it as stored.
     pub async fn update_agent(
         &self,
         workspace: WorkspaceId,
         id: AgentId,
         new: NewAgent,
-    ) -> Result<AgentView, RuntimeError> {
+    ) -> Result<AgentRecord, RuntimeError> {
         let old = self
             .shared
             .store
@@ -249,7 +251,7 @@ impl Runtime {
         desk: u32,
         created_at: i64,
         new: NewAgent,
-    ) -> Result<AgentView, RuntimeError> {
+    ) -> Result<AgentRecord, RuntimeError> {
         if self.shared.executors.get(&new.executor.kind).is_none() {
             return Err(RuntimeError::Invalid(format!(
                 "unknown executor kind {:?}",
@@ -277,10 +279,11 @@ impl Runtime {
         self.shared.store.put_agent(&record).await?;
         self.agents.insert(id, workspace);
         self.call(workspace, |reply| WorkspaceMsg::AddAgent {
-            agent: Box::new(record),
+            agent: Box::new(record.clone()),
             reply,
         })
-        .await?
+        .await??;
+        Ok(record)
     }
 
     /// Removes an agent: its running tasks are cancelled, its queued ones handed to the

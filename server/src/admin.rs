@@ -2,7 +2,7 @@
 //! store, for the first owner of a fresh install and for scripts.
 
 use agenthq_protocol::WorkspaceId;
-use agenthq_runtime::store::{self, Membership, Role};
+use agenthq_runtime::store::{Membership, Role};
 use agenthq_runtime::task::now_ms;
 use anyhow::{Context, bail};
 
@@ -10,13 +10,7 @@ use crate::auth::Auth;
 use crate::settings::Settings;
 
 async fn open(settings: &Settings) -> anyhow::Result<Auth> {
-    if settings.database_url.is_none() {
-        std::fs::create_dir_all(&settings.data_dir)
-            .with_context(|| format!("cannot create {}", settings.data_dir.display()))?;
-    }
-    let store = store::open(&settings.store_url())
-        .await
-        .context("cannot open the store")?;
+    let store = crate::startup::open_store(settings).await?;
     Auth::new(store, settings).context("cannot read the token signing secret")
 }
 

@@ -122,9 +122,8 @@ pub const MAX_PAGE: u32 = 200;
 fn page_limit(limit: Option<u32>) -> Result<u32, ApiError> {
     match limit.unwrap_or(DEFAULT_PAGE) {
         n @ 1..=MAX_PAGE => Ok(n),
-        _ => Err(ApiError::rejected(
-            axum::http::StatusCode::BAD_REQUEST,
-            format!("limit must be 1 to {MAX_PAGE}"),
-        )),
+        _ => Err(ApiError::bad_request(format!(
+            "limit must be 1 to {MAX_PAGE}"
+        ))),
     }
 }

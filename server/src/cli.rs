@@ -149,7 +149,7 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                 },
         } => admin::create_api_key(&settings, workspace, role, &name).await?,
         Command::Migrate => {
-            agenthq_runtime::store::open(&settings.store_url())
+            crate::startup::open_store(&settings)
                 .await
                 .context("migration failed")?;
             tracing::info!(store = %settings.store_url_redacted(), "store schema is up to date");

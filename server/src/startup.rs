@@ -4,7 +4,9 @@
 use std::future::Future;
 use std::sync::Arc;
 
-use agenthq_runtime::{ExecutorRegistry, MemoryBus, Runtime, RuntimeError, StoreError, store};
+use agenthq_runtime::{
+    ExecutorRegistry, MemoryBus, Runtime, RuntimeError, Store, StoreError, store,
+};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
@@ -65,15 +67,7 @@ pub struct Application {
 impl Application {
     /// Opens the store (running its migrations), starts the runtime and binds the port.
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
-        if settings.database_url.is_none() {
-            std::fs::create_dir_all(&settings.data_dir).map_err(|source| {
-                StartupError::DataDir {
-                    path: settings.data_dir.display().to_string(),
-                    source,
-                }
-            })?;
-        }
-        let store = store::open(&settings.store_url()).await?;
+        let store = open_store(&settings).await?;
         let config = settings.runtime_config();
         let bus = Arc::new(MemoryBus::new(config.history_len, config.subscriber_buffer));
         let auth =
@@ -158,6 +152,19 @@ impl Application {
         runtime.shutdown().await;
         served
     }
+}
+
+/// Opens the store the settings name, running its migrations; for the embedded SQLite,
+/// creates the data folder first. Everything that touches the store starts here: the
+/// server, `migrate`, and the account commands.
+pub async fn open_store(settings: &Settings) -> Result<Arc<dyn Store>, StartupError> {
+    if settings.database_url.is_none() {
+        std::fs::create_dir_all(&settings.data_dir).map_err(|source| StartupError::DataDir {
+            path: settings.data_dir.display().to_string(),
+            source,
+        })?;
+    }
+    Ok(store::open(&settings.store_url()).await?)
 }
 
 /// Raises this process's soft limit on open files to its hard limit (each WebSocket is a

@@ -4,9 +4,9 @@
 
 use std::collections::HashMap;
 
-use agenthq_protocol::diff::apply;
+use agenthq_protocol::feed::{Feed, Step};
 use agenthq_protocol::{
-    AgentStatus, ClientMessage, Codec, OfficeState, Op, Resume, ServerMessage, TaskStatus, Topic,
+    AgentStatus, ClientMessage, Codec, OfficeState, Op, ServerMessage, TaskStatus, Topic,
     WorkspaceId,
 };
 use futures::{SinkExt, StreamExt};
@@ -68,7 +68,7 @@ pub async fn run(
         )
         .await?;
     }
-    let mut followed: HashMap<Topic, (OfficeState, Resume)> = HashMap::new();
+    let mut followed: HashMap<Topic, Feed> = HashMap::new();
     while let Some(frame) = socket.next().await {
         let text = match frame.map_err(lost)? {
             Message::Text(text) => text,
@@ -82,50 +82,26 @@ pub async fn run(
         let Ok(message) = Codec::Json.decode::<ServerMessage>(text.as_bytes()) else {
             continue;
         };
-        let lines = match message {
-            ServerMessage::Welcome { .. } | ServerMessage::Pong => Vec::new(),
+        let topic = match &message {
+            ServerMessage::Welcome { .. } | ServerMessage::Pong => continue,
             ServerMessage::Error { code, message, .. } => {
                 return Err(TailError::Refused(format!("{code:?}: {message}")));
             }
-            ServerMessage::Snapshot {
-                topic,
-                epoch,
-                seq,
-                state,
-            } => {
-                let line = (topic == topics[0]).then(|| summary(&state));
-                followed.insert(topic, (state, Resume { epoch, seq }));
-                line.into_iter().collect()
-            }
-            ServerMessage::Diff {
-                topic,
-                epoch,
-                seq,
-                ops,
-                ..
-            } => {
-                let Some((state, at)) = followed.get_mut(&topic) else {
-                    continue;
-                };
-                if (epoch, seq) != (at.epoch, at.seq + 1) {
-                    // A gap or a new epoch: resume from where we stand.
-                    let resume = Some(*at);
-                    say(&mut socket, &ClientMessage::Subscribe { topic, resume }).await?;
-                    continue;
-                }
-                let lines = describe(state, &ops.ops, topic == topics[1]);
-                if apply(state, &ops).is_err() {
-                    say(
-                        &mut socket,
-                        &ClientMessage::Subscribe {
-                            topic,
-                            resume: None,
-                        },
-                    )
-                    .await?;
-                }
-                *at = Resume { epoch, seq };
-                lines
+            ServerMessage::Snapshot { topic, .. } | ServerMessage::Diff { topic, .. } => *topic,
+        };
+        let feed = followed.entry(topic).or_default();
+        // Changes are described against the state before them.
+        let lines = match &message {
+            ServerMessage::Snapshot { state, .. } if topic == topics[0] => vec![summary(state)],
+            ServerMessage::Diff { ops, .. } => describe(&feed.state, &ops.ops, topic == topics[1]),
+            _ => Vec::new(),
+        };
+        let lines = match feed.on_message(topic, message) {
+            Step::Applied => lines,
+            Step::Ignored => continue,
+            Step::Resubscribe(resume) => {
+                say(&mut socket, &ClientMessage::Subscribe { topic, resume }).await?;
+                continue;
             }
         };
         for line in lines {

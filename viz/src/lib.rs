@@ -4,7 +4,6 @@
 //! same office and the rules are tested without a window:
 //!
 //! - [`art`]: the sprites, drawn by code in one palette (`agenthq-art` writes them).
-//! - [`feed`]: one topic followed from the wire: snapshot, diffs in order, resume on a gap.
 //! - [`iso`]: tile coordinates ↔ screen pixels, and draw order.
 //! - [`layout`]: the floor plan for a number of desks: desk clusters, a meeting room, a
 //!   coffee corner, plants, walls; what is walkable.
@@ -12,10 +11,9 @@
 //! - [`walk`]: where an agent goes for its status, and the path there.
 //!
 //! The Bevy viewer (native `agenthq-viewer` and wasm32) builds on these; it speaks only the
-//! wire protocol (`agenthq-protocol`).
+//! wire protocol (`agenthq-protocol`, whose `feed` keeps the follow rules).
 
 pub mod art;
-pub mod feed;
 pub mod iso;
 pub mod layout;
 pub mod motion;

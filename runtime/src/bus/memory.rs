@@ -43,13 +43,11 @@ impl Subscriber {
     /// Queues a publication; `false` drops the subscriber (closed, or lagged: its buffer
     /// or its connection's byte budget is full).
     fn offer(&self, publication: &Arc<Publication>) -> bool {
-        let size = match &self.budget {
-            Some(budget) => publication.encoded(budget.codec()).map_or(0, |b| b.len()),
-            None => 0,
-        };
-        if let Some(budget) = &self.budget
-            && !budget.try_take(size)
-        {
+        let size = self
+            .budget
+            .as_ref()
+            .map_or(0, |b| publication.encoded_len(b.codec()));
+        if self.budget.as_ref().is_some_and(|b| !b.try_take(size)) {
             metrics::counter!("agenthq_send_queue_overflows_total", "limit" => "bytes")
                 .increment(1);
             self.lagged.store(true, Ordering::Release);
@@ -207,7 +205,7 @@ impl Drop for Subscription {
 impl Subscription {
     fn taken(&self, publication: &Publication) {
         if let Some(budget) = &self.budget {
-            budget.release(publication.encoded(budget.codec()).map_or(0, |b| b.len()));
+            budget.release(publication.encoded_len(budget.codec()));
         }
     }
 

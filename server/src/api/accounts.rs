@@ -5,7 +5,7 @@ use axum::http::StatusCode;
 
 use super::ApiError;
 use super::extract::Json;
-use super::schema::{ApiKey, Credentials, Me, RefreshRequest, Session, User, Workspace};
+use super::schema::{ApiKey, Credentials, Me, RefreshRequest, Session, User};
 use crate::auth::Caller;
 use crate::startup::AppState;
 
@@ -76,38 +76,28 @@ pub async fn refresh(
 #[tracing::instrument(skip_all)]
 pub async fn me(State(state): State<AppState>, caller: Caller) -> Result<Json<Me>, ApiError> {
     let store = state.runtime.store();
+    let workspaces = super::workspaces::caller_workspaces(&state, &caller).await?;
     let me = match caller {
         Caller::User(id) => {
             let user = store
                 .user(id)
                 .await?
                 .ok_or(crate::auth::AuthError::Invalid("the user no longer exists"))?;
-            let mut workspaces = Vec::new();
-            for m in store.memberships(id).await? {
-                if let Some(ws) = store.workspace(m.workspace).await? {
-                    workspaces.push(Workspace::new(&ws, m.role));
-                }
-            }
             Me {
                 user: Some(User::from(&user)),
                 api_key: None,
                 workspaces,
             }
         }
-        Caller::ApiKey {
-            id,
-            workspace,
-            role,
-        } => {
+        Caller::ApiKey { id, .. } => {
             let key = store
                 .api_key(id)
                 .await?
                 .ok_or_else(|| ApiError::not_found("API key"))?;
-            let ws = store.workspace(workspace).await?;
             Me {
                 user: None,
                 api_key: Some(ApiKey::from(&key)),
-                workspaces: ws.iter().map(|w| Workspace::new(w, role)).collect(),
+                workspaces,
             }
         }
     };

@@ -76,8 +76,7 @@ pub async fn create(
         executor: body.executor.map_or(defaults.executor, Into::into),
         max_concurrent: body.max_concurrent.unwrap_or(defaults.max_concurrent),
     };
-    let view = state.runtime.create_agent(workspace, new).await?;
-    let agent = find(&state, workspace, view.id).await?;
+    let agent = state.runtime.create_agent(workspace, new).await?;
     tracing::info!(agent_id = %agent.id, "agent created");
     Ok((StatusCode::CREATED, Json(Agent::from(&agent))))
 }
@@ -120,8 +119,8 @@ pub async fn update(
         executor: body.executor.map_or(old.executor, Into::into),
         max_concurrent: body.max_concurrent.unwrap_or(old.max_concurrent),
     };
-    state.runtime.update_agent(workspace, agent, new).await?;
-    Ok(Json(Agent::from(&find(&state, workspace, agent).await?)))
+    let updated = state.runtime.update_agent(workspace, agent, new).await?;
+    Ok(Json(Agent::from(&updated)))
 }
 
 /// Removes an agent (members and owners): its running tasks are cancelled, its queued ones

@@ -46,6 +46,11 @@ impl ApiError {
         }
     }
 
+    /// A request the API cannot read (a bad query parameter or cursor).
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "bad_request", message)
+    }
+
     pub fn not_found(what: &str) -> Self {
         Self::new(
             StatusCode::NOT_FOUND,

@@ -21,9 +21,8 @@ pub const MAX_TITLE_BYTES: usize = 500;
 fn parse_cursor(cursor: Option<&str>) -> Result<Option<TaskId>, ApiError> {
     cursor
         .map(|c| {
-            c.parse().map_err(|_| {
-                ApiError::rejected(StatusCode::BAD_REQUEST, format!("bad cursor {c:?}"))
-            })
+            c.parse()
+                .map_err(|_| ApiError::bad_request(format!("bad cursor {c:?}")))
         })
         .transpose()
 }
@@ -126,10 +125,9 @@ pub async fn list(
         .as_deref()
         .map(|s| {
             TaskStatus::parse(s).ok_or_else(|| {
-                ApiError::rejected(
-                    StatusCode::BAD_REQUEST,
-                    format!("unknown status {s:?}: queued, running, succeeded, failed, cancelled or dead"),
-                )
+                ApiError::bad_request(format!(
+                    "unknown status {s:?}: queued, running, succeeded, failed, cancelled or dead"
+                ))
             })
         })
         .transpose()?;

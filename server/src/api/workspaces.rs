@@ -2,7 +2,7 @@
 
 use agenthq_protocol::{ApiKeyId, UserId, WorkspaceId};
 use agenthq_runtime::NewWorkspace;
-use agenthq_runtime::store::{Membership, Role};
+use agenthq_runtime::store::{Member, Membership, Role};
 use agenthq_runtime::task::now_ms;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -37,8 +37,17 @@ pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
 ) -> Result<Json<Vec<Workspace>>, ApiError> {
+    Ok(Json(caller_workspaces(&state, &caller).await?))
+}
+
+/// The workspaces a caller has a role in, with the role: a user's memberships, or an API
+/// key's one workspace. (`GET /workspaces` and `GET /me` both answer with it.)
+pub(super) async fn caller_workspaces(
+    state: &AppState,
+    caller: &Caller,
+) -> Result<Vec<Workspace>, ApiError> {
     let store = state.runtime.store();
-    let roles: Vec<(WorkspaceId, Role)> = match caller {
+    let roles: Vec<(WorkspaceId, Role)> = match *caller {
         Caller::User(user) => store
             .memberships(user)
             .await?
@@ -55,7 +64,7 @@ pub async fn list(
             found.push(Workspace::new(&ws, role));
         }
     }
-    Ok(Json(found))
+    Ok(found)
 }
 
 /// Creates a workspace; the caller becomes its owner. Users only (an API key belongs to
@@ -152,7 +161,7 @@ pub async fn add_member(
         .user_by_email(&body.email.trim().to_lowercase())
         .await?
         .ok_or_else(|| ApiError::invalid("no user is registered with this email"))?;
-    let view = set_role(&state, workspace, user.id, body.role).await?;
+    let view = set_role(&state, workspace, user.id, Some(&user.email), body.role).await?;
     Ok((StatusCode::CREATED, Json(view)))
 }
 
@@ -173,16 +182,9 @@ pub async fn change_role(
     Json(body): Json<ChangeRole>,
 ) -> Result<Json<MemberView>, ApiError> {
     access(&state, &caller, workspace, Role::Owner).await?;
-    if state
-        .runtime
-        .store()
-        .membership(workspace, user)
-        .await?
-        .is_none()
-    {
-        return Err(ApiError::not_found("member"));
-    }
-    Ok(Json(set_role(&state, workspace, user, body.role).await?))
+    Ok(Json(
+        set_role(&state, workspace, user, None, body.role).await?,
+    ))
 }
 
 /// Removes a member (owners only).
@@ -200,60 +202,55 @@ pub async fn remove_member(
     Path((workspace, user)): Path<(WorkspaceId, UserId)>,
 ) -> Result<StatusCode, ApiError> {
     access(&state, &caller, workspace, Role::Owner).await?;
-    keep_an_owner(&state, workspace, user, None).await?;
-    if !state
-        .runtime
-        .store()
-        .delete_membership(workspace, user)
-        .await?
-    {
+    let store = state.runtime.store();
+    keep_an_owner(&store.members(workspace).await?, user, None)?;
+    if !store.delete_membership(workspace, user).await? {
         return Err(ApiError::not_found("member"));
     }
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Gives `user` `role` in the workspace: a new member when `email` is given (a user not
+/// yet in it), else only an existing member (404 otherwise). The join time stays.
 async fn set_role(
     state: &AppState,
     workspace: WorkspaceId,
     user: UserId,
+    email: Option<&str>,
     role: Role,
 ) -> Result<MemberView, ApiError> {
-    keep_an_owner(state, workspace, user, Some(role)).await?;
     let store = state.runtime.store();
+    let members = store.members(workspace).await?;
+    let existing = members.iter().find(|m| m.membership.user == user);
+    let email = match (existing, email) {
+        (Some(member), _) => member.email.clone(),
+        (None, Some(email)) => email.to_owned(),
+        (None, None) => return Err(ApiError::not_found("member")),
+    };
+    keep_an_owner(&members, user, Some(role))?;
     let membership = Membership {
         workspace,
         user,
         role,
-        created_at: now_ms(),
+        created_at: existing.map_or_else(now_ms, |m| m.membership.created_at),
     };
     store.put_membership(&membership).await?;
-    store
-        .members(workspace)
-        .await?
-        .iter()
-        .find(|m| m.membership.user == user)
-        .map(MemberView::from)
-        .ok_or_else(|| ApiError::not_found("member"))
+    Ok(MemberView::from(&Member { membership, email }))
 }
 
-/// Refuses a change that would leave the workspace with no owner (`new_role` `None`:
-/// removal).
-async fn keep_an_owner(
-    state: &AppState,
-    workspace: WorkspaceId,
-    user: UserId,
-    new_role: Option<Role>,
-) -> Result<(), ApiError> {
-    if new_role == Some(Role::Owner) {
-        return Ok(());
-    }
-    let members = state.runtime.store().members(workspace).await?;
-    let owners = members.iter().filter(|m| m.membership.role == Role::Owner);
-    let others = owners.filter(|m| m.membership.user != user).count();
+/// Refuses a change that would leave the workspace (whose `members` these are) with no
+/// owner (`new_role` `None`: removal).
+fn keep_an_owner(members: &[Member], user: UserId, new_role: Option<Role>) -> Result<(), ApiError> {
+    let owner = |m: &&Member| m.membership.role == Role::Owner;
     let is_owner = members
         .iter()
-        .any(|m| m.membership.user == user && m.membership.role == Role::Owner);
-    if is_owner && others == 0 {
+        .filter(owner)
+        .any(|m| m.membership.user == user);
+    let others = members
+        .iter()
+        .filter(owner)
+        .any(|m| m.membership.user != user);
+    if is_owner && !others && new_role != Some(Role::Owner) {
         return Err(ApiError::conflict(
             "last_owner",
             "a workspace needs an owner: make someone else owner first",

@@ -1,9 +1,9 @@
 //! Following one topic from the wire: a snapshot, then diffs in order; a gap, a new epoch
-//! or a diff that does not apply asks for a resume. The viewer's network code feeds every
-//! server message here and does what the answer says, so the rules of `docs/protocol.md`
-//! are kept (and tested) in one place.
+//! or a diff that does not apply asks for a resume. A client (the viewer, `agenthq tail`)
+//! feeds every server message here and does what the answer says, so the rules of
+//! `docs/protocol.md` are kept (and tested) in one place.
 
-use agenthq_protocol::{ErrorCode, OfficeState, Resume, ServerMessage, Topic};
+use crate::{ErrorCode, OfficeState, Resume, ServerMessage, Topic};
 
 /// What the caller should do after a message.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,7 +56,7 @@ impl Feed {
                 if epoch != at.epoch || seq != at.seq + 1 {
                     return Step::Resubscribe(Some(at));
                 }
-                if agenthq_protocol::diff::apply(&mut self.state, &ops).is_err() {
+                if crate::diff::apply(&mut self.state, &ops).is_err() {
                     self.at = None;
                     return Step::Resubscribe(None);
                 }
@@ -76,8 +76,8 @@ impl Feed {
 
 #[cfg(test)]
 mod tests {
-    use agenthq_protocol::diff::diff;
-    use agenthq_protocol::{AgentId, AgentStatus, AgentView, WorkspaceId};
+    use crate::diff::diff;
+    use crate::{AgentId, AgentStatus, AgentView, WorkspaceId};
 
     use super::*;
 
