@@ -70,6 +70,7 @@ pub fn router(max_body_bytes: usize) -> (Router<AppState>, utoipa::openapi::Open
         .routes(routes!(accounts::login))
         .routes(routes!(accounts::refresh))
         .routes(routes!(accounts::me))
+        .routes(routes!(workspaces::public))
         .routes(routes!(workspaces::list, workspaces::create))
         .routes(routes!(workspaces::get))
         .routes(routes!(workspaces::members, workspaces::add_member))

@@ -6,6 +6,7 @@
 //! (the centre of its footprint's floor diamond) is [`ANCHOR_FROM_BOTTOM`] pixels above the
 //! image's bottom edge, horizontally centred.
 
+pub mod bubbles;
 pub mod people;
 
 use image::{Rgba, RgbaImage};
@@ -238,6 +239,7 @@ pub fn sprites() -> Vec<(&'static str, RgbaImage)> {
     );
     iso_box(&mut table, 1, 40, (0.45, 0.45), (0.1, 0.1), 0.0, 20.0, DARK);
     out.push(("meeting_table.png", table));
+    out.push(("bubbles.png", bubbles::sheet()));
     for (name, look) in people::cast() {
         out.push((name, people::sheet(&look)));
     }
@@ -315,6 +317,34 @@ pub fn chair_sprite(facing: Facing) -> &'static str {
     }
 }
 
+/// Everything that stands on the floor of `plan`, with its sprite: desks and their chairs,
+/// the meeting table and its chairs, the coffee counter, plants. The preview and the
+/// viewer both draw this list.
+pub fn furniture(plan: &crate::OfficeLayout) -> Vec<(crate::iso::Tile, &'static str)> {
+    let mut things = Vec::new();
+    for d in &plan.desks {
+        things.push((d.tile, desk_sprite(d.facing)));
+        things.push((d.seat, chair_sprite(d.facing)));
+    }
+    things.extend(
+        plan.meeting
+            .furniture
+            .iter()
+            .map(|t| (*t, "meeting_table.png")),
+    );
+    for spot in &plan.meeting.spots {
+        things.push((*spot, chair_sprite(plan.facing_at(*spot))));
+    }
+    things.extend(
+        plan.coffee
+            .furniture
+            .iter()
+            .map(|t| (*t, "coffee_counter.png")),
+    );
+    things.extend(plan.plants.iter().map(|t| (*t, "plant.png")));
+    things
+}
+
 /// A picture of a whole floor plan drawn with the sprites in depth order: the look of the
 /// office without the app, to check the art together.
 pub fn preview(plan: &crate::OfficeLayout) -> RgbaImage {
@@ -330,39 +360,7 @@ pub fn preview(plan: &crate::OfficeLayout) -> RgbaImage {
             items.push((t, "floor.png"));
         }
     }
-    let mut things: Vec<(Tile, &str)> = Vec::new();
-    for d in &plan.desks {
-        things.push((d.tile, desk_sprite(d.facing)));
-        things.push((d.seat, chair_sprite(d.facing)));
-    }
-    things.extend(
-        plan.meeting
-            .furniture
-            .iter()
-            .map(|t| (*t, "meeting_table.png")),
-    );
-    for spot in &plan.meeting.spots {
-        // Chairs face the table: the nearest of its tiles.
-        let table = plan
-            .meeting
-            .furniture
-            .iter()
-            .min_by_key(|f| (f.x - spot.x).abs() + (f.y - spot.y).abs());
-        let facing = table.map_or(Facing::PlusY, |f| match (f.x - spot.x, f.y - spot.y) {
-            (dx, _) if dx > 0 => Facing::PlusX,
-            (dx, _) if dx < 0 => Facing::MinusX,
-            (_, dy) if dy < 0 => Facing::MinusY,
-            _ => Facing::PlusY,
-        });
-        things.push((*spot, chair_sprite(facing)));
-    }
-    things.extend(
-        plan.coffee
-            .furniture
-            .iter()
-            .map(|t| (*t, "coffee_counter.png")),
-    );
-    things.extend(plan.plants.iter().map(|t| (*t, "plant.png")));
+    let mut things = furniture(plan);
     things.sort_by(|a, b| {
         depth(a.0.x as f32, a.0.y as f32).total_cmp(&depth(b.0.x as f32, b.0.y as f32))
     });
@@ -394,6 +392,8 @@ mod tests {
         for (name, img) in &sprites {
             let width = if img.height() > 200 {
                 people::CELL_W * people::FRAMES.len() as u32
+            } else if *name == "bubbles.png" {
+                bubbles::SIZE * crate::scene::Bubble::ALL.len() as u32
             } else {
                 TILE_W as u32
             };

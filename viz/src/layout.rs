@@ -132,6 +132,25 @@ impl OfficeLayout {
         self.desks.get(index as usize)
     }
 
+    /// Which way someone at a room spot faces: meeting chairs face the table's nearest
+    /// tile, coffee drinkers the counter; anywhere else +y (towards the viewer).
+    pub fn facing_at(&self, spot: Tile) -> Facing {
+        if !self.meeting.spots.contains(&spot) {
+            return Facing::PlusY;
+        }
+        let table = self
+            .meeting
+            .furniture
+            .iter()
+            .min_by_key(|f| (f.x - spot.x).abs() + (f.y - spot.y).abs());
+        table.map_or(Facing::PlusY, |f| match (f.x - spot.x, f.y - spot.y) {
+            (dx, _) if dx > 0 => Facing::PlusX,
+            (dx, _) if dx < 0 => Facing::MinusX,
+            (_, dy) if dy < 0 => Facing::MinusY,
+            _ => Facing::PlusY,
+        })
+    }
+
     /// Every tile of the plan, row by row.
     pub fn tiles(&self) -> impl Iterator<Item = Tile> + use<> {
         let (w, h) = (self.width, self.height);

@@ -50,29 +50,45 @@ impl Walker {
         !self.route.is_empty()
     }
 
-    /// Heads for `to`, from where the agent is now. With no path (a plan that changed
-    /// under it), it stays where it is.
+    /// Heads for `to`, from where the agent is now, along the shortest path (A*). With no
+    /// path (a plan that changed under it), it stays where it is.
     pub fn head_for(&mut self, plan: &OfficeLayout, to: Tile) {
         if to == self.destination {
             return;
         }
+        let steps = path(plan, self.tile(), to).unwrap_or_default();
+        self.follow(to, steps);
+    }
+
+    /// Heads for `to` along `steps` (tile by tile from the agent's tile, which may come
+    /// first), from where the agent is now: mid-step, it first goes back to its tile's
+    /// centre, so every leg is along one axis. Reuses the route's buffer.
+    pub fn follow(&mut self, to: Tile, steps: impl IntoIterator<Item = Tile>) {
         self.destination = to;
         let here = self.tile();
-        self.route = path(plan, here, to)
-            .map(|steps| steps.into_iter().skip(1).collect())
-            .unwrap_or_default();
-        // Mid-step: go back to this tile's centre first, so every leg is along one axis.
+        self.route.clear();
+        let mut steps = steps.into_iter().peekable();
+        if steps.peek() == Some(&here) {
+            steps.next();
+        }
+        self.route.extend(steps);
         if (self.x, self.y) != (here.x as f32, here.y as f32) {
             self.route.push_front(here);
         }
     }
 
-    /// Moves for `seconds` along the route.
-    pub fn advance(&mut self, seconds: f32) {
-        let mut budget = seconds.max(0.0) * SPEED;
+    /// Puts the agent at `tile` at once: first load, or a new floor plan.
+    pub fn place(&mut self, tile: Tile, facing: Facing) {
+        *self = Self::at(tile, facing);
+    }
+
+    /// Moves for `seconds` along the route; answers the distance walked, in tiles.
+    pub fn advance(&mut self, seconds: f32) -> f32 {
+        let full = seconds.max(0.0) * SPEED;
+        let mut budget = full;
         while budget > 0.0 {
             let Some(&next) = self.route.front() else {
-                return;
+                break;
             };
             let (dx, dy) = (next.x as f32 - self.x, next.y as f32 - self.y);
             let distance = dx.abs() + dy.abs();
@@ -89,6 +105,7 @@ impl Walker {
                 budget = 0.0;
             }
         }
+        full - budget
     }
 }
 

@@ -94,6 +94,20 @@ pub struct CreateWorkspace {
     pub public: bool,
 }
 
+/// A workspace anyone may watch.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct PublicWorkspace {
+    #[schema(value_type = String, format = Uuid)]
+    pub id: WorkspaceId,
+    pub name: String,
+}
+
+/// `GET /public/workspaces`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct PublicWorkspaces {
+    pub workspaces: Vec<PublicWorkspace>,
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Workspace {
     #[schema(value_type = String, format = Uuid)]

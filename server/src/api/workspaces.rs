@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use super::extract::{Json, Path};
 use super::schema::{
     AddMember, ApiKey, ChangeRole, CreateApiKey, CreateWorkspace, CreatedApiKey, MemberView,
-    Workspace,
+    PublicWorkspace, PublicWorkspaces, Workspace,
 };
 use super::{ApiError, ErrorBody, access};
 use crate::auth::Caller;
@@ -27,6 +27,28 @@ pub(super) fn check_name(name: &str) -> Result<String, ApiError> {
         )));
     }
     Ok(name.to_owned())
+}
+
+/// The public workspaces (such as the demo office): anyone may watch them over the
+/// WebSocket without credentials, so anyone may list them. Viewers started without a
+/// workspace pick the first.
+#[utoipa::path(get, path = "/public/workspaces", tag = "workspaces",
+    responses((status = 200, body = PublicWorkspaces)))]
+#[tracing::instrument(skip_all)]
+pub async fn public(State(state): State<AppState>) -> Result<Json<PublicWorkspaces>, ApiError> {
+    let workspaces = state
+        .runtime
+        .store()
+        .workspaces()
+        .await?
+        .into_iter()
+        .filter(|w| w.public)
+        .map(|w| PublicWorkspace {
+            id: w.id,
+            name: w.name,
+        })
+        .collect();
+    Ok(Json(PublicWorkspaces { workspaces }))
 }
 
 /// The workspaces the caller belongs to.

@@ -60,3 +60,27 @@ async fn the_demo_office_starts_from_an_empty_folder_and_keeps_changing() {
     }
     stop.cancel();
 }
+
+#[tokio::test]
+async fn anyone_can_list_the_public_workspaces_and_only_those() {
+    let app = spawn_app().await;
+    let private = office(&app, false).await;
+    let (demo, _) = demo::seed(&app.runtime, 5).await.unwrap();
+    let (status, body) = app
+        .call(
+            reqwest::Method::GET,
+            "/api/v1/public/workspaces",
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(status, 200);
+    let listed: Vec<&str> = body["workspaces"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(listed, [demo.to_string()], "the demo, not {private}");
+    assert_eq!(body["workspaces"][0]["name"], "Generic Corp");
+}

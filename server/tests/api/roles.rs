@@ -180,7 +180,8 @@ fn workspace_routes() -> Vec<Route> {
 }
 
 /// Routes not under a workspace, with their own rules (checked in the test below).
-const ACCOUNT_ROUTES: [(&str, &str); 6] = [
+const ACCOUNT_ROUTES: [(&str, &str); 7] = [
+    ("GET", "/public/workspaces"),
     ("POST", "/auth/register"),
     ("POST", "/auth/login"),
     ("POST", "/auth/refresh"),

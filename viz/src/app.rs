@@ -1,0 +1,142 @@
+//! The Bevy viewer: the same app natively (`agenthq-viewer`) and in the browser.
+//!
+//! The office's rules live in the headless modules ([`crate::scene`], [`crate::link`]);
+//! the plugins here only move data between them and Bevy:
+//!
+//! - `net`: the socket (a thread with tungstenite natively, the browser's WebSocket on the
+//!   web) feeding the [`Link`];
+//! - `office`: sprites for the floor plan and the agents, copied from the [`Scene`];
+//! - `camera`: pan, zoom, click to select;
+//! - `hud`: the status line, the agent panel and the help overlay;
+//! - `shot`: a screenshot and a status file, then exit (for tests and docs).
+
+mod camera;
+mod hud;
+mod net;
+mod office;
+mod shot;
+
+use std::path::PathBuf;
+
+use agenthq_protocol::{AgentId, Topic, WorkspaceId};
+use bevy::prelude::*;
+
+use crate::link::Link;
+use crate::scene::Scene;
+
+/// What the viewer shows and where it gets it.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The gateway, `ws://host:port/ws`.
+    pub server: String,
+    pub workspace: WorkspaceId,
+    /// A JWT or API key; none for a public workspace.
+    pub token: Option<String>,
+    /// Take a screenshot here once the office is live, then exit.
+    pub screenshot: Option<PathBuf>,
+    /// Seconds of live office before the screenshot.
+    pub screenshot_after: f32,
+}
+
+/// The office being watched: the connection, what it says, and the scene drawn from it.
+#[derive(Resource, Debug)]
+pub struct Office {
+    pub link: Link,
+    pub scene: Scene,
+    pub selected: Option<AgentId>,
+}
+
+/// The order of the viewer's work in a frame.
+#[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Step {
+    /// Frames in, the link and scene updated.
+    Net,
+    /// Input: camera and selection.
+    Input,
+    /// Walking and poses, sprites updated.
+    Draw,
+    /// HUD and panels.
+    Ui,
+}
+
+/// Runs the viewer until its window closes.
+pub fn run(options: Options) -> AppExit {
+    let mut app = App::new();
+    app.add_plugins(
+        DefaultPlugins
+            .set(ImagePlugin::default_nearest())
+            .set(WindowPlugin {
+                primary_window: Some(Window {
+                    title: "AgentHQ office".into(),
+                    resolution: (1280, 800).into(),
+                    // On the web: fill the page's canvas.
+                    canvas: Some("#office".into()),
+                    fit_canvas_to_parent: true,
+                    prevent_default_event_handling: true,
+                    ..default()
+                }),
+                ..default()
+            }),
+    );
+    app.insert_resource(ClearColor(Color::srgb_u8(0x2a, 0x2c, 0x33)));
+    app.insert_resource(Office {
+        link: Link::new(Topic::Workspace(options.workspace), options.token.clone()),
+        scene: Scene::default(),
+        selected: None,
+    });
+    app.configure_sets(
+        Update,
+        (Step::Net, Step::Input, Step::Draw, Step::Ui).chain(),
+    );
+    app.add_plugins((
+        net::plugin(options.server.clone()),
+        office::plugin,
+        camera::plugin,
+        hud::plugin,
+    ));
+    if let Some(path) = options.screenshot.clone() {
+        app.add_plugins(shot::plugin(path, options.screenshot_after));
+    }
+    app.run()
+}
+
+/// The first public workspace the server lists (the demo office), for a viewer started
+/// without `--workspace`. Plain HTTP only: give `--workspace` for a `wss://` server.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn public_workspace(server: &str) -> Result<WorkspaceId, String> {
+    use std::io::{Read, Write};
+
+    let authority = server
+        .strip_prefix("ws://")
+        .and_then(|rest| rest.split('/').next())
+        .ok_or_else(|| format!("cannot find the demo through {server}: pass --workspace <id>"))?;
+    let mut stream = std::net::TcpStream::connect(authority)
+        .map_err(|e| format!("cannot reach {authority}: {e} (is `agenthq demo` running?)"))?;
+    let request = format!(
+        "GET /api/v1/public/workspaces HTTP/1.1\r\nHost: {authority}\r\nAccept: application/json\r\nConnection: close\r\n\r\n"
+    );
+    stream
+        .write_all(request.as_bytes())
+        .map_err(|e| e.to_string())?;
+    let mut response = Vec::new();
+    stream
+        .take(1 << 20)
+        .read_to_end(&mut response)
+        .map_err(|e| e.to_string())?;
+    let response = String::from_utf8_lossy(&response);
+    let body = response.split_once("\r\n\r\n").map_or("", |(_, body)| body);
+    #[derive(serde::Deserialize)]
+    struct Listed {
+        id: WorkspaceId,
+    }
+    #[derive(serde::Deserialize)]
+    struct Page {
+        workspaces: Vec<Listed>,
+    }
+    let page: Page = serde_json::from_str(body)
+        .map_err(|e| format!("{authority} did not list public workspaces ({e})"))?;
+    page.workspaces
+        .first()
+        .map(|w| w.id)
+        .ok_or_else(|| format!("{authority} has no public workspace: pass --workspace <id>"))
+}
