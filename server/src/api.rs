@@ -89,7 +89,12 @@ pub fn router(max_body_bytes: usize) -> (Router<AppState>, utoipa::openapi::Open
         .nest("/api/v1", api)
         .split_for_parts();
     let router = router
-        .fallback(|| async { ApiError::not_found("route") })
+        // Unknown paths under the API answer in the API's JSON (the rest of the site is
+        // the web office's).
+        .route(
+            "/api/{*rest}",
+            axum::routing::any(|| async { ApiError::not_found("route") }),
+        )
         .layer(DefaultBodyLimit::max(max_body_bytes));
     (router, openapi)
 }

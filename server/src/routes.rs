@@ -1,7 +1,8 @@
 //! HTTP endpoints: health, metrics, the WebSocket upgrade, the API under `/api/v1` and
-//! its OpenAPI document.
+//! its OpenAPI document, and the browser office at `/`.
 
 mod health;
+mod web;
 
 use std::sync::Arc;
 
@@ -10,7 +11,7 @@ use axum::{Json, Router};
 
 use crate::startup::AppState;
 
-pub fn router(state: AppState, max_body_bytes: usize) -> Router {
+pub fn router(state: AppState, max_body_bytes: usize, web_dir: Option<&std::path::Path>) -> Router {
     let (api, openapi) = crate::api::router(max_body_bytes);
     let openapi = Arc::new(openapi);
     Router::new()
@@ -26,5 +27,6 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
             }),
         )
         .merge(api)
+        .fallback_service(web::service(web_dir))
         .with_state(state)
 }

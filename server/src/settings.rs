@@ -61,6 +61,25 @@ pub struct Settings {
     pub refresh_token_ttl_secs: u64,
     /// Largest HTTP request body accepted (413 past it), in bytes.
     pub max_body_bytes: usize,
+    /// The browser office served at `/` (the bundle scripts/build-web.sh builds). Unset:
+    /// `assets/web` in the working folder, else the one in the source tree the binary was
+    /// built from.
+    pub web_dir: Option<PathBuf>,
+}
+
+impl Settings {
+    /// The web bundle's folder: the setting, or the first default that holds a page.
+    pub fn web_dir(&self) -> Option<PathBuf> {
+        if let Some(dir) = &self.web_dir {
+            return Some(dir.clone());
+        }
+        [
+            PathBuf::from("assets/web"),
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets/web"),
+        ]
+        .into_iter()
+        .find(|dir| dir.join("index.html").is_file())
+    }
 }
 
 /// A secret setting: shown as `<redacted>` in logs and debug output.
@@ -103,6 +122,7 @@ impl Default for Settings {
             access_token_ttl_secs: 15 * 60,
             refresh_token_ttl_secs: 30 * 24 * 3600,
             max_body_bytes: 1024 * 1024,
+            web_dir: None,
         }
     }
 }

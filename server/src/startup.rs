@@ -62,6 +62,7 @@ pub struct Application {
     listener: TcpListener,
     state: AppState,
     max_body_bytes: usize,
+    web_dir: Option<std::path::PathBuf>,
 }
 
 impl Application {
@@ -88,6 +89,7 @@ impl Application {
             port: port.port(),
             listener,
             max_body_bytes: settings.max_body_bytes,
+            web_dir: settings.web_dir(),
             state: AppState {
                 runtime,
                 auth,
@@ -133,7 +135,7 @@ impl Application {
     ) -> std::io::Result<()> {
         let runtime = self.state.runtime.clone();
         let closing = self.state.shutdown.clone();
-        let router = routes::router(self.state, self.max_body_bytes);
+        let router = routes::router(self.state, self.max_body_bytes, self.web_dir.as_deref());
         let shutdown = async move {
             shutdown.await;
             closing.cancel(); // WebSocket connections close themselves with 1001.

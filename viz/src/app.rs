@@ -140,3 +140,47 @@ pub fn public_workspace(server: &str) -> Result<WorkspaceId, String> {
         .map(|w| w.id)
         .ok_or_else(|| format!("{authority} has no public workspace: pass --workspace <id>"))
 }
+
+/// In the browser: the gateway of the server that served the page, and the workspace and
+/// token the page put in `window.AGENTHQ` (`{ workspace, token }`).
+#[cfg(target_arch = "wasm32")]
+pub fn page_options() -> Result<Options, String> {
+    use wasm_bindgen::JsValue;
+
+    let window = web_sys::window().ok_or("no window")?;
+    let location = window.location();
+    let scheme = match location.protocol().map_err(|e| format!("{e:?}"))?.as_str() {
+        "https:" => "wss:",
+        _ => "ws:",
+    };
+    let host = location.host().map_err(|e| format!("{e:?}"))?;
+    let config = js_sys::Reflect::get(&window, &JsValue::from_str("AGENTHQ"))
+        .map_err(|e| format!("{e:?}"))?;
+    let field = |name: &str| {
+        js_sys::Reflect::get(&config, &JsValue::from_str(name))
+            .ok()
+            .and_then(|v| v.as_string())
+    };
+    let workspace = field("workspace")
+        .ok_or("the page named no workspace")?
+        .parse::<WorkspaceId>()
+        .map_err(|e| format!("bad workspace id: {e}"))?;
+    Ok(Options {
+        server: format!("{scheme}//{host}/ws"),
+        workspace,
+        token: field("token"),
+        screenshot: None,
+        screenshot_after: 0.0,
+    })
+}
+
+/// Puts a message where the page shows its loading state.
+#[cfg(target_arch = "wasm32")]
+pub fn show_page_error(why: &str) {
+    if let Some(status) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id("status"))
+    {
+        status.set_text_content(Some(why));
+    }
+}

@@ -11,3 +11,4 @@ mod helpers;
 mod roles;
 mod tail;
 mod tasks;
+mod web;

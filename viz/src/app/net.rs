@@ -231,7 +231,7 @@ mod web {
 
     use wasm_bindgen::JsCast;
     use wasm_bindgen::closure::Closure;
-    use web_sys::{BinaryType, CloseEvent, Event, MessageEvent, WebSocket};
+    use web_sys::{BinaryType, CloseEvent, MessageEvent, WebSocket};
 
     use super::*;
 
@@ -314,7 +314,6 @@ mod web {
                 };
                 inbox.borrow_mut().push_back(NetEvent::Closed(why));
             });
-            let _: Option<&Event> = None;
             socket.set_onopen(Some(on_open.as_ref().unchecked_ref()));
             socket.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
             socket.set_onclose(Some(on_close.as_ref().unchecked_ref()));
