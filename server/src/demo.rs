@@ -93,6 +93,7 @@ fn announce(port: u16, ws: WorkspaceId, key: &str) {
     let base = format!("http://127.0.0.1:{port}");
     let text = format!(
         "AgentHQ demo: the {WORKSPACE_NAME} office is live.
+  office     {base}/   (open it in a browser, or run agenthq-viewer)
   API        {base}/api/v1   (OpenAPI: /openapi.json)
   API key    {key}
              (role member in this workspace; a new key each start, the last one revoked)

@@ -184,3 +184,15 @@ pub fn show_page_error(why: &str) {
         status.set_text_content(Some(why));
     }
 }
+
+/// Writes the HUD's text into the page's `<html data-hud data-connection>` attributes.
+#[cfg(target_arch = "wasm32")]
+fn mirror_to_page(hud: &str, connection: &str) {
+    if let Some(root) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.document_element())
+    {
+        let _ = root.set_attribute("data-hud", hud);
+        let _ = root.set_attribute("data-connection", connection);
+    }
+}

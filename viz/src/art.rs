@@ -7,6 +7,7 @@
 //! image's bottom edge, horizontally centred.
 
 pub mod bubbles;
+pub mod check;
 pub mod people;
 
 use image::{Rgba, RgbaImage};

@@ -20,7 +20,7 @@ pub const SHORTCUTS: &[(&str, &str)] = &[
     ("F, Home", "fit the office"),
     ("Click an agent", "its panel: task, queue, activity"),
     ("Esc", "close the panel"),
-    ("L", "names on / off"),
+    ("L", "names on / off (off anyway when zoomed far out)"),
     ("H, ?", "this help"),
 ];
 
@@ -134,7 +134,6 @@ fn keys(
     keys: Res<'_, ButtonInput<KeyCode>>,
     mut overlay: ResMut<'_, Overlay>,
     mut help: Query<'_, '_, &mut Visibility, With<HelpNode>>,
-    mut labels: Query<'_, '_, &mut Visibility, (With<bevy::sprite::Text2d>, Without<HelpNode>)>,
 ) {
     if keys.any_just_pressed([KeyCode::KeyH, KeyCode::Slash, KeyCode::F1]) {
         overlay.help = !overlay.help;
@@ -148,13 +147,6 @@ fn keys(
     }
     if keys.just_pressed(KeyCode::KeyL) {
         overlay.labels = !overlay.labels;
-        for mut v in &mut labels {
-            if overlay.labels {
-                *v = Visibility::Inherited;
-            } else {
-                *v = Visibility::Hidden;
-            }
-        }
     }
 }
 
@@ -199,6 +191,9 @@ fn update_hud(
     if let Ok(mut text) = text.single_mut() {
         let line = hud_line(&office, now);
         if text.0 != line {
+            // In the browser the page carries the HUD too (for tests and assistive tools).
+            #[cfg(target_arch = "wasm32")]
+            super::mirror_to_page(&line, &office.link.connection(now).label());
             text.0 = line;
         }
     }

@@ -24,6 +24,9 @@ const WORLD_Z: f32 = 550.0;
 const OVERLAY_Z: f32 = 900.0;
 /// Width of the progress bar over a desk, in pixels.
 const BAR_W: f32 = 40.0;
+/// Names and speech show up to this camera scale (world pixels per screen pixel); further
+/// out they would be unreadable clutter, and thousands of them cost frames.
+const TEXT_MAX_SCALE: f32 = 2.5;
 
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<Drawn>();
@@ -36,6 +39,7 @@ pub(super) fn plugin(app: &mut App) {
             advance,
             place_agents,
             refresh_overlays,
+            show_text,
         )
             .chain()
             .in_set(Step::Draw),
@@ -133,7 +137,13 @@ struct Drawn {
     plan_revision: Option<u64>,
     agents: HashMap<AgentId, Parts>,
     sprites: Vec<AgentSprite>,
+    /// Whether names and speech are shown (the L key and the zoom decide).
+    text_shown: bool,
 }
+
+/// An agent's name label.
+#[derive(Component)]
+struct Label;
 
 /// One agent's entities.
 #[derive(Debug, Clone, Copy)]
@@ -273,12 +283,18 @@ fn spawn_and_despawn(
             .id();
         let label = commands
             .spawn((
+                Label,
                 Text2d::new(actor.name.clone()),
                 label_font(12.0),
                 TextColor(Color::srgb_u8(0xfa, 0xf7, 0xf0)),
                 bevy::text::TextBackgroundColor(Color::srgba_u8(0x2a, 0x2c, 0x33, 0xc0)),
                 Anchor::TOP_CENTER,
                 Transform::default(),
+                if drawn.text_shown {
+                    Visibility::Inherited
+                } else {
+                    Visibility::Hidden
+                },
             ))
             .id();
         let bubble = commands
@@ -397,11 +413,12 @@ fn refresh_overlays(
     let scene = &office.scene;
     let clock = scene.clock();
     let plan = scene.plan();
+    let text_shown = drawn.text_shown;
     for actor in scene.actors() {
         let Some(parts) = drawn.agents.get_mut(&actor.id) else {
             continue;
         };
-        let saying = actor.saying(clock);
+        let saying = actor.saying(clock).filter(|_| text_shown);
         if let Ok(mut v) = shown.get_mut(parts.speech) {
             v.set_if_neq(if saying.is_some() {
                 Visibility::Inherited
@@ -447,5 +464,30 @@ fn refresh_overlays(
                 s.custom_size = Some(Vec2::new(BAR_W * progress.clamp(0.0, 1.0), 4.0));
             }
         }
+    }
+}
+
+/// Names (and speech) on or off, by the L key and the zoom; applied only on a change.
+fn show_text(
+    overlay: Res<'_, super::hud::Overlay>,
+    mut drawn: ResMut<'_, Drawn>,
+    camera: Query<'_, '_, &Projection, With<Camera2d>>,
+    mut labels: Query<'_, '_, &mut Visibility, With<Label>>,
+) {
+    let scale = match camera.single() {
+        Ok(Projection::Orthographic(o)) => o.scale,
+        _ => 1.0,
+    };
+    let show = overlay.labels && scale <= TEXT_MAX_SCALE;
+    if show == drawn.text_shown {
+        return;
+    }
+    drawn.text_shown = show;
+    for mut v in &mut labels {
+        *v = if show {
+            Visibility::Inherited
+        } else {
+            Visibility::Hidden
+        };
     }
 }
