@@ -683,20 +683,26 @@ mod tests {
 
     #[test]
     fn searches_are_spread_over_frames_and_the_office_grows_to_fit() {
-        let many: Vec<AgentView> = (0..600u32)
-            .map(|n| {
+        // 600 agents (the plan will hold 750 desks) who all go to the meeting room when
+        // blocked: in an office this large only one in so many does, so pick those.
+        let plan = OfficeLayout::for_desks(750);
+        let many: Vec<AgentView> = (0u128..)
+            .map(|n| AgentId::from_bytes((n << 8 | 1).to_be_bytes()))
+            .filter(|id| {
+                let to = walk::destination(&plan, *id, 0, AgentStatus::Blocked);
+                plan.meeting.spots.contains(&to)
+            })
+            .take(600)
+            .enumerate()
+            .map(|(n, id)| {
                 let mut a = agent(0, &format!("Agent {n}"), AgentStatus::Idle);
-                a.id = AgentId::from_bytes(((n as u128) << 8 | 1).to_be_bytes());
-                a.desk = n;
+                (a.id, a.desk) = (id, n as u32);
                 a
             })
             .collect();
         let first = state(&many);
         let mut client = Client::new(&first);
-        assert!(
-            client.scene.plan().desks.len() >= 200,
-            "a desk for everyone"
-        );
+        assert_eq!(client.scene.plan(), &plan, "a desk for everyone, and room to grow");
         let revision = client.scene.plan_revision;
         let with = |status| {
             let mut s = first.clone();

@@ -6,6 +6,11 @@
 //! | working, thinking, faulted | its desk's seat |
 //! | awaiting approval, blocked | the meeting room (to talk it through) |
 //! | idle | the coffee corner |
+//!
+//! A large office has more people than the rooms have spots: then only a share of the
+//! agents (picked by the same hash, one in `desks / (2 × spots)`) go; the others stay at
+//! their desk. The share depends on the plan alone, so the choice never flips while the
+//! office stays the same size.
 
 use agenthq_protocol::{AgentId, AgentStatus};
 
@@ -37,7 +42,12 @@ pub fn destination(plan: &OfficeLayout, id: AgentId, desk: u32, status: AgentSta
         Place::Meeting => &plan.meeting.spots,
         Place::Coffee => &plan.coffee.spots,
     };
-    spots[(stable_hash(id) % spots.len() as u64) as usize]
+    let hash = stable_hash(id);
+    let share = (plan.desks.len() / (2 * spots.len())).max(1) as u64;
+    if (hash >> 32) % share != 0 {
+        return seat; // The room is full: this one stays at the desk.
+    }
+    spots[(hash % spots.len() as u64) as usize]
 }
 
 /// The shortest walk from `from` to `to` over walkable tiles (A*, four directions), both
@@ -254,6 +264,14 @@ mod tests {
             .map(|n| destination(&plan, id(n), 0, AgentStatus::Idle))
             .collect();
         assert!(spread.len() > 3, "agents spread over the coffee corner");
+        // In a large office most idle agents stay at their desks; some still go.
+        let large = OfficeLayout::for_desks(2_000);
+        let idle: Vec<Tile> = (0..=255)
+            .map(|n| destination(&large, id(n), u32::from(n), AgentStatus::Idle))
+            .collect();
+        let at_coffee = idle.iter().filter(|t| large.coffee.spots.contains(t)).count();
+        assert!((1..=16).contains(&at_coffee), "{at_coffee} of 256 at the coffee corner");
+        assert_eq!(idle[3], large.desks[3].seat, "{:?}", idle[3]);
         // Pinned (computed independently): a change would move every agent in every viewer.
         assert_eq!(stable_hash(id(7)), 0xb639_570b_f02b_4e9f);
     }
