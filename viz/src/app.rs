@@ -18,11 +18,11 @@ mod shot;
 
 use std::path::PathBuf;
 
-use agenthq_protocol::{AgentId, Topic, WorkspaceId};
+use agenthq_protocol::{AgentId, ClientMessage, ServerMessage, Topic, WorkspaceId};
 use bevy::prelude::*;
 
-use crate::link::Link;
-use crate::scene::Scene;
+use crate::link::{Action, Change, Link};
+use crate::scene::{Scene, Touched};
 
 /// What the viewer shows and where it gets it.
 #[derive(Debug, Clone)]
@@ -44,6 +44,24 @@ pub struct Office {
     pub link: Link,
     pub scene: Scene,
     pub selected: Option<AgentId>,
+}
+
+impl Office {
+    /// One server message: the link follows it, the scene syncs what it changed; answers
+    /// what to send back, if anything.
+    pub fn receive(&mut self, message: ServerMessage, now: f64) -> Option<ClientMessage> {
+        let (change, reply) = self.link.on_message(message, now);
+        let state = &self.link.feed.state;
+        match change {
+            Change::Nothing => {}
+            Change::Everything => self.scene.sync(state, Touched::All),
+            Change::Agents => self.scene.sync(state, Touched::Agents(&self.link.touched)),
+        }
+        match reply {
+            Some(Action::Send(message)) => Some(message),
+            _ => None,
+        }
+    }
 }
 
 /// The order of the viewer's work in a frame.

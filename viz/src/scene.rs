@@ -702,7 +702,11 @@ mod tests {
             .collect();
         let first = state(&many);
         let mut client = Client::new(&first);
-        assert_eq!(client.scene.plan(), &plan, "a desk for everyone, and room to grow");
+        assert_eq!(
+            client.scene.plan(),
+            &plan,
+            "a desk for everyone, and room to grow"
+        );
         let revision = client.scene.plan_revision;
         let with = |status| {
             let mut s = first.clone();

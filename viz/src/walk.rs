@@ -269,8 +269,14 @@ mod tests {
         let idle: Vec<Tile> = (0..=255)
             .map(|n| destination(&large, id(n), u32::from(n), AgentStatus::Idle))
             .collect();
-        let at_coffee = idle.iter().filter(|t| large.coffee.spots.contains(t)).count();
-        assert!((1..=16).contains(&at_coffee), "{at_coffee} of 256 at the coffee corner");
+        let at_coffee = idle
+            .iter()
+            .filter(|t| large.coffee.spots.contains(t))
+            .count();
+        assert!(
+            (1..=16).contains(&at_coffee),
+            "{at_coffee} of 256 at the coffee corner"
+        );
         assert_eq!(idle[3], large.desks[3].seat, "{:?}", idle[3]);
         // Pinned (computed independently): a change would move every agent in every viewer.
         assert_eq!(stable_hash(id(7)), 0xb639_570b_f02b_4e9f);

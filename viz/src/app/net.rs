@@ -11,8 +11,7 @@ use agenthq_protocol::{ClientMessage, Codec, ServerMessage};
 use bevy::prelude::*;
 
 use super::{Office, Step};
-use crate::link::{Action, Change};
-use crate::scene::Touched;
+use crate::link::Action;
 
 /// Messages waiting for the frame loop, at most.
 const QUEUE: usize = 4096;
@@ -52,17 +51,8 @@ fn pump(mut office: ResMut<'_, Office>, mut socket: NonSendMut<'_, Socket>, time
                 office.link.on_closed(why, now);
             }
             NetEvent::Message(message) => {
-                let (change, reply) = office.link.on_message(message, now);
-                match change {
-                    Change::Nothing => {}
-                    Change::Everything => office.scene.sync(&office.link.feed.state, Touched::All),
-                    Change::Agents => office.scene.sync(
-                        &office.link.feed.state,
-                        Touched::Agents(&office.link.touched),
-                    ),
-                }
-                if let Some(Action::Send(message)) = reply {
-                    socket.send(&message);
+                if let Some(reply) = office.receive(message, now) {
+                    socket.send(&reply);
                 }
             }
         }

@@ -491,3 +491,172 @@ fn show_text(
         };
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use agenthq_protocol::diff::diff;
+    use agenthq_protocol::{
+        AgentStatus, AgentView, OfficeState, ServerMessage, TaskId, TaskStatus, TaskView, Topic,
+        WorkspaceId,
+    };
+
+    use super::*;
+    use crate::link::Link;
+    use crate::scene::Scene;
+
+    fn topic() -> Topic {
+        Topic::Workspace(WorkspaceId::from_bytes([1; 16]))
+    }
+
+    /// The office's systems in a headless app: no window, no renderer.
+    fn headless() -> App {
+        let mut app = App::new();
+        app.add_plugins((MinimalPlugins, bevy::asset::AssetPlugin::default()));
+        app.init_asset::<Image>();
+        let mut link = Link::new(topic(), None);
+        link.poll(0.0);
+        link.on_opened(0.0);
+        app.insert_resource(Office {
+            link,
+            scene: Scene::default(),
+            selected: None,
+        });
+        app.init_resource::<crate::app::hud::Overlay>();
+        app.configure_sets(
+            Update,
+            (Step::Net, Step::Input, Step::Draw, Step::Ui).chain(),
+        );
+        app.add_plugins(plugin);
+        app.update(); // Startup: the art.
+        app
+    }
+
+    fn agent(n: u8, name: &str, status: AgentStatus) -> AgentView {
+        AgentView {
+            id: AgentId::from_bytes([n; 16]),
+            name: name.into(),
+            personality: String::new(),
+            status,
+            desk: u32::from(n),
+            max_concurrent: 1,
+            running: 0,
+            queued: 0,
+            current_task: None,
+            restarts: 0,
+        }
+    }
+
+    /// What the world shows, per agent: name label, bubble and whether a bar is up.
+    fn shown(app: &mut App) -> Vec<(String, Rect, bool)> {
+        let drawn = app.world().resource::<Drawn>();
+        let parts: Vec<Parts> = drawn.agents.values().copied().collect();
+        let world = app.world();
+        let mut out: Vec<(String, Rect, bool)> = parts
+            .iter()
+            .map(|p| {
+                let label = world.get::<Text2d>(p.label).expect("label").0.clone();
+                let bubble = world
+                    .get::<Sprite>(p.bubble)
+                    .and_then(|s| s.rect)
+                    .expect("bubble");
+                let bar = world.get::<Visibility>(p.bar) != Some(&Visibility::Hidden);
+                (label, bubble, bar)
+            })
+            .collect();
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        out
+    }
+
+    fn expected(state: &OfficeState) -> Vec<(String, Rect, bool)> {
+        let mut out: Vec<(String, Rect, bool)> = state
+            .agents
+            .values()
+            .map(|a| {
+                let bar = a.current_task.is_some_and(|t| state.tasks.contains_key(&t));
+                (a.name.clone(), bubble_rect(Bubble::of(a.status)), bar)
+            })
+            .collect();
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        out
+    }
+
+    fn characters(app: &mut App) -> usize {
+        app.world_mut()
+            .query_filtered::<(), With<Character>>()
+            .iter(app.world())
+            .count()
+    }
+
+    #[test]
+    fn snapshots_and_diffs_reach_the_ecs_world_as_the_protocol_state_says() {
+        let mut app = headless();
+        let mut state = OfficeState::default();
+        for a in [
+            agent(0, "Marcus Bell", AgentStatus::Idle),
+            agent(1, "Sable Chen", AgentStatus::Thinking),
+            agent(2, "Yuki Tanaka", AgentStatus::Blocked),
+        ] {
+            state.agents.insert(a.id, a);
+        }
+        let snapshot = ServerMessage::Snapshot {
+            topic: topic(),
+            epoch: 1,
+            seq: 1,
+            state: state.clone(),
+        };
+        app.world_mut()
+            .resource_mut::<Office>()
+            .receive(snapshot, 0.0);
+        app.update();
+        assert_eq!(characters(&mut app), 3);
+        assert_eq!(shown(&mut app), expected(&state));
+        let furniture = app
+            .world_mut()
+            .query_filtered::<(), With<Furniture>>()
+            .iter(app.world())
+            .count();
+        assert!(furniture > 100, "floor, walls and desks drawn: {furniture}");
+
+        // Sable starts a task and works; Yuki leaves; Graham joins, faulted.
+        let mut next = state.clone();
+        let task = TaskId::from_bytes([9; 16]);
+        let sable = AgentId::from_bytes([1; 16]);
+        next.tasks.insert(
+            task,
+            TaskView {
+                id: task,
+                title: "Fix the flaky checkout test".into(),
+                target: None,
+                assigned: Some(sable),
+                priority: 0,
+                status: TaskStatus::Running,
+                progress: 400,
+                attempts: 1,
+                max_attempts: 3,
+            },
+        );
+        let s = next.agents.get_mut(&sable).unwrap();
+        (s.status, s.current_task) = (AgentStatus::Working, Some(task));
+        next.agents.remove(&AgentId::from_bytes([2; 16]));
+        let graham = agent(4, "Graham Sutton", AgentStatus::Faulted);
+        next.agents.insert(graham.id, graham);
+        let step = ServerMessage::Diff {
+            topic: topic(),
+            epoch: 1,
+            seq: 2,
+            server_time: 0,
+            ops: diff(&state, &next),
+        };
+        app.world_mut().resource_mut::<Office>().receive(step, 0.1);
+        app.update();
+        assert_eq!(characters(&mut app), 3, "one left, one came");
+        assert_eq!(shown(&mut app), expected(&next));
+        let bar = app.world().resource::<Drawn>().agents[&sable].bar_fill;
+        let fill = app
+            .world()
+            .get::<Sprite>(bar)
+            .and_then(|s| s.custom_size)
+            .unwrap();
+        assert_eq!(fill.x, BAR_W * 0.4, "the bar shows 40 %");
+    }
+}
