@@ -48,17 +48,31 @@ staging=$(mktemp -d)
 trap 'rm -rf "$staging"' EXIT
 "$bindgen_root/bin/wasm-bindgen" --target web --no-typescript --out-dir "$staging" "$wasm"
 
-echo "==> wasm-opt -Os"
-node "$binaryen/node_modules/binaryen/bin/wasm-opt" -Os \
-    "$staging/agenthq-viewer_bg.wasm" -o "$staging/agenthq-viewer_bg.opt.wasm"
-mv "$staging/agenthq-viewer_bg.opt.wasm" "$staging/agenthq-viewer_bg.wasm"
+# The features rustc enables by default for wasm32-unknown-unknown; wasm-opt validates
+# against them. Optimised output is cached by the input's hash (the pass takes minutes).
+features=(--enable-bulk-memory --enable-bulk-memory-opt --enable-nontrapping-float-to-int
+          --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue)
+input_hash=$(sha256sum < "$staging/agenthq-viewer_bg.wasm" | cut -d' ' -f1)
+optimised="$cache/wasm-opt/$input_hash.wasm"
+if [ ! -f "$optimised" ]; then
+    echo "==> wasm-opt -Os"
+    mkdir -p "$cache/wasm-opt"
+    node "$binaryen/node_modules/binaryen/bin/wasm-opt" -Os "${features[@]}" \
+        "$staging/agenthq-viewer_bg.wasm" -o "$optimised.partial"
+    mv "$optimised.partial" "$optimised"
+fi
+cp "$optimised" "$staging/agenthq-viewer_bg.wasm"
 
 mkdir -p "$out"
 rm -f "$out"/*
 cp viz/web/* "$out/"
 cp "$staging/agenthq-viewer.js" "$staging/agenthq-viewer_bg.wasm" "$out/"
+# Compressed once here; the server sends the .gz to browsers that accept gzip.
+for f in agenthq-viewer.js agenthq-viewer_bg.wasm index.html; do
+    gzip -9 -n -k -f "$out/$f"
+done
 size=$(stat -c %s "$out/agenthq-viewer_bg.wasm")
-gz=$(gzip -9 -c "$out/agenthq-viewer_bg.wasm" | wc -c)
+gz=$(stat -c %s "$out/agenthq-viewer_bg.wasm.gz")
 cat > "$out/manifest.json" <<JSON
 {
   "sources_sha256": "$hash",

@@ -44,7 +44,7 @@ pub fn destination(plan: &OfficeLayout, id: AgentId, desk: u32, status: AgentSta
     };
     let hash = stable_hash(id);
     let share = (plan.desks.len() / (2 * spots.len())).max(1) as u64;
-    if (hash >> 32) % share != 0 {
+    if !(hash >> 32).is_multiple_of(share) {
         return seat; // The room is full: this one stays at the desk.
     }
     spots[(hash % spots.len() as u64) as usize]
