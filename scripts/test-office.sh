@@ -18,6 +18,11 @@ which=("$@")
 [ ${#which[@]} -eq 0 ] && which=(native browser)
 
 log() { printf '\n==> %s\n' "$*"; }
+apt_install() {
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y -q --no-install-recommends "$@" >/dev/null 2>&1 \
+        || { apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends "$@" >/dev/null; }
+}
 
 log "building the server and the art checker"
 cargo build -q -p agenthq-server --bin agenthq
@@ -49,8 +54,8 @@ for kind in "${which[@]}"; do
     native)
         log "native viewer under Xvfb"
         if ! command -v xvfb-run >/dev/null || ! dpkg -s mesa-vulkan-drivers >/dev/null 2>&1; then
-            apt-get install -y -q --no-install-recommends xvfb xauth mesa-vulkan-drivers libvulkan1 \
-                libxkbcommon-x11-0 libxcursor1 libxrandr2 libxi6 libx11-xcb1 >/dev/null
+            apt_install xvfb xauth mesa-vulkan-drivers libvulkan1 \
+                libxkbcommon-x11-0 libxcursor1 libxrandr2 libxi6 libx11-xcb1
         fi
         cargo build -q --profile viewer -p agenthq-viz --features app --bin agenthq-viewer
         XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-$(mktemp -d)}" timeout 180 \
@@ -63,12 +68,13 @@ for kind in "${which[@]}"; do
         ;;
     browser)
         log "browser office in headless Chromium"
-        command -v chromium >/dev/null || apt-get install -y -q --no-install-recommends chromium >/dev/null
+        command -v chromium >/dev/null || apt_install chromium
+        command -v npm >/dev/null || apt_install nodejs npm
         if [ ! -d "$cache/playwright/node_modules/playwright-core" ]; then
             mkdir -p "$cache/playwright"
             npm install --silent --prefix "$cache/playwright" playwright-core@1 >/dev/null
         fi
-        NODE_PATH="$cache/playwright/node_modules" timeout 240 \
+        PLAYWRIGHT_HOME="$cache/playwright" timeout 240 \
             node viz/web-test/shot.mjs "$http/" "$results/browser.png" \
             || { echo "the browser run failed"; exit 1; }
         grep -q '"connection": "connected"' "$results/browser.json" || {

@@ -59,10 +59,12 @@ struct Viewer {
     ids: Vec<AgentId>,
     seq: u64,
     next: usize,
+    /// Whether changing agents also move desks.
+    moves: bool,
 }
 
 impl Viewer {
-    fn new(agents: u32) -> Self {
+    fn new(agents: u32, moves: bool) -> Self {
         let topic = Topic::Workspace(WorkspaceId::from_bytes([1; 16]));
         let server = office(agents);
         let mut feed = Feed::default();
@@ -86,6 +88,7 @@ impl Viewer {
             ids,
             seq: 0,
             next: 0,
+            moves,
         };
         // Warm up: everyone walking somewhere, buffers grown.
         for _ in 0..60 {
@@ -106,6 +109,10 @@ impl Viewer {
             let before = view.clone();
             let at = CYCLE.iter().position(|s| *s == view.status).unwrap_or(0);
             view.status = CYCLE[(at + 1) % CYCLE.len()];
+            if self.moves && self.next % 2 == 0 {
+                let desks = self.ids.len() as u32;
+                view.desk = (view.desk + desks / 2) % desks;
+            }
             ops.ops
                 .extend(AgentPatch::between(&before, view).map(Op::Agent));
         }
@@ -134,14 +141,19 @@ impl Viewer {
     }
 }
 
-#[allow(clippy::print_stderr)] // The backlog is part of the bench's report.
 fn frame(c: &mut Criterion) {
-    let mut group = c.benchmark_group("frame");
+    run(c, "frame", false);
+    run(c, "frame_moves", true);
+}
+
+#[allow(clippy::print_stderr)] // The backlog is part of the bench's report.
+fn run(c: &mut Criterion, name: &str, moves: bool) {
+    let mut group = c.benchmark_group(name);
     group
         .sample_size(30)
         .measurement_time(Duration::from_secs(10));
     for agents in [1_000u32, 10_000] {
-        let mut viewer = Viewer::new(agents);
+        let mut viewer = Viewer::new(agents, moves);
         group.bench_with_input(BenchmarkId::from_parameter(agents), &agents, |b, _| {
             b.iter_custom(|iters| {
                 let mut spent = Duration::ZERO;
@@ -155,7 +167,7 @@ fn frame(c: &mut Criterion) {
             });
         });
         eprintln!(
-            "{agents} agents: {} waiting for a route search after the run",
+            "{name} {agents} agents: {} waiting for a route search after the run",
             viewer.scene.waiting()
         );
     }

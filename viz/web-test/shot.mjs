@@ -2,9 +2,13 @@
 // waits until the viewer's HUD says "connected" and the office has been live a few
 // seconds, then saves the canvas and a status file (<png>.json).
 //
-//   node viz/web-test/shot.mjs <url> <out.png>     (NODE_PATH with playwright-core)
+//   PLAYWRIGHT_HOME=<folder with node_modules/playwright-core> node viz/web-test/shot.mjs <url> <out.png>
 import { writeFileSync } from "node:fs";
-import { chromium } from "playwright-core";
+import { createRequire } from "node:module";
+
+// playwright-core lives in a cache folder, not beside this file (ES modules ignore NODE_PATH).
+const home = process.env.PLAYWRIGHT_HOME ?? process.cwd();
+const { chromium } = createRequire(`${home}/package.json`)("playwright-core");
 
 const [url, out] = process.argv.slice(2);
 if (!url || !out) {
