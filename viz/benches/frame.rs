@@ -109,7 +109,7 @@ impl Viewer {
             let before = view.clone();
             let at = CYCLE.iter().position(|s| *s == view.status).unwrap_or(0);
             view.status = CYCLE[(at + 1) % CYCLE.len()];
-            if self.moves && self.next % 2 == 0 {
+            if self.moves && self.next.is_multiple_of(2) {
                 let desks = self.ids.len() as u32;
                 view.desk = (view.desk + desks / 2) % desks;
             }
