@@ -36,6 +36,10 @@ pub struct Options {
     pub screenshot: Option<PathBuf>,
     /// Seconds of live office before the screenshot.
     pub screenshot_after: f32,
+    /// Open the panel of the first agent whose name starts with this, once it appears.
+    pub select: Option<String>,
+    /// Start with the help overlay shown.
+    pub help: bool,
 }
 
 /// The office being watched: the connection, what it says, and the scene drawn from it.
@@ -44,6 +48,8 @@ pub struct Office {
     pub link: Link,
     pub scene: Scene,
     pub selected: Option<AgentId>,
+    /// A selection asked for by name (`--select`), made when such an agent appears.
+    pub select_by_name: Option<String>,
 }
 
 impl Office {
@@ -101,6 +107,11 @@ pub fn run(options: Options) -> AppExit {
         link: Link::new(Topic::Workspace(options.workspace), options.token.clone()),
         scene: Scene::default(),
         selected: None,
+        select_by_name: options.select.clone(),
+    });
+    app.insert_resource(hud::Overlay {
+        help: options.help,
+        labels: true,
     });
     app.configure_sets(
         Update,
@@ -189,6 +200,8 @@ pub fn page_options() -> Result<Options, String> {
         token: field("token"),
         screenshot: None,
         screenshot_after: 0.0,
+        select: None,
+        help: false,
     })
 }
 

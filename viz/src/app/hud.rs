@@ -10,7 +10,7 @@ use crate::link::Connection;
 use crate::scene::Scene;
 
 const INK: Color = Color::srgb(0.98, 0.97, 0.94);
-const PANEL: Color = Color::srgba(0.16, 0.17, 0.20, 0.88);
+const PANEL: Color = Color::srgba(0.16, 0.17, 0.20, 0.96);
 const AMBER: Color = Color::srgb(0.91, 0.64, 0.18);
 
 /// The keyboard and mouse, as the help overlay lists them.
@@ -20,13 +20,14 @@ pub const SHORTCUTS: &[(&str, &str)] = &[
     ("F, Home", "fit the office"),
     ("Click an agent", "its panel: task, queue, activity"),
     ("Esc", "close the panel"),
-    ("L", "names on / off (off anyway when zoomed far out)"),
+    ("L", "names on / off"),
     ("H, ?", "this help"),
 ];
 
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<Overlay>();
     app.add_systems(Startup, spawn_hud);
+    app.add_systems(Update, select_by_name.in_set(Step::Input));
     app.add_systems(
         Update,
         (keys, update_hud, update_panel).chain().in_set(Step::Ui),
@@ -66,7 +67,7 @@ fn font(size: f32) -> TextFont {
     }
 }
 
-fn spawn_hud(mut commands: Commands<'_, '_>) {
+fn spawn_hud(mut commands: Commands<'_, '_>, overlay: Res<'_, Overlay>) {
     commands.spawn((
         Node {
             position_type: PositionType::Absolute,
@@ -109,7 +110,7 @@ fn spawn_hud(mut commands: Commands<'_, '_>) {
     ));
     let help: String = SHORTCUTS
         .iter()
-        .map(|(keys, what)| format!("{keys:<22} {what}\n"))
+        .map(|(keys, what)| format!("{keys:<21} {what}\n"))
         .collect();
     commands.spawn((
         HelpNode,
@@ -117,11 +118,16 @@ fn spawn_hud(mut commands: Commands<'_, '_>) {
             position_type: PositionType::Absolute,
             left: Val::Percent(30.0),
             top: Val::Percent(25.0),
+            width: Val::Px(500.0),
             padding: UiRect::all(Val::Px(14.0)),
             ..default()
         },
         BackgroundColor(PANEL),
-        Visibility::Hidden,
+        if overlay.help {
+            Visibility::Inherited
+        } else {
+            Visibility::Hidden
+        },
         children![(
             Text::new(format!("AgentHQ office: keys and mouse\n\n{help}")),
             font(14.0),
@@ -227,8 +233,10 @@ pub(super) fn panel_text(
 ) -> Option<String> {
     let agent = state.agents.get(&id)?;
     let mut out = format!(
-        "{}\n{}\nstatus: {:?}",
-        agent.name, agent.personality, agent.status
+        "{}\n{}\nstatus: {}",
+        agent.name,
+        agent.personality,
+        status_name(agent.status)
     );
     if agent.restarts > 0 {
         out += &format!("  |  restarts: {}", agent.restarts);
@@ -302,5 +310,33 @@ fn update_panel(
         && text.0 != content
     {
         text.0 = content;
+    }
+}
+
+fn status_name(status: AgentStatus) -> &'static str {
+    match status {
+        AgentStatus::Idle => "idle",
+        AgentStatus::Thinking => "thinking",
+        AgentStatus::Working => "working",
+        AgentStatus::AwaitingApproval => "awaiting approval",
+        AgentStatus::Blocked => "blocked",
+        AgentStatus::Faulted => "faulted",
+    }
+}
+
+/// `--select <name>`: opens that agent's panel once it is in the office.
+fn select_by_name(mut office: ResMut<'_, Office>) {
+    let Some(name) = office.select_by_name.as_deref() else {
+        return;
+    };
+    let found = office
+        .scene
+        .actors()
+        .iter()
+        .find(|a| a.name.starts_with(name))
+        .map(|a| a.id);
+    if found.is_some() {
+        office.selected = found;
+        office.select_by_name = None;
     }
 }

@@ -520,6 +520,7 @@ mod tests {
             link,
             scene: Scene::default(),
             selected: None,
+            select_by_name: None,
         });
         app.init_resource::<crate::app::hud::Overlay>();
         app.configure_sets(

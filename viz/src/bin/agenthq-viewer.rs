@@ -32,6 +32,12 @@ mod native {
         /// Seconds of live office before the screenshot.
         #[arg(long, default_value_t = 3.0)]
         screenshot_after: f32,
+        /// Open the panel of the agent whose name starts with this (for pictures).
+        #[arg(long)]
+        select: Option<String>,
+        /// Start with the help overlay shown (for pictures).
+        #[arg(long)]
+        help_overlay: bool,
     }
 
     #[allow(clippy::print_stderr)] // Before the app (and its logging) starts.
@@ -53,6 +59,8 @@ mod native {
             token: args.token,
             screenshot: args.screenshot,
             screenshot_after: args.screenshot_after,
+            select: args.select,
+            help: args.help_overlay,
         });
         if exit.is_success() {
             ExitCode::SUCCESS
