@@ -1,0 +1,20 @@
+//! `agenthq-loadtest`: the swarm driver. It speaks only the wire protocol and the HTTP
+//! API (it depends on `agenthq-protocol`, never on the runtime or the server).
+//!
+//! - [`scenario`]: scenario files (`loadtest/scenarios/*.toml`).
+//! - [`setup`]: the offices a run needs, made through the HTTP API.
+//! - [`watch`]: watcher connections (seq checks, resume, churn), one thread per worker.
+//! - [`submit`]: task submitters over HTTP.
+//! - [`stats`]: counters and histograms that merge across worker processes.
+//! - [`probe`]: the server's CPU and memory from `/proc`.
+//! - [`report`]: JSON, Markdown and SVG charts.
+//! - [`driver`]: a run, start to report.
+
+pub mod driver;
+pub mod probe;
+pub mod report;
+pub mod scenario;
+pub mod setup;
+pub mod stats;
+pub mod submit;
+pub mod watch;

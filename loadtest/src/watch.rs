@@ -1,0 +1,419 @@
+//! One worker's watchers: WebSocket clients that follow a topic as an integration would
+//! (hello, subscribe, snapshot, diffs), checking every seq, resubscribing with `resume`
+//! on a gap, and, under churn, leaving and coming back with `resume`. A worker is one
+//! thread with a single-threaded runtime, so its watchers share one [`Stats`] without
+//! locks; several workers (processes) give parallelism.
+
+use std::cell::RefCell;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::rc::Rc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use agenthq_protocol::{ClientMessage, Codec, Resume, Topic};
+use futures::{SinkExt, StreamExt};
+use serde::{Deserialize, Serialize};
+use tokio::net::TcpSocket;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_util::sync::CancellationToken;
+
+use crate::scenario::{Churn, WireCodec};
+use crate::stats::Stats;
+
+/// How long a connection attempt may take.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Wait before reconnecting after a lost connection.
+const RECONNECT_AFTER: Duration = Duration::from_secs(1);
+/// A ping this often keeps watchers clear of the server's idle timeout.
+const PING_EVERY: Duration = Duration::from_secs(20);
+
+/// One watcher's job.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct WatchJob {
+    /// `ws://host:port/ws`.
+    pub url: String,
+    pub topic: Topic,
+    pub source: Ipv4Addr,
+    /// When to connect, as Unix time in seconds (the ramp spreads these).
+    pub connect_at: f64,
+}
+
+/// What a worker runs.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct WorkerPlan {
+    pub codec: WireCodec,
+    pub churn: Option<Churn>,
+    /// Unix time (seconds) when measuring starts: latency before it is not recorded.
+    pub measure_from: u64,
+    /// Unix time (seconds) when the watchers close.
+    pub stop_at: u64,
+    pub jobs: Vec<WatchJob>,
+    /// Seed for churn lifetimes.
+    pub seed: u64,
+}
+
+fn now_unix_us() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_micros() as u64)
+}
+
+/// Only what a watcher reads from each frame; `ops` and `state` are skipped, not built.
+#[derive(Debug, Deserialize)]
+struct Head {
+    #[serde(rename = "type")]
+    kind: String,
+    #[serde(default)]
+    epoch: u64,
+    #[serde(default)]
+    seq: u64,
+    #[serde(default)]
+    server_time: Option<u64>,
+    #[serde(default)]
+    code: Option<String>,
+}
+
+/// A worker's shared state: its stats and how many connections are open now.
+#[derive(Debug, Default)]
+pub struct Shared {
+    pub stats: Stats,
+    pub open: u64,
+}
+
+/// Runs every job of `plan` until its stop time (or `stop`), on the current thread's
+/// runtime; answers what they measured.
+pub async fn run_worker(plan: WorkerPlan, stop: CancellationToken, shared: Rc<RefCell<Shared>>) {
+    let deadline = Duration::from_micros((plan.stop_at * 1_000_000).saturating_sub(now_unix_us()));
+    let local = tokio::task::LocalSet::new();
+    let plan = Rc::new(plan);
+    local
+        .run_until(async {
+            let mut handles = Vec::new();
+            for (n, job) in plan.jobs.iter().enumerate() {
+                let (plan, shared, stop, job) = (
+                    Rc::clone(&plan),
+                    Rc::clone(&shared),
+                    stop.clone(),
+                    job.clone(),
+                );
+                handles.push(tokio::task::spawn_local(async move {
+                    let wait = job.connect_at - now_unix_us() as f64 / 1e6;
+                    tokio::time::sleep(Duration::from_secs_f64(wait.max(0.0))).await;
+                    watcher(&plan, &job, n as u64, &shared, &stop).await;
+                }));
+            }
+            tokio::select! {
+                () = tokio::time::sleep(deadline) => {}
+                () = stop.cancelled() => {}
+            }
+            // What is held at the end, before the watchers close.
+            let open = shared.borrow().open;
+            shared.borrow_mut().stats.counters.held = open;
+            stop.cancel();
+            for h in handles {
+                let _ = h.await;
+            }
+        })
+        .await;
+}
+
+type Socket = tokio_tungstenite::WebSocketStream<tokio::net::TcpStream>;
+
+async fn connect(url: &str, source: Ipv4Addr, codec: WireCodec) -> Result<Socket, String> {
+    let mut request = url.into_client_request().map_err(|e| format!("url: {e}"))?;
+    request.headers_mut().insert(
+        "sec-websocket-protocol",
+        codec
+            .subprotocol()
+            .parse()
+            .map_err(|_| "header".to_string())?,
+    );
+    let host = request.uri().host().ok_or("url without host")?.to_owned();
+    let port = request.uri().port_u16().unwrap_or(80);
+    let addr: SocketAddr = tokio::net::lookup_host((host.as_str(), port))
+        .await
+        .map_err(|e| format!("resolve: {e}"))?
+        .find(SocketAddr::is_ipv4)
+        .ok_or("no IPv4 address")?;
+    let socket = TcpSocket::new_v4().map_err(|e| format!("socket: {}", e.kind()))?;
+    // Bound before connect: each loopback source address has its own ~28k ports.
+    socket
+        .bind(SocketAddr::from((source, 0)))
+        .map_err(|e| format!("bind {source}: {}", e.kind()))?;
+    let stream = socket
+        .connect(addr)
+        .await
+        .map_err(|e| format!("connect: {}", e.kind()))?;
+    let _ = stream.set_nodelay(true);
+    let (socket, _) = tokio_tungstenite::client_async(request, stream)
+        .await
+        .map_err(|e| format!("handshake: {e}"))?;
+    Ok(socket)
+}
+
+fn encode(codec: WireCodec, message: &ClientMessage) -> Message {
+    match codec {
+        WireCodec::Msgpack => Message::Binary(
+            Codec::MessagePack
+                .encode(message)
+                .unwrap_or_default()
+                .into(),
+        ),
+        WireCodec::Json => Message::Text(
+            String::from_utf8(Codec::Json.encode(message).unwrap_or_default())
+                .unwrap_or_default()
+                .into(),
+        ),
+    }
+}
+
+fn decode(codec: WireCodec, bytes: &[u8]) -> Option<Head> {
+    match codec {
+        WireCodec::Msgpack => rmp_serde::from_slice(bytes).ok(),
+        WireCodec::Json => serde_json::from_slice(bytes).ok(),
+    }
+}
+
+/// A small deterministic generator (splitmix64) for churn lifetimes.
+fn splitmix(state: &mut u64) -> f64 {
+    *state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    let mut z = *state;
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    (z ^ (z >> 31)) as f64 / u64::MAX as f64
+}
+
+/// How one connection ended.
+enum End {
+    Stop,
+    Churn,
+    Lost,
+}
+
+async fn watcher(
+    plan: &WorkerPlan,
+    job: &WatchJob,
+    n: u64,
+    shared: &RefCell<Shared>,
+    stop: &CancellationToken,
+) {
+    let mut rng = plan.seed ^ n.wrapping_mul(0x2545_f491_4f6c_dd1d);
+    // Where this watcher's copy stands, kept across reconnects for `resume`.
+    let mut at: Option<Resume> = None;
+    let mut first = true;
+    while !stop.is_cancelled() {
+        if !first {
+            shared.borrow_mut().stats.counters.reconnects += 1;
+        }
+        first = false;
+        shared.borrow_mut().stats.counters.attempted += 1;
+        let socket = tokio::select! {
+            () = stop.cancelled() => return,
+            r = tokio::time::timeout(CONNECT_TIMEOUT, connect(&job.url, job.source, plan.codec)) => {
+                r.unwrap_or_else(|_| Err("connect: timed out".into()))
+            }
+        };
+        let mut socket = match socket {
+            Ok(s) => s,
+            Err(why) => {
+                {
+                    let counters = &mut shared.borrow_mut().stats.counters;
+                    counters.failed += 1;
+                    counters.error(why.split(':').next().unwrap_or("connect").to_owned());
+                }
+                tokio::select! {
+                    () = stop.cancelled() => return,
+                    () = tokio::time::sleep(RECONNECT_AFTER) => continue,
+                }
+            }
+        };
+        {
+            let mut s = shared.borrow_mut();
+            s.stats.counters.connected += 1;
+            s.open += 1;
+        }
+        let lifetime = plan.churn.as_ref().map(|c| {
+            let [lo, hi] = c.lifetime_secs;
+            Duration::from_secs_f64(lo + (hi - lo) * splitmix(&mut rng))
+        });
+        let end = follow(
+            plan.codec,
+            &mut socket,
+            job.topic,
+            &mut at,
+            lifetime,
+            shared,
+            plan.measure_from,
+            stop,
+        )
+        .await;
+        shared.borrow_mut().open -= 1;
+        let _ = socket.close(None).await;
+        match end {
+            End::Stop => return,
+            End::Churn => {}
+            End::Lost => {
+                tokio::select! {
+                    () = stop.cancelled() => return,
+                    () = tokio::time::sleep(RECONNECT_AFTER) => {}
+                }
+            }
+        }
+    }
+}
+
+/// Follows `topic` on an open connection until it ends.
+#[allow(clippy::too_many_arguments)] // One connection's whole context.
+async fn follow(
+    codec: WireCodec,
+    socket: &mut Socket,
+    topic: Topic,
+    at: &mut Option<Resume>,
+    lifetime: Option<Duration>,
+    shared: &RefCell<Shared>,
+    measure_from: u64,
+    stop: &CancellationToken,
+) -> End {
+    let hello = encode(codec, &ClientMessage::Hello { token: None });
+    let resuming = at.is_some();
+    let subscribe = encode(codec, &ClientMessage::Subscribe { topic, resume: *at });
+    if socket.send(hello).await.is_err() || socket.send(subscribe).await.is_err() {
+        shared.borrow_mut().stats.counters.error("send");
+        return End::Lost;
+    }
+    if resuming {
+        shared.borrow_mut().stats.counters.resyncs += 1;
+    }
+    // After a resume, the first message says whether the server replayed or sent a snapshot.
+    let mut awaiting_resume = resuming;
+    // A resubscribe is on its way: diffs that do not follow are the old stream's, not new gaps.
+    let mut catching_up = resuming;
+    let churn = tokio::time::sleep(lifetime.unwrap_or(Duration::MAX / 4));
+    tokio::pin!(churn);
+    let mut ping = tokio::time::interval(PING_EVERY);
+    ping.tick().await;
+    loop {
+        let frame = tokio::select! {
+            () = stop.cancelled() => return End::Stop,
+            () = &mut churn => return End::Churn,
+            _ = ping.tick() => {
+                let _ = socket.send(encode(codec, &ClientMessage::Ping)).await;
+                continue;
+            }
+            frame = socket.next() => frame,
+        };
+        let bytes = match frame {
+            Some(Ok(Message::Binary(b))) => b.to_vec(),
+            Some(Ok(Message::Text(t))) => t.as_bytes().to_vec(),
+            Some(Ok(Message::Close(close))) => {
+                let code = close.map_or(1005, |c| u16::from(c.code));
+                shared
+                    .borrow_mut()
+                    .stats
+                    .counters
+                    .error(format!("close {code}"));
+                return End::Lost;
+            }
+            Some(Ok(_)) => continue,
+            Some(Err(e)) => {
+                shared
+                    .borrow_mut()
+                    .stats
+                    .counters
+                    .error(format!("read: {}", short(&e.to_string())));
+                return End::Lost;
+            }
+            None => {
+                shared.borrow_mut().stats.counters.error("closed");
+                return End::Lost;
+            }
+        };
+        let now = now_unix_us();
+        let Some(head) = decode(codec, &bytes) else {
+            shared
+                .borrow_mut()
+                .stats
+                .counters
+                .error("undecodable frame");
+            continue;
+        };
+        let resubscribe = {
+            let mut s = shared.borrow_mut();
+            let measuring = now / 1_000_000 >= measure_from;
+            let latency = head
+                .server_time
+                .filter(|_| measuring && head.kind == "diff")
+                .map(|t| now.saturating_sub(t));
+            s.stats.frame(now / 1_000_000, bytes.len() as u64, latency);
+            match head.kind.as_str() {
+                "snapshot" => {
+                    s.stats.counters.snapshots += 1;
+                    *at = Some(Resume {
+                        epoch: head.epoch,
+                        seq: head.seq,
+                    });
+                    (awaiting_resume, catching_up) = (false, false);
+                    None
+                }
+                "diff" => {
+                    s.stats.counters.diffs += 1;
+                    match *at {
+                        None => None, // Before the snapshot that opens the subscription.
+                        Some(last) if head.epoch == last.epoch && head.seq == last.seq + 1 => {
+                            if awaiting_resume {
+                                s.stats.counters.replays += 1;
+                            }
+                            (awaiting_resume, catching_up) = (false, false);
+                            *at = Some(Resume {
+                                epoch: head.epoch,
+                                seq: head.seq,
+                            });
+                            None
+                        }
+                        Some(last) if head.epoch == last.epoch && head.seq <= last.seq => None,
+                        Some(_) if catching_up => None,
+                        Some(last) => {
+                            s.stats.counters.gaps += 1;
+                            catching_up = true;
+                            Some(last)
+                        }
+                    }
+                }
+                "error" => {
+                    let code = head.code.unwrap_or_default();
+                    if code == "resync_required" {
+                        catching_up = true;
+                        *at
+                    } else {
+                        s.stats.counters.error(format!("error {code}"));
+                        None
+                    }
+                }
+                _ => None,
+            }
+        };
+        if let Some(resume) = resubscribe {
+            shared.borrow_mut().stats.counters.resyncs += 1;
+            let again = encode(
+                codec,
+                &ClientMessage::Subscribe {
+                    topic,
+                    resume: Some(resume),
+                },
+            );
+            if socket.send(again).await.is_err() {
+                return End::Lost;
+            }
+        }
+    }
+}
+
+/// The first words of an error, as an error kind.
+fn short(message: &str) -> String {
+    message
+        .split([':', '('])
+        .next()
+        .unwrap_or(message)
+        .trim()
+        .to_owned()
+}
