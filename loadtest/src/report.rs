@@ -194,7 +194,14 @@ impl Report {
             format!("{} / {} / {}", c.gaps, c.resyncs, c.replays),
         );
         row("reconnects", c.reconnects.to_string());
-        row("tasks/s submitted", format!("{:.1}", self.tasks_per_sec));
+        row(
+            "tasks/s accepted (in the window)",
+            format!("{:.1}", self.tasks_per_sec),
+        );
+        row(
+            "tasks accepted / refused (whole run)",
+            format!("{} / {}", c.tasks_submitted, c.tasks_refused),
+        );
         if let Some(s) = &self.server {
             row("server CPU (% of a core)", format!("{:.0}", s.cpu_percent));
             row(

@@ -15,7 +15,12 @@ pub struct Tally {
     pub refused: AtomicU64,
 }
 
-/// Posts tasks to `workspace` every `1 / per_sec` seconds until `stop`.
+/// Submissions one submitter may have in flight; past it, ticks wait (the rate drops and
+/// the report shows it) rather than requests piling up.
+pub const IN_FLIGHT: usize = 32;
+
+/// Posts tasks to `workspace` every `1 / per_sec` seconds until `stop`, without waiting
+/// for one answer before sending the next (up to [`IN_FLIGHT`]).
 pub async fn submitter(
     base: String,
     workspace: WorkspaceId,
@@ -28,7 +33,9 @@ pub async fn submitter(
         return;
     }
     let client = reqwest::Client::new();
-    let url = format!("{base}/api/v1/workspaces/{workspace}/tasks");
+    let url = Arc::new(format!("{base}/api/v1/workspaces/{workspace}/tasks"));
+    let key = Arc::new(key);
+    let slots = Arc::new(tokio::sync::Semaphore::new(IN_FLIGHT));
     let mut every = tokio::time::interval(Duration::from_secs_f64(1.0 / per_sec));
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut n = 0u64;
@@ -37,13 +44,23 @@ pub async fn submitter(
             () = stop.cancelled() => return,
             _ = every.tick() => {}
         }
+        let Ok(slot) = Arc::clone(&slots).acquire_owned().await else {
+            return;
+        };
         n += 1;
         let body = serde_json::json!({ "title": format!("Load-test task {n}") });
-        let sent = client.post(&url).bearer_auth(&key).json(&body).send().await;
-        let counter = match sent {
-            Ok(r) if r.status().is_success() => &tally.accepted,
-            _ => &tally.refused,
-        };
-        counter.fetch_add(1, Ordering::Relaxed);
+        let request = client
+            .post(url.as_str())
+            .bearer_auth(key.as_str())
+            .json(&body);
+        let tally = Arc::clone(&tally);
+        tokio::spawn(async move {
+            let counter = match request.send().await {
+                Ok(r) if r.status().is_success() => &tally.accepted,
+                _ => &tally.refused,
+            };
+            counter.fetch_add(1, Ordering::Relaxed);
+            drop(slot);
+        });
     }
 }
