@@ -24,6 +24,11 @@ pub struct Feed {
     pub at: Option<Resume>,
     /// Diff frames applied, for the HUD's rate.
     pub applied: u64,
+    /// A subscribe (with `resume`) is on its way: until the snapshot or the replay arrives,
+    /// diffs that do not follow are the old stream's, not new gaps, and ask for nothing.
+    /// Set by the feed when it answers [`Step::Resubscribe`]; a client that subscribes on
+    /// a new connection sets it too.
+    pub resubscribing: bool,
 }
 
 impl Feed {
@@ -38,6 +43,7 @@ impl Feed {
             } if t == topic => {
                 self.state = state;
                 self.at = Some(Resume { epoch, seq });
+                self.resubscribing = false;
                 Step::Applied
             }
             ServerMessage::Diff {
@@ -54,21 +60,30 @@ impl Feed {
                     return Step::Ignored; // Already applied (a replay overlap).
                 }
                 if epoch != at.epoch || seq != at.seq + 1 {
+                    if self.resubscribing {
+                        return Step::Ignored;
+                    }
+                    self.resubscribing = true;
                     return Step::Resubscribe(Some(at));
                 }
                 if crate::diff::apply(&mut self.state, &ops).is_err() {
                     self.at = None;
+                    self.resubscribing = true;
                     return Step::Resubscribe(None);
                 }
                 self.at = Some(Resume { epoch, seq });
                 self.applied += 1;
+                self.resubscribing = false;
                 Step::Applied
             }
             ServerMessage::Error {
                 code: ErrorCode::ResyncRequired,
                 topic: Some(t),
                 ..
-            } if t == topic => Step::Resubscribe(self.at),
+            } if t == topic => {
+                self.resubscribing = true;
+                Step::Resubscribe(self.at)
+            }
             _ => Step::Ignored,
         }
     }
@@ -161,17 +176,34 @@ mod tests {
             feed.on_message(topic(), step(1, 6, &idle, &working)),
             Step::Resubscribe(at)
         );
-        assert_eq!(
-            feed.on_message(topic(), step(2, 1, &idle, &working)),
-            Step::Resubscribe(at)
-        );
         assert_eq!(feed.state, idle, "nothing applied out of order");
+        for (epoch, seq) in [(1, 7), (2, 1)] {
+            assert_eq!(
+                feed.on_message(topic(), step(epoch, seq, &idle, &working)),
+                Step::Ignored,
+                "the old stream goes on while the resume is on its way: no second request"
+            );
+        }
         let resync = ServerMessage::Error {
             code: ErrorCode::ResyncRequired,
             message: String::new(),
             topic: Some(topic()),
         };
-        assert_eq!(feed.on_message(topic(), resync), Step::Resubscribe(at));
+        assert_eq!(
+            feed.on_message(topic(), resync),
+            Step::Resubscribe(at),
+            "the server asking always gets an answer"
+        );
+        // The replay arrives: back in step; a later new epoch asks again.
+        assert_eq!(
+            feed.on_message(topic(), step(1, 5, &idle, &working)),
+            Step::Applied
+        );
+        assert!(!feed.resubscribing);
+        assert_eq!(
+            feed.on_message(topic(), step(2, 1, &working, &idle)),
+            Step::Resubscribe(Some(Resume { epoch: 1, seq: 5 }))
+        );
     }
 
     #[test]

@@ -138,6 +138,7 @@ impl Link {
     pub fn on_opened(&mut self, now: f64) -> [ClientMessage; 2] {
         self.phase = Phase::Catching;
         self.last_ping = now;
+        self.feed.resubscribing = self.feed.at.is_some();
         [
             ClientMessage::Hello {
                 token: self.token.clone(),
