@@ -8,6 +8,7 @@
 //! - [`stats`]: counters and histograms that merge across worker processes.
 //! - [`probe`]: the server's CPU and memory from `/proc`.
 //! - [`report`]: JSON, Markdown and SVG charts.
+//! - [`tasks`]: durable task throughput over the API, and the BullMQ anchor.
 //! - [`driver`]: a run, start to report.
 
 pub mod driver;
@@ -17,4 +18,5 @@ pub mod scenario;
 pub mod setup;
 pub mod stats;
 pub mod submit;
+pub mod tasks;
 pub mod watch;

@@ -40,6 +40,22 @@ enum Cmd {
         #[arg(long)]
         duration: Option<u64>,
     },
+    /// Durable task throughput, submit -> succeeded: AgentHQ over its API beside BullMQ on
+    /// Redis, the same no-op jobs at the same concurrency.
+    Tasks {
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        url: String,
+        #[arg(long, default_value_t = 10_000)]
+        jobs: u64,
+        /// Tasks run at once (a free workspace runs at most 4).
+        #[arg(long, default_value_t = 4)]
+        concurrency: u32,
+        #[arg(long, default_value = "redis://127.0.0.1:6379")]
+        redis: String,
+        /// Where the table goes (default results/loadtest/tasks-<time>).
+        #[arg(long)]
+        results: Option<PathBuf>,
+    },
     /// The scenarios that come with the driver.
     List,
     /// (internal) A watcher worker: a plan on stdin, results on stdout.
@@ -52,6 +68,13 @@ fn main() -> ExitCode {
     let args = Args::parse();
     let outcome = match args.command {
         Cmd::Worker => driver::worker_main(),
+        Cmd::Tasks {
+            url,
+            jobs,
+            concurrency,
+            redis,
+            results,
+        } => tasks(&url, jobs, concurrency, &redis, results),
         Cmd::List => {
             let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scenarios");
             let mut names: Vec<String> = std::fs::read_dir(&dir)
@@ -116,4 +139,45 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+#[allow(clippy::print_stdout)] // The command's output.
+fn tasks(
+    url: &str,
+    jobs: u64,
+    concurrency: u32,
+    redis: &str,
+    results: Option<PathBuf>,
+) -> anyhow::Result<()> {
+    use agenthq_loadtest::tasks;
+    let runtime = tokio::runtime::Runtime::new()?;
+    let ours = runtime.block_on(tasks::agenthq(url, jobs, concurrency))?;
+    let theirs = tasks::bullmq(jobs, concurrency, redis)?;
+    let ratio = ours.jobs_per_sec / theirs.jobs_per_sec.max(f64::MIN_POSITIVE);
+    let table = format!(
+        "| system | jobs | concurrency | seconds | jobs/s |\n| --- | --- | --- | --- | --- |\n\
+         | AgentHQ (HTTP API, durable store) | {} | {} | {:.2} | {:.0} |\n\
+         | BullMQ (Redis) | {} | {} | {:.2} | {:.0} |\n\nAgentHQ / BullMQ: **{ratio:.2}×**\n",
+        ours.jobs,
+        ours.concurrency,
+        ours.seconds,
+        ours.jobs_per_sec,
+        theirs.jobs,
+        theirs.concurrency,
+        theirs.seconds,
+        theirs.jobs_per_sec,
+    );
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let dir = results.unwrap_or_else(|| PathBuf::from(format!("results/loadtest/tasks-{stamp}")));
+    std::fs::create_dir_all(&dir)?;
+    std::fs::write(dir.join("tasks.md"), &table)?;
+    let json = serde_json::json!({ "agenthq": ours, "bullmq": theirs, "ratio": ratio });
+    std::fs::write(
+        dir.join("tasks.json"),
+        serde_json::to_string_pretty(&json)? + "\n",
+    )?;
+    println!("{table}\nreport: {}", dir.display());
+    Ok(())
 }
