@@ -41,6 +41,9 @@ pub struct RunOptions {
     pub command: String,
     /// A status line on stderr every second.
     pub progress: bool,
+    /// The servers are the Socket.io anchor (`loadtest/anchors/socketio`): no setup, no
+    /// submitters (the anchor makes its own office), watchers join rooms `ws0`, `ws1`, ...
+    pub socketio: bool,
 }
 
 /// A worker's line on stdout: progress each second, then its stats.
@@ -82,9 +85,19 @@ pub async fn run(options: RunOptions) -> anyhow::Result<Report> {
         !options.urls.is_empty(),
         "no server: pass --url http://host:port"
     );
-    let made = crate::setup::offices(&options.urls[0], scenario)
-        .await
-        .context("setting up the offices")?;
+    let made = if options.socketio {
+        (0..scenario.office.workspaces)
+            .map(|n| crate::setup::Made {
+                id: agenthq_protocol::WorkspaceId::from_bytes([0; 16]),
+                key: format!("ws{n}"),
+                agents: scenario.office.agents_of(n),
+            })
+            .collect()
+    } else {
+        crate::setup::offices(&options.urls[0], scenario)
+            .await
+            .context("setting up the offices")?
+    };
     let read_server = || {
         sum(&options
             .server_pids
@@ -113,9 +126,19 @@ pub async fn run(options: RunOptions) -> anyhow::Result<Report> {
         .collect();
     for i in 0..total {
         let ws = &made[(i % made.len() as u64) as usize];
+        let base = &options.urls[(i % options.urls.len() as u64) as usize];
+        let url = if options.socketio {
+            format!(
+                "{}/socket.io/?EIO=4&transport=websocket",
+                ws_url(base).trim_end_matches("/ws")
+            )
+        } else {
+            ws_url(base)
+        };
         plans[(i % processes) as usize].jobs.push(WatchJob {
-            url: ws_url(&options.urls[(i % options.urls.len() as u64) as usize]),
+            url,
             topic: Topic::Workspace(ws.id),
+            room: options.socketio.then(|| ws.key.clone()),
             source: addrs[(i % addrs.len() as u64) as usize],
             connect_at: start + scenario.ramp_secs as f64 * i as f64 / total.max(1) as f64,
         });
@@ -171,7 +194,7 @@ pub async fn run(options: RunOptions) -> anyhow::Result<Report> {
     // Submitters, for the ramp and the window.
     let stop = CancellationToken::new();
     let tally = Arc::new(Tally::default());
-    for (i, ws) in made.iter().enumerate() {
+    for (i, ws) in made.iter().enumerate().filter(|_| !options.socketio) {
         for _ in 0..scenario.submitters.per_workspace {
             tokio::spawn(submit::submitter(
                 options.urls[i % options.urls.len()].clone(),

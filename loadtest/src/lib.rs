@@ -10,7 +10,9 @@
 //! - [`report`]: JSON, Markdown and SVG charts.
 //! - [`tasks`]: durable task throughput over the API, and the BullMQ anchor.
 //! - [`driver`]: a run, start to report.
+//! - [`compare`]: the same run against AgentHQ and the Socket.io anchor, side by side.
 
+pub mod compare;
 pub mod driver;
 pub mod probe;
 pub mod report;

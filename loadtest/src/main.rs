@@ -40,6 +40,21 @@ enum Cmd {
         #[arg(long)]
         duration: Option<u64>,
     },
+    /// The same scenario against AgentHQ (--url) and the Socket.io anchor (full objects,
+    /// then rooms), one table with the ratios.
+    Compare {
+        scenario: String,
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        url: String,
+        #[arg(long = "server-pid")]
+        server_pid: Option<u32>,
+        #[arg(long)]
+        results: Option<PathBuf>,
+        #[arg(long)]
+        watchers: Option<u32>,
+        #[arg(long)]
+        duration: Option<u64>,
+    },
     /// Durable task throughput, submit -> succeeded: AgentHQ over its API beside BullMQ on
     /// Redis, the same no-op jobs at the same concurrency.
     Tasks {
@@ -68,6 +83,48 @@ fn main() -> ExitCode {
     let args = Args::parse();
     let outcome = match args.command {
         Cmd::Worker => driver::worker_main(),
+        Cmd::Compare {
+            scenario,
+            url,
+            server_pid,
+            results,
+            watchers,
+            duration,
+        } => (|| {
+            let mut scenario = Scenario::load(&scenario)?;
+            if let Some(w) = watchers {
+                scenario.watchers.per_workspace = w;
+            }
+            if let Some(d) = duration {
+                scenario.duration_secs = d;
+            }
+            let stamp = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs());
+            let results = results.unwrap_or_else(|| {
+                PathBuf::from(format!(
+                    "results/loadtest/compare-{}-{stamp}",
+                    scenario.name
+                ))
+            });
+            let options = RunOptions {
+                scenario,
+                urls: vec![url],
+                server_pids: server_pid.into_iter().collect(),
+                results: results.clone(),
+                in_process: false,
+                worker_exe: None,
+                command: std::env::args().collect::<Vec<_>>().join(" "),
+                progress: true,
+                socketio: false,
+            };
+            let runtime = tokio::runtime::Runtime::new()?;
+            let runs = runtime.block_on(agenthq_loadtest::compare::compare(options))?;
+            let table = agenthq_loadtest::compare::table(&runs);
+            std::fs::write(results.join("compare.md"), &table)?;
+            println!("{table}\nreports: {}", results.display());
+            Ok(())
+        })(),
         Cmd::Tasks {
             url,
             jobs,
@@ -124,6 +181,7 @@ fn main() -> ExitCode {
                 worker_exe: None,
                 command: std::env::args().collect::<Vec<_>>().join(" "),
                 progress: true,
+                socketio: false,
             };
             let runtime = tokio::runtime::Runtime::new()?;
             let report = runtime.block_on(driver::run(options))?;

@@ -33,6 +33,9 @@ pub struct WatchJob {
     /// `ws://host:port/ws`.
     pub url: String,
     pub topic: Topic,
+    /// Against the Socket.io anchor: the room to join (the topic is unused).
+    #[serde(default)]
+    pub room: Option<String>,
     pub source: Ipv4Addr,
     /// When to connect, as Unix time in seconds (the ramp spreads these).
     pub connect_at: f64,
@@ -119,15 +122,14 @@ pub async fn run_worker(plan: WorkerPlan, stop: CancellationToken, shared: Rc<Re
 
 type Socket = tokio_tungstenite::WebSocketStream<tokio::net::TcpStream>;
 
-async fn connect(url: &str, source: Ipv4Addr, codec: WireCodec) -> Result<Socket, String> {
+async fn connect(url: &str, source: Ipv4Addr, subprotocol: Option<&str>) -> Result<Socket, String> {
     let mut request = url.into_client_request().map_err(|e| format!("url: {e}"))?;
-    request.headers_mut().insert(
-        "sec-websocket-protocol",
-        codec
-            .subprotocol()
-            .parse()
-            .map_err(|_| "header".to_string())?,
-    );
+    if let Some(subprotocol) = subprotocol {
+        request.headers_mut().insert(
+            "sec-websocket-protocol",
+            subprotocol.parse().map_err(|_| "header".to_string())?,
+        );
+    }
     let host = request.uri().host().ok_or("url without host")?.to_owned();
     let port = request.uri().port_u16().unwrap_or(80);
     let addr: SocketAddr = tokio::net::lookup_host((host.as_str(), port))
@@ -209,7 +211,7 @@ async fn watcher(
         shared.borrow_mut().stats.counters.attempted += 1;
         let socket = tokio::select! {
             () = stop.cancelled() => return,
-            r = tokio::time::timeout(CONNECT_TIMEOUT, connect(&job.url, job.source, plan.codec)) => {
+            r = tokio::time::timeout(CONNECT_TIMEOUT, connect(&job.url, job.source, job.room.is_none().then(|| plan.codec.subprotocol()))) => {
                 r.unwrap_or_else(|_| Err("connect: timed out".into()))
             }
         };
@@ -236,17 +238,24 @@ async fn watcher(
             let [lo, hi] = c.lifetime_secs;
             Duration::from_secs_f64(lo + (hi - lo) * splitmix(&mut rng))
         });
-        let end = follow(
-            plan.codec,
-            &mut socket,
-            job.topic,
-            &mut at,
-            lifetime,
-            shared,
-            plan.measure_from,
-            stop,
-        )
-        .await;
+        let end = match &job.room {
+            Some(room) => {
+                follow_socketio(&mut socket, room, lifetime, shared, plan.measure_from, stop).await
+            }
+            None => {
+                follow(
+                    plan.codec,
+                    &mut socket,
+                    job.topic,
+                    &mut at,
+                    lifetime,
+                    shared,
+                    plan.measure_from,
+                    stop,
+                )
+                .await
+            }
+        };
         shared.borrow_mut().open -= 1;
         let _ = socket.close(None).await;
         match end {
@@ -404,6 +413,85 @@ async fn follow(
             if socket.send(again).await.is_err() {
                 return End::Lost;
             }
+        }
+    }
+}
+
+/// Only the delivery time of a Socket.io event's payload; the rest is skipped.
+#[derive(Debug, Deserialize)]
+struct EventHead {
+    #[serde(default)]
+    server_time: Option<u64>,
+}
+
+/// Follows a room of the Socket.io anchor over Engine.IO 4's WebSocket transport: the
+/// open packet, `40` to join the default namespace, a `subscribe` event with the room,
+/// then `42[...]` events (counted as diffs, latency from their `server_time`); pings
+/// (`2`) are answered (`3`). Socket.io has no sequence numbers, so nothing here can
+/// detect a gap.
+async fn follow_socketio(
+    socket: &mut Socket,
+    room: &str,
+    lifetime: Option<Duration>,
+    shared: &RefCell<Shared>,
+    measure_from: u64,
+    stop: &CancellationToken,
+) -> End {
+    let churn = tokio::time::sleep(lifetime.unwrap_or(Duration::MAX / 4));
+    tokio::pin!(churn);
+    let join = format!("42[\"subscribe\",{}]", serde_json::Value::from(room));
+    loop {
+        let frame = tokio::select! {
+            () = stop.cancelled() => return End::Stop,
+            () = &mut churn => return End::Churn,
+            frame = socket.next() => frame,
+        };
+        let text = match frame {
+            Some(Ok(Message::Text(t))) => t,
+            Some(Ok(Message::Close(_))) | None => {
+                shared.borrow_mut().stats.counters.error("closed");
+                return End::Lost;
+            }
+            Some(Ok(_)) => continue,
+            Some(Err(e)) => {
+                shared
+                    .borrow_mut()
+                    .stats
+                    .counters
+                    .error(format!("read: {}", short(&e.to_string())));
+                return End::Lost;
+            }
+        };
+        let now = now_unix_us();
+        let reply = {
+            let mut s = shared.borrow_mut();
+            let text = text.as_str();
+            let latency = if let Some(event) = text.strip_prefix("42") {
+                s.stats.counters.diffs += 1;
+                // ["name", payload]
+                serde_json::from_str::<(serde::de::IgnoredAny, EventHead)>(event)
+                    .ok()
+                    .and_then(|(_, head)| head.server_time)
+                    .filter(|_| now / 1_000_000 >= measure_from)
+                    .map(|t| now.saturating_sub(t))
+            } else {
+                None
+            };
+            s.stats.frame(now / 1_000_000, text.len() as u64, latency);
+            match text.as_bytes().first() {
+                Some(b'0') => Some("40".to_owned()),
+                Some(b'2') => Some("3".to_owned()),
+                Some(b'4') if text.starts_with("40") => {
+                    s.stats.counters.snapshots += 1; // Joined: the nearest thing to a snapshot.
+                    Some(join.clone())
+                }
+                _ => None,
+            }
+        };
+        if let Some(reply) = reply
+            && socket.send(Message::Text(reply.into())).await.is_err()
+        {
+            return End::Lost;
         }
     }
 }

@@ -68,6 +68,7 @@ async fn a_tiny_office_run_reports_consistent_counts() {
         worker_exe: Some(env!("CARGO_BIN_EXE_agenthq-loadtest").into()),
         command: "test".into(),
         progress: false,
+        socketio: false,
     };
     let report = driver::run(options).await.unwrap();
     let c = &report.counters;
