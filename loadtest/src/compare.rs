@@ -1,13 +1,15 @@
 //! `agenthq-loadtest compare <scenario>`: the same watchers against AgentHQ and against the
-//! Socket.io anchor the way the Generic Corp stack ran it (every changed agent's whole
-//! object emitted to every client) and at its best (rooms, changed fields only, one
-//! message per tick), in one sitting; one table with the ratios.
+//! Socket.io anchor the way the Generic Corp stack ran it (every changed agent or task
+//! emitted whole to every client) and at its best (rooms, changed fields only, one
+//! message per tick), in one sitting; one table with the ratios. The offices are made
+//! once on AgentHQ and their submitters run throughout; the anchor follows those very
+//! workspaces and re-emits their changes, so every system carries the same content.
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
-use crate::driver::{self, RunOptions};
+use crate::driver::{self, Prepared, RunOptions};
 use crate::report::Report;
 
 /// Port the anchor listens on.
@@ -15,17 +17,22 @@ const ANCHOR_PORT: u16 = 18_100;
 
 /// Starts the Socket.io anchor for `style` with the scenario's office; waits until it
 /// listens.
-fn start_anchor(options: &RunOptions, style: &str) -> anyhow::Result<Child> {
+fn start_anchor(options: &RunOptions, style: &str, follow: &Prepared) -> anyhow::Result<Child> {
     let anchors = Path::new(env!("CARGO_MANIFEST_DIR")).join("anchors");
     let install = Command::new(anchors.join("install.sh")).status()?;
     anyhow::ensure!(install.success(), "installing the anchors failed");
-    let office = &options.scenario.office;
+    let topics: Vec<String> = follow.made.iter().map(|m| m.id.to_string()).collect();
+    let gateway = format!("{}/ws", options.urls[0].replacen("http", "ws", 1));
     let mut child = Command::new("node")
         .current_dir(anchors.join("socketio"))
-        .args(["server.mjs", "--port", &ANCHOR_PORT.to_string()])
-        .args(["--workspaces", &office.workspaces.to_string()])
-        .args(["--agents", &office.agents_of(0).to_string()])
-        .args(["--tick-ms", "50", "--change", "0.3", "--style", style])
+        .args([
+            "server.mjs",
+            "--port",
+            &ANCHOR_PORT.to_string(),
+            "--style",
+            style,
+        ])
+        .args(["--follow", &gateway, "--topics", &topics.join(",")])
         .stdout(Stdio::piped())
         .spawn()?;
     let stdout = child
@@ -41,25 +48,38 @@ fn start_anchor(options: &RunOptions, style: &str) -> anyhow::Result<Child> {
     Ok(child)
 }
 
-/// One run per system; answers the reports in order: AgentHQ, Socket.io full, rooms.
+/// One run per system; answers the reports in order: AgentHQ, Socket.io whole objects,
+/// rooms.
 pub async fn compare(options: RunOptions) -> anyhow::Result<Vec<(String, Report)>> {
+    let prepared = Prepared::new(&options.scenario, &options.urls).await?;
+    let runs = phases(&options, &prepared).await;
+    prepared.finish();
+    runs
+}
+
+async fn phases(
+    options: &RunOptions,
+    prepared: &Prepared,
+) -> anyhow::Result<Vec<(String, Report)>> {
     let mut out = Vec::new();
     let ours = driver::run(RunOptions {
         results: options.results.join("agenthq"),
+        prepared: Some(prepared.clone()),
         ..options.clone()
     })
     .await?;
     out.push(("AgentHQ (MessagePack diffs)".to_owned(), ours));
     for (style, name) in [
-        ("full", "Socket.io, full objects to all"),
+        ("full", "Socket.io, whole objects to all"),
         ("rooms", "Socket.io, rooms + changed fields"),
     ] {
-        let mut anchor = start_anchor(&options, style)?;
+        let mut anchor = start_anchor(options, style, prepared)?;
         let run = driver::run(RunOptions {
             urls: vec![format!("http://127.0.0.1:{ANCHOR_PORT}")],
             server_pids: vec![anchor.id()],
             results: options.results.join(format!("socketio-{style}")),
             socketio: true,
+            prepared: Some(prepared.clone()),
             ..options.clone()
         })
         .await;
@@ -93,15 +113,59 @@ pub fn table(runs: &[(String, Report)]) -> String {
     }
     if let Some((_, ours)) = runs.first() {
         md += "\nRatios (AgentHQ ÷ other; for p99 and bytes, other ÷ AgentHQ, so higher is better for AgentHQ):\n\n";
+        let per_watcher = |r: &Report| r.bytes_per_sec / r.counters.held.max(1) as f64;
         for (name, r) in runs.iter().skip(1) {
             let div = |a: f64, b: f64| if b > 0.0 { a / b } else { f64::NAN };
             md += &format!(
                 "- vs {name}: frames/s {:.2}×, p99 {:.2}×, bytes per watcher {:.2}×\n",
                 div(ours.frames_per_sec, r.frames_per_sec),
                 div(r.latency_ms.p99, ours.latency_ms.p99),
-                div(r.bytes_per_sec, ours.bytes_per_sec),
+                div(per_watcher(r), per_watcher(ours)),
             );
         }
     }
     md
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::Context;
+    use crate::stats::Stats;
+
+    fn report(held: u64, frames_per_sec: u64, bytes: u64, latency_us: u64) -> Report {
+        let mut stats = Stats::default();
+        for n in 0..frames_per_sec {
+            stats.frame(10, bytes, Some(latency_us + n));
+        }
+        stats.counters.held = held;
+        let context = Context {
+            scenario: "fanout".into(),
+            description: String::new(),
+            command: String::new(),
+            urls: Vec::new(),
+            watchers_planned: held,
+            measured_from: 10,
+            measured_secs: 1,
+            tasks_accepted: 0,
+            server: None,
+        };
+        Report::new(context, &stats)
+    }
+
+    #[test]
+    fn the_table_puts_ratios_per_watcher_with_higher_better_for_agenthq() {
+        let runs = vec![
+            ("AgentHQ".to_owned(), report(100, 2_000, 100, 10_000)),
+            ("Socket.io".to_owned(), report(50, 1_000, 400, 40_000)),
+        ];
+        let md = table(&runs);
+        assert!(md.contains("| AgentHQ | 100 | 2000 | 2000 |"), "{md}");
+        // Frames 2000 / 1000; p99 41 ms / 12 ms; bytes per watcher 8000 / 2000.
+        assert!(
+            md.contains("vs Socket.io: frames/s 2.00×, p99 3.42×"),
+            "{md}"
+        );
+        assert!(md.contains("bytes per watcher 4.00×"), "{md}");
+    }
 }

@@ -41,9 +41,49 @@ pub struct RunOptions {
     pub command: String,
     /// A status line on stderr every second.
     pub progress: bool,
-    /// The servers are the Socket.io anchor (`loadtest/anchors/socketio`): no setup, no
-    /// submitters (the anchor makes its own office), watchers join rooms `ws0`, `ws1`, ...
+    /// The servers are the Socket.io anchor (`loadtest/anchors/socketio`): watchers join
+    /// a room per workspace.
     pub socketio: bool,
+    /// Offices made (and submitters started) by the caller, kept across runs (`compare`):
+    /// no setup and no submitters of this run's own.
+    pub prepared: Option<Prepared>,
+}
+
+/// Offices with their task submitters running, shared by several runs.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    pub made: Vec<crate::setup::Made>,
+    pub tally: Arc<Tally>,
+    stop: CancellationToken,
+}
+
+impl Prepared {
+    /// Makes the scenario's offices on `urls[0]` and starts their submitters.
+    pub async fn new(scenario: &Scenario, urls: &[String]) -> anyhow::Result<Self> {
+        anyhow::ensure!(!urls.is_empty(), "no server: pass --url http://host:port");
+        let made = crate::setup::offices(&urls[0], scenario)
+            .await
+            .context("setting up the offices")?;
+        let (tally, stop) = (Arc::new(Tally::default()), CancellationToken::new());
+        for (i, ws) in made.iter().enumerate() {
+            for _ in 0..scenario.submitters.per_workspace {
+                tokio::spawn(submit::submitter(
+                    urls[i % urls.len()].clone(),
+                    ws.id,
+                    ws.key.clone(),
+                    scenario.submitters.tasks_per_sec,
+                    Arc::clone(&tally),
+                    stop.clone(),
+                ));
+            }
+        }
+        Ok(Self { made, tally, stop })
+    }
+
+    /// Stops the submitters.
+    pub fn finish(&self) {
+        self.stop.cancel();
+    }
 }
 
 /// A worker's line on stdout: progress each second, then its stats.
@@ -85,19 +125,26 @@ pub async fn run(options: RunOptions) -> anyhow::Result<Report> {
         !options.urls.is_empty(),
         "no server: pass --url http://host:port"
     );
-    let made = if options.socketio {
-        (0..scenario.office.workspaces)
-            .map(|n| crate::setup::Made {
-                id: agenthq_protocol::WorkspaceId::from_bytes([0; 16]),
-                key: format!("ws{n}"),
-                agents: scenario.office.agents_of(n),
-            })
-            .collect()
-    } else {
-        crate::setup::offices(&options.urls[0], scenario)
-            .await
-            .context("setting up the offices")?
+    // Offices and submitters: the caller's, or this run's own (stopped at its end).
+    let owned = options.prepared.is_none();
+    let prepared = match &options.prepared {
+        Some(p) => p.clone(),
+        None if options.socketio => Prepared {
+            // The anchor's own office: rooms `ws0`, `ws1`, ...; nothing to submit to.
+            made: (0..scenario.office.workspaces)
+                .map(|n| crate::setup::Made {
+                    id: agenthq_protocol::WorkspaceId::from_bytes([0; 16]),
+                    key: String::new(),
+                    agents: scenario.office.agents_of(n),
+                    room: format!("ws{n}"),
+                })
+                .collect(),
+            tally: Arc::default(),
+            stop: CancellationToken::new(),
+        },
+        None => Prepared::new(scenario, &options.urls).await?,
     };
+    let made = &prepared.made;
     let read_server = || {
         sum(&options
             .server_pids
@@ -138,7 +185,7 @@ pub async fn run(options: RunOptions) -> anyhow::Result<Report> {
         plans[(i % processes) as usize].jobs.push(WatchJob {
             url,
             topic: Topic::Workspace(ws.id),
-            room: options.socketio.then(|| ws.key.clone()),
+            room: options.socketio.then(|| ws.room.clone()),
             source: addrs[(i % addrs.len() as u64) as usize],
             connect_at: start + scenario.ramp_secs as f64 * i as f64 / total.max(1) as f64,
         });
@@ -191,21 +238,7 @@ pub async fn run(options: RunOptions) -> anyhow::Result<Report> {
         workers.push(worker);
     }
 
-    // Submitters, for the ramp and the window.
-    let stop = CancellationToken::new();
-    let tally = Arc::new(Tally::default());
-    for (i, ws) in made.iter().enumerate().filter(|_| !options.socketio) {
-        for _ in 0..scenario.submitters.per_workspace {
-            tokio::spawn(submit::submitter(
-                options.urls[i % options.urls.len()].clone(),
-                ws.id,
-                ws.key.clone(),
-                scenario.submitters.tasks_per_sec,
-                Arc::clone(&tally),
-                stop.clone(),
-            ));
-        }
-    }
+    let tally = Arc::clone(&prepared.tally);
 
     // The window: server readings at its edges, a live status line (hidden off a terminal).
     let bar = if options.progress {
@@ -246,7 +279,9 @@ pub async fn run(options: RunOptions) -> anyhow::Result<Report> {
     }
     let at_end = read_server();
     let tasks_in_window = tally.accepted.load(Ordering::Relaxed) - tasks_at_start;
-    stop.cancel();
+    if owned {
+        prepared.finish();
+    }
     bar.finish_and_clear();
 
     let mut stats = Stats::default();

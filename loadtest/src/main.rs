@@ -117,6 +117,7 @@ fn main() -> ExitCode {
                 command: std::env::args().collect::<Vec<_>>().join(" "),
                 progress: true,
                 socketio: false,
+                prepared: None,
             };
             let runtime = tokio::runtime::Runtime::new()?;
             let runs = runtime.block_on(agenthq_loadtest::compare::compare(options))?;
@@ -182,6 +183,7 @@ fn main() -> ExitCode {
                 command: std::env::args().collect::<Vec<_>>().join(" "),
                 progress: true,
                 socketio: false,
+                prepared: None,
             };
             let runtime = tokio::runtime::Runtime::new()?;
             let report = runtime.block_on(driver::run(options))?;

@@ -13,6 +13,8 @@ pub struct Made {
     pub id: WorkspaceId,
     pub key: String,
     pub agents: u32,
+    /// The Socket.io anchor's room for it (the id, or `ws<n>` for the anchor's own office).
+    pub room: String,
 }
 
 /// Setting up failed: what was asked and what the server said.
@@ -95,7 +97,12 @@ pub async fn offices(base: &str, scenario: &Scenario) -> Result<Vec<Made>, Setup
         )
         .await?;
         let key = key["secret"].as_str().unwrap_or_default().to_owned();
-        made.push(Made { id, key, agents });
+        made.push(Made {
+            id,
+            key,
+            agents,
+            room: id.to_string(),
+        });
     }
     Ok(made)
 }

@@ -69,6 +69,7 @@ async fn a_tiny_office_run_reports_consistent_counts() {
         command: "test".into(),
         progress: false,
         socketio: false,
+        prepared: None,
     };
     let report = driver::run(options).await.unwrap();
     let c = &report.counters;

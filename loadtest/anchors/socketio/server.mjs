@@ -7,7 +7,14 @@
 // Each message carries server_time (Unix microseconds) for delivery latency. Clients
 // join a workspace with the "subscribe" event. --redis <url> adds the Redis adapter.
 //
+// With --follow <ws://host/ws> --topics <id,id,...> the office is not simulated: the
+// anchor follows those AgentHQ workspaces over the JSON protocol and re-emits every
+// change in its style (full: each changed agent or task whole, to everyone; rooms: the
+// tick's changed fields to the workspace's room, named by its id), so both systems
+// carry exactly the same content.
+//
 //   node server.mjs --port 18100 --workspaces 1 --agents 50 --tick-ms 50 --change 0.5 --style full
+//   node server.mjs --port 18100 --style full --follow ws://127.0.0.1:8080/ws --topics <id>
 import { createServer } from "node:http";
 import { Server } from "socket.io";
 
@@ -22,6 +29,8 @@ const tickMs = Number(arg("tick-ms", 50));
 const change = Number(arg("change", 0.5));
 const style = arg("style", "full");
 const redisUrl = arg("redis", "");
+const follow = arg("follow", "");
+const topics = arg("topics", "").split(",").filter(Boolean);
 
 const STATUSES = ["idle", "thinking", "working", "awaiting_approval", "blocked"];
 const nowUs = () => Math.round((performance.timeOrigin + performance.now()) * 1000);
@@ -71,8 +80,58 @@ io.on("connection", (socket) => {
   socket.on("subscribe", (workspace) => socket.join(String(workspace)));
 });
 
+if (follow) {
+  const { WebSocket } = await import("ws");
+  for (const id of topics) {
+    const agents = new Map();
+    const tasks = new Map();
+    const socket = new WebSocket(follow, "agenthq.v1.json");
+    socket.on("open", () => {
+      socket.send(JSON.stringify({ type: "hello" }));
+      socket.send(JSON.stringify({ type: "subscribe", topic: `workspace/${id}` }));
+      setInterval(() => socket.send(JSON.stringify({ type: "ping" })), 20000);
+    });
+    socket.on("message", (data) => {
+      const message = JSON.parse(data);
+      if (message.type === "snapshot") {
+        for (const a of Object.values(message.state.agents ?? {})) agents.set(a.id, a);
+        for (const t of Object.values(message.state.tasks ?? {})) tasks.set(t.id, t);
+        return;
+      }
+      if (message.type !== "diff") return;
+      const serverTime = nowUs();
+      if (style !== "full") {
+        io.to(id).emit("office:diff", { server_time: serverTime, ops: message.ops });
+        return;
+      }
+      for (const op of message.ops) {
+        if (op.op === "agent") {
+          const agent = Object.assign(agents.get(op.id) ?? {}, op);
+          delete agent.op;
+          agents.set(op.id, agent);
+          io.emit("agent:update", { ...agent, workspace: id, server_time: serverTime });
+        } else if (op.op === "task") {
+          const task = Object.assign(tasks.get(op.id) ?? {}, op);
+          delete task.op;
+          tasks.set(op.id, task);
+          io.emit("task:update", { ...task, workspace: id, server_time: serverTime });
+        } else if (op.op === "task_removed") {
+          tasks.delete(op.id);
+          io.emit("task:removed", { id: op.id, workspace: id, server_time: serverTime });
+        } else if (op.op === "agent_removed") {
+          agents.delete(op.id);
+          io.emit("agent:removed", { id: op.id, workspace: id, server_time: serverTime });
+        } else if (op.op === "activity" || op.op === "task_event") {
+          io.emit(op.op, { ...op, workspace: id, server_time: serverTime });
+        }
+      }
+    });
+  }
+}
+
 let tick = 0;
 setInterval(() => {
+  if (follow) return;
   tick += 1;
   const serverTime = nowUs();
   for (const list of offices) {
