@@ -67,6 +67,9 @@ enum Cmd {
         concurrency: u32,
         #[arg(long, default_value = "redis://127.0.0.1:6379")]
         redis: String,
+        /// Tasks per request on AgentHQ's batch endpoint (1: one request per task).
+        #[arg(long, default_value_t = 1)]
+        batch: usize,
         /// Where the table goes (default results/loadtest/tasks-<time>).
         #[arg(long)]
         results: Option<PathBuf>,
@@ -131,8 +134,9 @@ fn main() -> ExitCode {
             jobs,
             concurrency,
             redis,
+            batch,
             results,
-        } => tasks(&url, jobs, concurrency, &redis, results),
+        } => tasks(&url, jobs, concurrency, &redis, batch, results),
         Cmd::List => {
             let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scenarios");
             let mut names: Vec<String> = std::fs::read_dir(&dir)
@@ -207,11 +211,12 @@ fn tasks(
     jobs: u64,
     concurrency: u32,
     redis: &str,
+    batch: usize,
     results: Option<PathBuf>,
 ) -> anyhow::Result<()> {
     use agenthq_loadtest::tasks;
     let runtime = tokio::runtime::Runtime::new()?;
-    let ours = runtime.block_on(tasks::agenthq(url, jobs, concurrency))?;
+    let ours = runtime.block_on(tasks::agenthq(url, jobs, concurrency, batch))?;
     let theirs = tasks::bullmq(jobs, concurrency, redis)?;
     let ratio = ours.jobs_per_sec / theirs.jobs_per_sec.max(f64::MIN_POSITIVE);
     let table = format!(

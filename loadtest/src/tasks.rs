@@ -28,8 +28,15 @@ async fn ok(response: reqwest::Response, what: &str) -> anyhow::Result<Value> {
     Ok(body)
 }
 
-/// Runs `jobs` no-op tasks through the server at `base` with `concurrency` agents.
-pub async fn agenthq(base: &str, jobs: u64, concurrency: u32) -> anyhow::Result<Throughput> {
+/// Runs `jobs` no-op tasks through the server at `base` with `concurrency` agents, one
+/// request per task, or `batch` tasks per request (`POST .../tasks/batch`, the
+/// counterpart of BullMQ's `addBulk`) when `batch` > 1.
+pub async fn agenthq(
+    base: &str,
+    jobs: u64,
+    concurrency: u32,
+    batch: usize,
+) -> anyhow::Result<Throughput> {
     let client = reqwest::Client::new();
     let api = format!("{base}/api/v1");
     let email = format!("tasks-{}@example.com", uuid::Uuid::new_v4().simple());
@@ -74,10 +81,105 @@ pub async fn agenthq(base: &str, jobs: u64, concurrency: u32) -> anyhow::Result<
         )
         .await?;
     }
-    let url = Arc::new(format!("{api}/workspaces/{id}/tasks"));
-    let token = Arc::new(token);
-    let slots = Arc::new(tokio::sync::Semaphore::new(IN_FLIGHT));
     let started = Instant::now();
+    if batch > 1 {
+        submit_batches(
+            &client,
+            &format!("{api}/workspaces/{id}/tasks/batch"),
+            &token,
+            jobs,
+            batch,
+        )
+        .await?;
+    } else {
+        submit_one_by_one(
+            &client,
+            &format!("{api}/workspaces/{id}/tasks"),
+            &token,
+            jobs,
+        )
+        .await?;
+    }
+    // The last successes: the usage the workspace records at each tick.
+    let usage = format!("{api}/workspaces/{id}/usage");
+    loop {
+        let u = ok(
+            client.get(&usage).bearer_auth(&token).send().await?,
+            "usage",
+        )
+        .await?;
+        if u["total"]["succeeded"].as_u64().unwrap_or(0) >= jobs {
+            break;
+        }
+        anyhow::ensure!(
+            started.elapsed() < Duration::from_secs(600),
+            "tasks did not finish in 10 minutes"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    Ok(Throughput {
+        jobs,
+        concurrency,
+        seconds,
+        jobs_per_sec: jobs as f64 / seconds,
+    })
+}
+
+/// `batch` tasks a request, one request at a time; tasks answered 429 (the workspace's
+/// queue is full) go again in the next request.
+async fn submit_batches(
+    client: &reqwest::Client,
+    url: &str,
+    token: &str,
+    jobs: u64,
+    batch: usize,
+) -> anyhow::Result<()> {
+    let mut pending: std::collections::VecDeque<u64> = (0..jobs).collect();
+    while !pending.is_empty() {
+        let chunk: Vec<u64> = pending.drain(..batch.min(pending.len())).collect();
+        let tasks: Vec<Value> = chunk
+            .iter()
+            .map(|n| json!({ "title": format!("Load-test task {n}"), "idempotency_key": format!("t{n}") }))
+            .collect();
+        let answer = ok(
+            client
+                .post(url)
+                .bearer_auth(token)
+                .json(&json!({ "tasks": tasks }))
+                .send()
+                .await?,
+            "submit a batch",
+        )
+        .await?;
+        let results = answer["results"].as_array().cloned().unwrap_or_default();
+        let mut refused = false;
+        for (n, r) in chunk.iter().zip(&results) {
+            match r["status"].as_u64() {
+                Some(200 | 201) => {}
+                Some(429) => {
+                    pending.push_back(*n);
+                    refused = true;
+                }
+                other => anyhow::bail!("task {n}: {other:?} {r}"),
+            }
+        }
+        if refused {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+    Ok(())
+}
+
+async fn submit_one_by_one(
+    client: &reqwest::Client,
+    url: &str,
+    token: &str,
+    jobs: u64,
+) -> anyhow::Result<()> {
+    let url = Arc::new(url.to_owned());
+    let token = Arc::new(token.to_owned());
+    let slots = Arc::new(tokio::sync::Semaphore::new(IN_FLIGHT));
     let mut sent = Vec::with_capacity(jobs as usize);
     for n in 0..jobs {
         let permit = Arc::clone(&slots).acquire_owned().await?;
@@ -103,34 +205,7 @@ pub async fn agenthq(base: &str, jobs: u64, concurrency: u32) -> anyhow::Result<
     for s in sent {
         s.await??;
     }
-    // The last successes: the usage the workspace records at each tick.
-    let usage = format!("{api}/workspaces/{id}/usage");
-    loop {
-        let u = ok(
-            client
-                .get(&usage)
-                .bearer_auth(token.as_str())
-                .send()
-                .await?,
-            "usage",
-        )
-        .await?;
-        if u["total"]["succeeded"].as_u64().unwrap_or(0) >= jobs {
-            break;
-        }
-        anyhow::ensure!(
-            started.elapsed() < Duration::from_secs(600),
-            "tasks did not finish in 10 minutes"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    let seconds = started.elapsed().as_secs_f64();
-    Ok(Throughput {
-        jobs,
-        concurrency,
-        seconds,
-        jobs_per_sec: jobs as f64 / seconds,
-    })
+    Ok(())
 }
 
 /// Runs the BullMQ anchor (installing its packages first) against the Redis at `redis`.

@@ -12,7 +12,7 @@
 
 mod accounts;
 mod agents;
-mod error;
+pub(crate) mod error;
 mod extract;
 pub mod schema;
 mod tasks;
@@ -80,6 +80,7 @@ pub fn router(max_body_bytes: usize) -> (Router<AppState>, utoipa::openapi::Open
         .routes(routes!(agents::list, agents::create))
         .routes(routes!(agents::get, agents::update, agents::delete))
         .routes(routes!(tasks::list, tasks::submit))
+        .routes(routes!(tasks::submit_batch))
         .routes(routes!(tasks::get))
         .routes(routes!(tasks::cancel))
         .routes(routes!(tasks::retry))

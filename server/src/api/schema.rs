@@ -297,6 +297,27 @@ impl From<&AgentRecord> for Agent {
 
 // ---- tasks ----
 
+/// `POST .../tasks/batch`: up to 1 000 submissions.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct SubmitBatch {
+    pub tasks: Vec<SubmitTask>,
+}
+
+/// One task's answer in a batch: the status it would have had alone, and the task or the
+/// error.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BatchItem {
+    pub status: u16,
+    pub task: Option<Task>,
+    #[schema(value_type = Option<Object>)]
+    pub error: Option<crate::api::error::ErrorDetail>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BatchAnswer {
+    pub results: Vec<BatchItem>,
+}
+
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct SubmitTask {
     #[schema(example = "Review the billing migration")]

@@ -9,8 +9,11 @@ use agenthq_runtime::{NewTask, TaskFilter, TaskRecord};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 
+use super::error::ErrorDetail;
 use super::extract::{Json, Path, Query};
-use super::schema::{PageQuery, SubmitTask, Task, TaskPage, TaskQuery, Usage};
+use super::schema::{
+    BatchAnswer, BatchItem, PageQuery, SubmitBatch, SubmitTask, Task, TaskPage, TaskQuery, Usage,
+};
 use super::{ApiError, ErrorBody, access, page_limit};
 use crate::auth::Caller;
 use crate::startup::AppState;
@@ -66,6 +69,20 @@ pub async fn submit(
         .map(|v| v.to_str().map(str::to_owned))
         .transpose()
         .map_err(|_| ApiError::invalid("Idempotency-Key must be visible ASCII"))?;
+    let task = new_task(body, header_key)?;
+    let submitted = state.runtime.submit(workspace, task).await?;
+    let status = if submitted.created {
+        tracing::debug!(task_id = %submitted.task.id, "task accepted");
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(Task::from(submitted.task))))
+}
+
+/// A submission checked and turned into the runtime's `NewTask`; `header_key` is the
+/// `Idempotency-Key` header, if any.
+fn new_task(body: SubmitTask, header_key: Option<String>) -> Result<NewTask, ApiError> {
     let idempotency_key = match (body.idempotency_key, header_key) {
         (Some(a), Some(b)) if a != b => {
             return Err(ApiError::invalid(
@@ -88,7 +105,7 @@ pub async fn submit(
             "title must be 1 to {MAX_TITLE_BYTES} bytes"
         )));
     }
-    let task = NewTask {
+    Ok(NewTask {
         agent: body.agent,
         title: title.to_owned(),
         input: body.input,
@@ -97,15 +114,70 @@ pub async fn submit(
         timeout: body.timeout_ms.map(Duration::from_millis),
         backoff: body.backoff_ms.map(Duration::from_millis),
         idempotency_key,
-    };
-    let submitted = state.runtime.submit(workspace, task).await?;
-    let status = if submitted.created {
-        tracing::debug!(task_id = %submitted.task.id, "task accepted");
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
-    Ok((status, Json(Task::from(submitted.task))))
+    })
+}
+
+/// Most tasks in one batch submission.
+pub const MAX_BATCH: usize = 1_000;
+
+/// Submits up to 1 000 tasks in one request (members and owners), stored together (one
+/// transaction where the store allows): the batch counterpart of `POST .../tasks`, for
+/// integrations that enqueue in bulk. Every task is checked first (one bad task: 422 for
+/// the whole batch, naming it); then each gets its own answer, in order: `201` accepted,
+/// `200` an earlier submission with the same idempotency key, `429` `queue_full` past the
+/// workspace's `max_queued` (the tasks before it were accepted).
+#[utoipa::path(post, path = "/workspaces/{workspace}/tasks/batch", tag = "tasks", security(("bearer" = [])),
+    params(("workspace" = String, Path, format = Uuid)),
+    request_body = SubmitBatch,
+    responses(
+        (status = 200, description = "One answer per task, in order", body = BatchAnswer),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody),
+    ))]
+#[tracing::instrument(skip_all, fields(workspace_id = %workspace))]
+pub async fn submit_batch(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(workspace): Path<WorkspaceId>,
+    Json(body): Json<SubmitBatch>,
+) -> Result<Json<BatchAnswer>, ApiError> {
+    access(&state, &caller, workspace, Role::Member).await?;
+    if body.tasks.is_empty() || body.tasks.len() > MAX_BATCH {
+        return Err(ApiError::invalid(format!(
+            "a batch holds 1 to {MAX_BATCH} tasks"
+        )));
+    }
+    let tasks = body
+        .tasks
+        .into_iter()
+        .enumerate()
+        .map(|(i, t)| {
+            new_task(t, None).map_err(|e| ApiError::invalid(format!("task {i}: {}", e.message)))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let answers = state.runtime.submit_many(workspace, tasks).await?;
+    let results = answers
+        .into_iter()
+        .map(|answer| match answer {
+            Ok(submitted) => BatchItem {
+                status: if submitted.created { 201 } else { 200 },
+                task: Some(Task::from(submitted.task)),
+                error: None,
+            },
+            Err(err) => {
+                let err = ApiError::from(err);
+                BatchItem {
+                    status: err.status.as_u16(),
+                    task: None,
+                    error: Some(ErrorDetail {
+                        code: err.code.to_owned(),
+                        message: err.message,
+                    }),
+                }
+            }
+        })
+        .collect();
+    Ok(Json(BatchAnswer { results }))
 }
 
 /// Tasks, newest first, a page at a time; filter by status and agent.

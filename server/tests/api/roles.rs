@@ -146,6 +146,13 @@ fn workspace_routes() -> Vec<Route> {
             Some(json!({ "title": "matrix task" })),
         ),
         route(
+            post.clone(),
+            "/workspaces/{workspace}/tasks/batch",
+            Member,
+            200,
+            Some(json!({ "tasks": [{ "title": "matrix batch task" }] })),
+        ),
+        route(
             get.clone(),
             "/workspaces/{workspace}/tasks/{task}",
             Viewer,

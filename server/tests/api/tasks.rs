@@ -493,3 +493,85 @@ async fn a_full_queue_answers_429_queue_full_with_retry_after() {
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["error"]["code"], "queue_full");
 }
+
+#[tokio::test]
+async fn a_batch_is_stored_together_with_one_answer_per_task() {
+    let app = spawn_app().await;
+    let session = app.register("batch@example.com").await;
+    let token = session.access.as_str();
+    let (_, ws) = app
+        .call(
+            reqwest::Method::POST,
+            "/api/v1/workspaces",
+            Some(token),
+            Some(serde_json::json!({ "name": "Batch" })),
+        )
+        .await;
+    let id = ws["id"].as_str().unwrap();
+    let url = format!("/api/v1/workspaces/{id}/tasks/batch");
+    // Ten new tasks and a repeated key: each its own answer, in order.
+    let mut tasks: Vec<serde_json::Value> = (0..10)
+        .map(|n| serde_json::json!({ "title": format!("task {n}"), "idempotency_key": format!("k{n}") }))
+        .collect();
+    tasks.insert(
+        5,
+        serde_json::json!({ "title": "again", "idempotency_key": "k3" }),
+    );
+    let (status, body) = app
+        .call(
+            reqwest::Method::POST,
+            &url,
+            Some(token),
+            Some(serde_json::json!({ "tasks": tasks })),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let results = body["results"].as_array().unwrap();
+    assert_eq!(results.len(), 11);
+    for (i, r) in results.iter().enumerate().filter(|(i, _)| *i != 5) {
+        assert_eq!(r["status"], 201, "task {i}");
+        assert!(r["task"]["title"].is_string());
+    }
+    assert_eq!(
+        results[5]["status"], 200,
+        "the repeated key answers the first task"
+    );
+    assert_eq!(results[5]["task"]["id"], results[3]["task"]["id"]);
+
+    // Past max_queued (100 in a free workspace; 10 are queued): the rest get 429 each.
+    let more: Vec<serde_json::Value> = (0..91)
+        .map(|n| serde_json::json!({ "title": format!("more {n}") }))
+        .collect();
+    let (status, body) = app
+        .call(
+            reqwest::Method::POST,
+            &url,
+            Some(token),
+            Some(serde_json::json!({ "tasks": more })),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let results = body["results"].as_array().unwrap();
+    assert!(results[..90].iter().all(|r| r["status"] == 201));
+    assert_eq!(results[90]["status"], 429);
+    assert_eq!(results[90]["error"]["code"], "queue_full");
+
+    // One bad task refuses the whole batch, naming it; nothing is stored.
+    let bad = serde_json::json!({ "tasks": [{ "title": "fine" }, { "title": "  " }] });
+    let (status, body) = app
+        .call(reqwest::Method::POST, &url, Some(token), Some(bad))
+        .await;
+    assert_eq!(status, 422);
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("task 1"),
+        "{body}"
+    );
+    let too_many = serde_json::json!({ "tasks": vec![serde_json::json!({ "title": "x" }); 1_001] });
+    let (status, _) = app
+        .call(reqwest::Method::POST, &url, Some(token), Some(too_many))
+        .await;
+    assert_eq!(status, 422);
+}
