@@ -330,13 +330,29 @@ impl Runtime {
 
     /// Submits several tasks in one command (and, usually, one transaction); one answer
     /// per task, in order. Tasks past `max_queued` get `QueueFull`; the others are accepted.
+    ///
+    /// A task whose idempotency key is already taken answers the earlier task, even when
+    /// the queue is full (a retried submission learns it was accepted, not `QueueFull`).
     pub async fn submit_many(
         &self,
         workspace: WorkspaceId,
         tasks: Vec<NewTask>,
     ) -> Result<Vec<Result<Submitted, RuntimeError>>, RuntimeError> {
-        self.call(workspace, |reply| WorkspaceMsg::Submit { tasks, reply })
-            .await
+        let keys: Vec<Option<String>> = tasks.iter().map(|t| t.idempotency_key.clone()).collect();
+        let mut answers = self
+            .call(workspace, |reply| WorkspaceMsg::Submit { tasks, reply })
+            .await?;
+        for (answer, key) in answers.iter_mut().zip(&keys) {
+            if let (Err(RuntimeError::QueueFull { .. }), Some(key)) = (&*answer, key)
+                && let Some(task) = self.shared.store.task_by_key(workspace, key).await?
+            {
+                *answer = Ok(Submitted {
+                    task,
+                    created: false,
+                });
+            }
+        }
+        Ok(answers)
     }
 
     /// Cancels a task. A queued task is cancelled at once; for a running one the answer

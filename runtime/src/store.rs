@@ -214,6 +214,12 @@ pub trait Store: AccountStore + Send + Sync + fmt::Debug + 'static {
         workspace: WorkspaceId,
         id: TaskId,
     ) -> Result<Option<TaskRecord>, StoreError>;
+    /// The task submitted with idempotency key `key`, if any.
+    async fn task_by_key(
+        &self,
+        workspace: WorkspaceId,
+        key: &str,
+    ) -> Result<Option<TaskRecord>, StoreError>;
     async fn tasks(
         &self,
         workspace: WorkspaceId,

@@ -154,6 +154,19 @@ impl Store for MemoryStore {
             .map(|t| (**t).clone()))
     }
 
+    async fn task_by_key(
+        &self,
+        workspace: WorkspaceId,
+        key: &str,
+    ) -> Result<Option<TaskRecord>, StoreError> {
+        let inner = self.lock();
+        Ok(inner
+            .keys
+            .get(&(workspace, key.to_owned()))
+            .and_then(|id| inner.tasks.get(id))
+            .map(|t| (**t).clone()))
+    }
+
     async fn tasks(
         &self,
         workspace: WorkspaceId,

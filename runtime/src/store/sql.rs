@@ -372,6 +372,16 @@ macro_rules! sql_store {
                     .transpose()
             }
 
+            async fn task_by_key(&self, workspace: WorkspaceId, key: &str) -> Result<Option<TaskRecord>, StoreError> {
+                sqlx::query_as::<_, TaskRow>("SELECT * FROM tasks WHERE workspace_id = $1 AND idempotency_key = $2")
+                    .bind(*workspace.as_uuid())
+                    .bind(key)
+                    .fetch_optional(&self.pool)
+                    .await?
+                    .map(TaskRecord::try_from)
+                    .transpose()
+            }
+
             async fn tasks(&self, workspace: WorkspaceId, filter: &TaskFilter) -> Result<Vec<TaskRecord>, StoreError> {
                 let mut q = sqlx::QueryBuilder::<$db>::new("SELECT * FROM tasks WHERE workspace_id = ");
                 q.push_bind(*workspace.as_uuid());

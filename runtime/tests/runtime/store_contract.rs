@@ -107,6 +107,15 @@ async fn contract(store: &dyn Store) {
         InsertOutcome::Inserted,
         "keys are per workspace"
     );
+    assert_eq!(
+        store.task_by_key(ws.id, "k1").await.unwrap(),
+        Some(a.clone())
+    );
+    assert_eq!(
+        store.task_by_key(other.id, "k1").await.unwrap(),
+        Some(c.clone())
+    );
+    assert_eq!(store.task_by_key(ws.id, "k2").await.unwrap(), None);
 
     // Whole-row updates, usage that adds up.
     let running = TaskRecord {

@@ -575,3 +575,46 @@ async fn a_batch_is_stored_together_with_one_answer_per_task() {
         .await;
     assert_eq!(status, 422);
 }
+
+#[tokio::test]
+async fn a_retried_submission_finds_its_task_even_when_the_queue_is_full() {
+    let app = spawn_app().await;
+    let session = app.register("retry@example.com").await;
+    let token = session.access.as_str();
+    let (_, ws) = app
+        .call(
+            reqwest::Method::POST,
+            "/api/v1/workspaces",
+            Some(token),
+            Some(serde_json::json!({ "name": "Full" })),
+        )
+        .await;
+    let url = format!("/api/v1/workspaces/{}/tasks", ws["id"].as_str().unwrap());
+    // No agents: the 100 tasks a free workspace may queue stay queued.
+    let mut first = serde_json::Value::Null;
+    for n in 0..100 {
+        let body =
+            serde_json::json!({ "title": format!("task {n}"), "idempotency_key": format!("k{n}") });
+        let (status, task) = app
+            .call(reqwest::Method::POST, &url, Some(token), Some(body))
+            .await;
+        assert_eq!(status, 201);
+        if n == 7 {
+            first = task;
+        }
+    }
+    let again = serde_json::json!({ "title": "task 7", "idempotency_key": "k7" });
+    let (status, task) = app
+        .call(reqwest::Method::POST, &url, Some(token), Some(again))
+        .await;
+    assert_eq!(status, 200, "the retry learns it was accepted: {task}");
+    assert_eq!(task["id"], first["id"]);
+    let new = serde_json::json!({ "title": "new", "idempotency_key": "k100" });
+    let (status, body) = app
+        .call(reqwest::Method::POST, &url, Some(token), Some(new))
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (429, Some("queue_full"))
+    );
+}
