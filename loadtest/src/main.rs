@@ -9,6 +9,64 @@ use agenthq_loadtest::driver::{self, RunOptions};
 use agenthq_loadtest::scenario::Scenario;
 use clap::{Parser, Subcommand};
 
+/// A scenario and the servers it runs against (`run` and `compare`).
+#[derive(Debug, clap::Args)]
+struct Target {
+    /// A name in loadtest/scenarios/ or a path to a TOML file.
+    scenario: String,
+    /// A server's base URL; repeat for several nodes.
+    #[arg(long = "url", default_value = "http://127.0.0.1:8080")]
+    urls: Vec<String>,
+    /// A server process on this machine whose CPU and memory to report; repeatable.
+    #[arg(long = "server-pid")]
+    server_pids: Vec<u32>,
+    /// Where the report goes (default results/loadtest/<what>-<time>).
+    #[arg(long)]
+    results: Option<PathBuf>,
+    /// Override the scenario's watchers per workspace.
+    #[arg(long)]
+    watchers: Option<u32>,
+    /// Override the scenario's measuring time, in seconds.
+    #[arg(long)]
+    duration: Option<u64>,
+}
+
+impl Target {
+    /// The run's options; the default results folder is named `<prefix><scenario>-<time>`.
+    fn options(self, prefix: &str) -> anyhow::Result<RunOptions> {
+        let mut scenario = Scenario::load(&self.scenario)?;
+        if let Some(w) = self.watchers {
+            scenario.watchers.per_workspace = w;
+        }
+        if let Some(d) = self.duration {
+            scenario.duration_secs = d;
+        }
+        let results = self
+            .results
+            .unwrap_or_else(|| default_results(&format!("{prefix}{}", scenario.name)));
+        Ok(RunOptions {
+            scenario,
+            urls: self.urls,
+            server_pids: self.server_pids,
+            results,
+            in_process: false,
+            worker_exe: None,
+            command: std::env::args().collect::<Vec<_>>().join(" "),
+            progress: true,
+            socketio: false,
+            prepared: None,
+        })
+    }
+}
+
+/// `results/loadtest/<name>-<unix time>`.
+fn default_results(name: &str) -> PathBuf {
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    PathBuf::from(format!("results/loadtest/{name}-{stamp}"))
+}
+
 #[derive(Debug, Parser)]
 #[command(
     version,
@@ -22,39 +80,10 @@ struct Args {
 #[derive(Debug, Subcommand)]
 enum Cmd {
     /// Run a scenario (a name in loadtest/scenarios/ or a path to a TOML file).
-    Run {
-        scenario: String,
-        /// A server's base URL; repeat for several nodes.
-        #[arg(long = "url", default_value = "http://127.0.0.1:8080")]
-        urls: Vec<String>,
-        /// A server process on this machine whose CPU and memory to report; repeatable.
-        #[arg(long = "server-pid")]
-        server_pids: Vec<u32>,
-        /// Where the report goes (default results/loadtest/<scenario>-<time>).
-        #[arg(long)]
-        results: Option<PathBuf>,
-        /// Override the scenario's watchers per workspace.
-        #[arg(long)]
-        watchers: Option<u32>,
-        /// Override the scenario's measuring time, in seconds.
-        #[arg(long)]
-        duration: Option<u64>,
-    },
+    Run(Target),
     /// The same scenario against AgentHQ (--url) and the Socket.io anchor (full objects,
     /// then rooms), one table with the ratios.
-    Compare {
-        scenario: String,
-        #[arg(long, default_value = "http://127.0.0.1:8080")]
-        url: String,
-        #[arg(long = "server-pid")]
-        server_pid: Option<u32>,
-        #[arg(long)]
-        results: Option<PathBuf>,
-        #[arg(long)]
-        watchers: Option<u32>,
-        #[arg(long)]
-        duration: Option<u64>,
-    },
+    Compare(Target),
     /// Durable task throughput, submit -> succeeded: AgentHQ over its API beside BullMQ on
     /// Redis, the same no-op jobs at the same concurrency.
     Tasks {
@@ -86,42 +115,9 @@ fn main() -> ExitCode {
     let args = Args::parse();
     let outcome = match args.command {
         Cmd::Worker => driver::worker_main(),
-        Cmd::Compare {
-            scenario,
-            url,
-            server_pid,
-            results,
-            watchers,
-            duration,
-        } => (|| {
-            let mut scenario = Scenario::load(&scenario)?;
-            if let Some(w) = watchers {
-                scenario.watchers.per_workspace = w;
-            }
-            if let Some(d) = duration {
-                scenario.duration_secs = d;
-            }
-            let stamp = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_secs());
-            let results = results.unwrap_or_else(|| {
-                PathBuf::from(format!(
-                    "results/loadtest/compare-{}-{stamp}",
-                    scenario.name
-                ))
-            });
-            let options = RunOptions {
-                scenario,
-                urls: vec![url],
-                server_pids: server_pid.into_iter().collect(),
-                results: results.clone(),
-                in_process: false,
-                worker_exe: None,
-                command: std::env::args().collect::<Vec<_>>().join(" "),
-                progress: true,
-                socketio: false,
-                prepared: None,
-            };
+        Cmd::Compare(target) => (|| {
+            let options = target.options("compare-")?;
+            let results = options.results.clone();
             let runtime = tokio::runtime::Runtime::new()?;
             let runs = runtime.block_on(agenthq_loadtest::compare::compare(options))?;
             let table = agenthq_loadtest::compare::table(&runs);
@@ -156,39 +152,9 @@ fn main() -> ExitCode {
             }
             Ok(())
         }
-        Cmd::Run {
-            scenario,
-            urls,
-            server_pids,
-            results,
-            watchers,
-            duration,
-        } => (|| {
-            let mut scenario = Scenario::load(&scenario)?;
-            if let Some(w) = watchers {
-                scenario.watchers.per_workspace = w;
-            }
-            if let Some(d) = duration {
-                scenario.duration_secs = d;
-            }
-            let stamp = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_secs());
-            let results = results.unwrap_or_else(|| {
-                PathBuf::from(format!("results/loadtest/{}-{stamp}", scenario.name))
-            });
-            let options = RunOptions {
-                scenario,
-                urls,
-                server_pids,
-                results: results.clone(),
-                in_process: false,
-                worker_exe: None,
-                command: std::env::args().collect::<Vec<_>>().join(" "),
-                progress: true,
-                socketio: false,
-                prepared: None,
-            };
+        Cmd::Run(target) => (|| {
+            let options = target.options("")?;
+            let results = options.results.clone();
             let runtime = tokio::runtime::Runtime::new()?;
             let report = runtime.block_on(driver::run(options))?;
             println!("{}", report.markdown());
@@ -232,10 +198,7 @@ fn tasks(
         theirs.seconds,
         theirs.jobs_per_sec,
     );
-    let stamp = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    let dir = results.unwrap_or_else(|| PathBuf::from(format!("results/loadtest/tasks-{stamp}")));
+    let dir = results.unwrap_or_else(|| default_results("tasks"));
     std::fs::create_dir_all(&dir)?;
     std::fs::write(dir.join("tasks.md"), &table)?;
     let json = serde_json::json!({ "agenthq": ours, "bullmq": theirs, "ratio": ratio });

@@ -311,31 +311,10 @@ async fn follow(
             }
             frame = socket.next() => frame,
         };
-        let bytes = match frame {
-            Some(Ok(Message::Binary(b))) => b.to_vec(),
-            Some(Ok(Message::Text(t))) => t.as_bytes().to_vec(),
-            Some(Ok(Message::Close(close))) => {
-                let code = close.map_or(1005, |c| u16::from(c.code));
-                shared
-                    .borrow_mut()
-                    .stats
-                    .counters
-                    .error(format!("close {code}"));
-                return End::Lost;
-            }
-            Some(Ok(_)) => continue,
-            Some(Err(e)) => {
-                shared
-                    .borrow_mut()
-                    .stats
-                    .counters
-                    .error(format!("read: {}", short(&e.to_string())));
-                return End::Lost;
-            }
-            None => {
-                shared.borrow_mut().stats.counters.error("closed");
-                return End::Lost;
-            }
+        let bytes = match data(frame, shared) {
+            Ok(Some(message)) => message.into_data(),
+            Ok(None) => continue,
+            Err(end) => return end,
         };
         let now = now_unix_us();
         let Some(head) = decode(codec, &bytes) else {
@@ -417,6 +396,25 @@ async fn follow(
     }
 }
 
+/// A data frame (text or binary); `None` for a control frame. A close, a read error or
+/// the end of the stream counts its kind and answers how the connection ended.
+fn data(
+    frame: Option<Result<Message, tokio_tungstenite::tungstenite::Error>>,
+    shared: &RefCell<Shared>,
+) -> Result<Option<Message>, End> {
+    let kind = match frame {
+        Some(Ok(m @ (Message::Binary(_) | Message::Text(_)))) => return Ok(Some(m)),
+        Some(Ok(Message::Close(close))) => {
+            format!("close {}", close.map_or(1005, |c| u16::from(c.code)))
+        }
+        Some(Ok(_)) => return Ok(None),
+        Some(Err(e)) => format!("read: {}", short(&e.to_string())),
+        None => "closed".to_owned(),
+    };
+    shared.borrow_mut().stats.counters.error(kind);
+    Err(End::Lost)
+}
+
 /// Only the delivery time of a Socket.io event's payload; the rest is skipped.
 #[derive(Debug, Deserialize)]
 struct EventHead {
@@ -446,21 +444,10 @@ async fn follow_socketio(
             () = &mut churn => return End::Churn,
             frame = socket.next() => frame,
         };
-        let text = match frame {
-            Some(Ok(Message::Text(t))) => t,
-            Some(Ok(Message::Close(_))) | None => {
-                shared.borrow_mut().stats.counters.error("closed");
-                return End::Lost;
-            }
-            Some(Ok(_)) => continue,
-            Some(Err(e)) => {
-                shared
-                    .borrow_mut()
-                    .stats
-                    .counters
-                    .error(format!("read: {}", short(&e.to_string())));
-                return End::Lost;
-            }
+        let text = match data(frame, shared) {
+            Ok(Some(Message::Text(t))) => t,
+            Ok(_) => continue,
+            Err(end) => return end,
         };
         let now = now_unix_us();
         let reply = {

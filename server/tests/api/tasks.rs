@@ -499,15 +499,7 @@ async fn a_batch_is_stored_together_with_one_answer_per_task() {
     let app = spawn_app().await;
     let session = app.register("batch@example.com").await;
     let token = session.access.as_str();
-    let (_, ws) = app
-        .call(
-            reqwest::Method::POST,
-            "/api/v1/workspaces",
-            Some(token),
-            Some(serde_json::json!({ "name": "Batch" })),
-        )
-        .await;
-    let id = ws["id"].as_str().unwrap();
+    let id = app.create_workspace(token, "Batch").await;
     let url = format!("/api/v1/workspaces/{id}/tasks/batch");
     // Ten new tasks and a repeated key: each its own answer, in order.
     let mut tasks: Vec<serde_json::Value> = (0..10)
@@ -581,15 +573,8 @@ async fn a_retried_submission_finds_its_task_even_when_the_queue_is_full() {
     let app = spawn_app().await;
     let session = app.register("retry@example.com").await;
     let token = session.access.as_str();
-    let (_, ws) = app
-        .call(
-            reqwest::Method::POST,
-            "/api/v1/workspaces",
-            Some(token),
-            Some(serde_json::json!({ "name": "Full" })),
-        )
-        .await;
-    let url = format!("/api/v1/workspaces/{}/tasks", ws["id"].as_str().unwrap());
+    let id = app.create_workspace(token, "Full").await;
+    let url = format!("/api/v1/workspaces/{id}/tasks");
     // No agents: the 100 tasks a free workspace may queue stay queued.
     let mut first = serde_json::Value::Null;
     for n in 0..100 {
