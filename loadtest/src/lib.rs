@@ -14,6 +14,7 @@
 
 pub mod compare;
 pub mod driver;
+pub mod head;
 pub mod probe;
 pub mod report;
 pub mod scenario;

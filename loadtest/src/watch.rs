@@ -15,8 +15,10 @@ use serde::{Deserialize, Serialize};
 use tokio::net::TcpSocket;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_util::sync::CancellationToken;
 
+use crate::head::{Kind, decode};
 use crate::scenario::{Churn, WireCodec};
 use crate::stats::Stats;
 
@@ -24,6 +26,8 @@ use crate::stats::Stats;
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Wait before reconnecting after a lost connection.
 const RECONNECT_AFTER: Duration = Duration::from_secs(1);
+/// Bytes a watcher reads from its socket at once.
+const READ_BUFFER: usize = 2 * 1024;
 /// A ping this often keeps watchers clear of the server's idle timeout.
 const PING_EVERY: Duration = Duration::from_secs(20);
 
@@ -59,21 +63,6 @@ fn now_unix_us() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_micros() as u64)
-}
-
-/// Only what a watcher reads from each frame; `ops` and `state` are skipped, not built.
-#[derive(Debug, Deserialize)]
-struct Head {
-    #[serde(rename = "type")]
-    kind: String,
-    #[serde(default)]
-    epoch: u64,
-    #[serde(default)]
-    seq: u64,
-    #[serde(default)]
-    server_time: Option<u64>,
-    #[serde(default)]
-    code: Option<String>,
 }
 
 /// A worker's shared state: its stats and how many connections are open now.
@@ -147,7 +136,11 @@ async fn connect(url: &str, source: Ipv4Addr, subprotocol: Option<&str>) -> Resu
         .await
         .map_err(|e| format!("connect: {}", e.kind()))?;
     let _ = stream.set_nodelay(true);
-    let (socket, _) = tokio_tungstenite::client_async(request, stream)
+    // tungstenite zero-fills its free read buffer before each read, up to this size (128
+    // KiB by default, which cost watchers a fifth of their time): 2 KiB hold most ticks'
+    // diffs (a larger frame takes two reads) and keep each watcher small.
+    let config = WebSocketConfig::default().read_buffer_size(READ_BUFFER);
+    let (socket, _) = tokio_tungstenite::client_async_with_config(request, stream, Some(config))
         .await
         .map_err(|e| format!("handshake: {e}"))?;
     Ok(socket)
@@ -166,13 +159,6 @@ fn encode(codec: WireCodec, message: &ClientMessage) -> Message {
                 .unwrap_or_default()
                 .into(),
         ),
-    }
-}
-
-fn decode(codec: WireCodec, bytes: &[u8]) -> Option<Head> {
-    match codec {
-        WireCodec::Msgpack => rmp_serde::from_slice(bytes).ok(),
-        WireCodec::Json => serde_json::from_slice(bytes).ok(),
     }
 }
 
@@ -301,9 +287,12 @@ async fn follow(
     tokio::pin!(churn);
     let mut ping = tokio::time::interval(PING_EVERY);
     ping.tick().await;
+    // Made once: a `cancelled()` made at every frame registers with the shared token anew.
+    let stopped = stop.cancelled();
+    tokio::pin!(stopped);
     loop {
         let frame = tokio::select! {
-            () = stop.cancelled() => return End::Stop,
+            () = &mut stopped => return End::Stop,
             () = &mut churn => return End::Churn,
             _ = ping.tick() => {
                 let _ = socket.send(encode(codec, &ClientMessage::Ping)).await;
@@ -330,11 +319,11 @@ async fn follow(
             let measuring = now / 1_000_000 >= measure_from;
             let latency = head
                 .server_time
-                .filter(|_| measuring && head.kind == "diff")
+                .filter(|_| measuring && head.kind == Kind::Diff)
                 .map(|t| now.saturating_sub(t));
             s.stats.frame(now / 1_000_000, bytes.len() as u64, latency);
-            match head.kind.as_str() {
-                "snapshot" => {
+            match head.kind {
+                Kind::Snapshot => {
                     s.stats.counters.snapshots += 1;
                     *at = Some(Resume {
                         epoch: head.epoch,
@@ -343,7 +332,7 @@ async fn follow(
                     (awaiting_resume, catching_up) = (false, false);
                     None
                 }
-                "diff" => {
+                Kind::Diff => {
                     s.stats.counters.diffs += 1;
                     match *at {
                         None => None, // Before the snapshot that opens the subscription.
@@ -367,7 +356,7 @@ async fn follow(
                         }
                     }
                 }
-                "error" => {
+                Kind::Error => {
                     let code = head.code.unwrap_or_default();
                     if code == "resync_required" {
                         catching_up = true;
@@ -377,7 +366,7 @@ async fn follow(
                         None
                     }
                 }
-                _ => None,
+                Kind::Other => None,
             }
         };
         if let Some(resume) = resubscribe {
@@ -438,9 +427,11 @@ async fn follow_socketio(
     let churn = tokio::time::sleep(lifetime.unwrap_or(Duration::MAX / 4));
     tokio::pin!(churn);
     let join = format!("42[\"subscribe\",{}]", serde_json::Value::from(room));
+    let stopped = stop.cancelled();
+    tokio::pin!(stopped);
     loop {
         let frame = tokio::select! {
-            () = stop.cancelled() => return End::Stop,
+            () = &mut stopped => return End::Stop,
             () = &mut churn => return End::Churn,
             frame = socket.next() => frame,
         };

@@ -92,14 +92,17 @@ where
         + Send,
 {
     async fn serve(&mut self) -> Option<Close> {
-        let shutdown = self.state.shutdown.clone();
+        // Made once, not at every wake: each `cancelled()` future registers with the one
+        // token every connection shares, and dropping it takes that registration's lock.
+        let shutdown = self.state.shutdown.clone().cancelled_owned();
+        tokio::pin!(shutdown);
         // Idle means nothing heard from the client; what we send does not count.
         let idle_timeout = self.state.idle_timeout;
         let idle = tokio::time::sleep(idle_timeout);
         tokio::pin!(idle);
         loop {
             tokio::select! {
-                () = shutdown.cancelled() => return Some(Close(close_code::GOING_AWAY, "server shutting down")),
+                () = &mut shutdown => return Some(Close(close_code::GOING_AWAY, "server shutting down")),
                 () = &mut idle => return Some(Close(close_code::IDLE, "idle timeout")),
                 frame = self.socket.next() => {
                     let frame = match frame {
