@@ -44,6 +44,27 @@ impl Publication {
         }
     }
 
+    /// A diff received already encoded (from another node): its `codec` bytes are kept
+    /// as they came, so they are not encoded again here.
+    pub fn received(codec: Codec, bytes: Bytes) -> Result<Self, String> {
+        let message: ServerMessage = codec.decode(&bytes).map_err(|e| e.to_string())?;
+        let ServerMessage::Diff {
+            topic, epoch, seq, ..
+        } = message
+        else {
+            return Err("not a diff".into());
+        };
+        let publication = Self {
+            topic,
+            epoch,
+            seq,
+            message,
+            encoded: Default::default(),
+        };
+        let _ = publication.slot(codec).set(Ok(bytes));
+        Ok(publication)
+    }
+
     /// The message's bytes in `codec`, encoded on first use; every caller after gets the
     /// same buffer (a reference-counted `Bytes`, cheap to hand to each connection).
     pub fn encoded(&self, codec: Codec) -> Result<Bytes, &str> {
@@ -59,12 +80,15 @@ impl Publication {
         self.encoding(codec).as_ref().map_or(0, Bytes::len)
     }
 
-    fn encoding(&self, codec: Codec) -> &Result<Bytes, String> {
-        let slot = match codec {
+    fn slot(&self, codec: Codec) -> &OnceLock<Result<Bytes, String>> {
+        match codec {
             Codec::MessagePack => &self.encoded[0],
             Codec::Json => &self.encoded[1],
-        };
-        slot.get_or_init(|| {
+        }
+    }
+
+    fn encoding(&self, codec: Codec) -> &Result<Bytes, String> {
+        self.slot(codec).get_or_init(|| {
             codec
                 .encode(&self.message)
                 .map(Bytes::from)

@@ -10,6 +10,7 @@
 //!   and the group-commit writer.
 //! - [`bus`]: the [`Bus`] trait for diff publications with history and bounded
 //!   subscribers; the in-process [`MemoryBus`].
+//! - [`cluster`]: scale-out over Redis: workspace leases and the bridging [`RedisBus`].
 //! - [`config`], [`task`], [`error`]: settings, task records, errors.
 //!
 //! The guarantees (ordering, caps, retries, at-least-once execution, idempotent
@@ -17,6 +18,7 @@
 
 mod agent;
 pub mod bus;
+pub mod cluster;
 pub mod config;
 pub mod error;
 pub mod executor;
@@ -27,6 +29,7 @@ pub mod task;
 mod workspace;
 
 pub use bus::{Bus, Delivery, MemoryBus, Publication, SendBudget, Subscription};
+pub use cluster::{NodeId, RedisBus};
 pub use config::{RetryPolicy, RuntimeConfig, WorkspaceCaps};
 pub use error::RuntimeError;
 pub use executor::{ExecContext, ExecError, Executor, ExecutorRegistry, SimExecutor, SimParams};

@@ -81,6 +81,30 @@ impl MemoryBus {
         }
     }
 
+    /// Makes every subscriber of the topic resync and forgets its history: what comes
+    /// next may not follow what they have (the bridge lost messages on the wire). Answers
+    /// how many subscribers were told.
+    pub fn interrupt(&self, topic: &Topic) -> usize {
+        let Some(mut entry) = self.topics.get_mut(topic) else {
+            return 0;
+        };
+        entry.history.clear();
+        let told = entry.subscribers.len();
+        for sub in entry.subscribers.drain(..) {
+            sub.lagged.store(true, Ordering::Release);
+        }
+        told
+    }
+
+    /// Topics that have subscribers now.
+    pub fn watched_topics(&self) -> Vec<Topic> {
+        self.topics
+            .iter()
+            .filter(|e| e.subscribers.iter().any(|s| !s.tx.is_closed()))
+            .map(|e| *e.key())
+            .collect()
+    }
+
     /// Subscribers of a topic still connected; for tests and metrics.
     pub fn subscriber_count(&self, topic: &Topic) -> usize {
         self.topics.get(topic).map_or(0, |e| {

@@ -1,6 +1,7 @@
 //! Integration tests of the runtime: one binary, one module per concern.
 
 mod caps;
+mod cluster;
 mod diffs;
 mod durability;
 mod helpers;
