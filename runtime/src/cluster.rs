@@ -5,6 +5,8 @@
 //! - [`bridge`]: [`RedisBus`], the bus of a cluster node: diffs of owned workspaces go
 //!   out to Redis once per topic and tick; followed topics come in, are checked for gaps
 //!   and fanned out locally.
+//! - [`rpc`]: requests from one node to another (a command forwarded to a workspace's
+//!   owner), with timeouts and bounds, on the bridge's connection.
 //!
 //! With no Redis configured none of this runs: a single node uses the [`MemoryBus`]
 //! alone.
@@ -13,9 +15,11 @@
 
 pub mod bridge;
 pub mod lease;
+pub mod rpc;
 
 pub use bridge::{BridgeConfig, BridgeError, RedisBus};
 pub use lease::{Holder, Lease, Leases, Take};
+pub use rpc::{RequestHandler, RpcError};
 
 /// A node's name in the cluster: unique per process (a fresh one at each start).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

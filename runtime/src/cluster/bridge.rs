@@ -16,6 +16,9 @@
 //!   [`BridgeConfig::probe_timeout`] is taken for dead (it may look alive and deliver
 //!   nothing) and replaced. After any reconnect every followed topic may have missed
 //!   diffs, so all of them are interrupted: their subscribers resync.
+//! - Requests: the same connection carries the node's request and reply channels (see
+//!   [`rpc`](super::rpc)), so a node whose pub/sub is down is not reachable for requests
+//!   either, and callers learn it at once.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -29,6 +32,7 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use super::rpc::{self, RequestHandler, Rpc, RpcError};
 use super::{NodeId, RedisLink};
 use crate::bus::{Bus, MemoryBus, Publication, SendBudget, Start, Subscription};
 use agenthq_protocol::Resume;
@@ -87,6 +91,7 @@ enum Control {
 #[derive(Debug, Clone)]
 pub struct RedisBus {
     local: Arc<MemoryBus>,
+    rpc: Arc<Rpc>,
     outbound: mpsc::Sender<(Topic, Bytes)>,
     control: mpsc::Sender<Control>,
     connected: watch::Receiver<bool>,
@@ -116,9 +121,11 @@ impl RedisBus {
         let (outbound, queue) = mpsc::channel(OUTBOUND_QUEUE);
         let (control, controls) = mpsc::channel(64);
         let (connected_tx, connected) = watch::channel(false);
+        let rpc = Arc::new(Rpc::new(node.clone(), link.clone()));
         tracker.spawn(publisher(link, queue, stop.clone()));
         let inbound = Inbound {
             client,
+            rpc: rpc.clone(),
             node,
             local: local.clone(),
             config,
@@ -128,6 +135,7 @@ impl RedisBus {
         tracker.spawn(inbound.run(controls, stop));
         Ok(Self {
             local,
+            rpc,
             outbound,
             control,
             connected,
@@ -167,6 +175,27 @@ impl RedisBus {
     /// Stops receiving a topic.
     pub async fn unfollow(&self, topic: Topic) {
         let _ = self.control.send(Control::Unfollow(topic)).await;
+    }
+
+    /// This node's id.
+    pub fn node(&self) -> &NodeId {
+        self.rpc.node()
+    }
+
+    /// Sends a request to another node and waits up to `timeout` for its answer (see
+    /// [`rpc`](super::rpc)).
+    pub async fn call(
+        &self,
+        target: &NodeId,
+        body: Bytes,
+        timeout: Duration,
+    ) -> Result<Bytes, RpcError> {
+        self.rpc.call(target, body, timeout).await
+    }
+
+    /// Sets what answers the requests other nodes send here.
+    pub fn serve(&self, handler: Arc<dyn RequestHandler>) {
+        self.rpc.serve(handler);
     }
 }
 
@@ -247,6 +276,7 @@ struct Followed {
 
 struct Inbound {
     client: redis::Client,
+    rpc: Arc<Rpc>,
     node: NodeId,
     local: Arc<MemoryBus>,
     config: BridgeConfig,
@@ -327,7 +357,12 @@ impl Inbound {
             )
             .await?;
         let (mut sink, stream) = pubsub.split();
-        sink.subscribe(probe_channel(&self.node)).await?;
+        sink.subscribe(&[
+            probe_channel(&self.node),
+            rpc::request_channel(&self.node),
+            rpc::reply_channel(&self.node),
+        ])
+        .await?;
         let channels: Vec<String> = self.followed.keys().map(topic_channel).collect();
         if !channels.is_empty() {
             sink.subscribe(channels).await?;
@@ -374,6 +409,10 @@ impl Inbound {
             probes,
         } = session;
         let probe_channel = probe_channel(&self.node);
+        let (requests, replies) = (
+            rpc::request_channel(&self.node),
+            rpc::reply_channel(&self.node),
+        );
         let mut probe = tokio::time::interval(self.config.probe_every);
         probe.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut probe_seq: u64 = 0;
@@ -412,14 +451,19 @@ impl Inbound {
                     let Some(message) = message else {
                         return Ended::Lost("connection closed".into());
                     };
-                    if message.get_channel_name() == probe_channel {
+                    let channel = message.get_channel_name();
+                    if channel == probe_channel {
                         let seen: u64 = message.get_payload().unwrap_or(0);
                         if awaited.is_some_and(|(seq, _)| seen >= seq) {
                             awaited = None;
                         }
-                        continue;
+                    } else if channel == requests {
+                        self.rpc.on_request(message.get_payload_bytes());
+                    } else if channel == replies {
+                        self.rpc.on_reply(message.get_payload_bytes());
+                    } else {
+                        self.received(&message);
                     }
-                    self.received(&message);
                 }
             }
         }

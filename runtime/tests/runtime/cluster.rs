@@ -431,3 +431,93 @@ async fn a_pubsub_connection_that_delivers_nothing_is_found_by_its_probe_and_rep
     owner.stop().await;
     follower.stop().await;
 }
+
+struct Shout;
+
+#[async_trait::async_trait]
+impl agenthq_runtime::cluster::RequestHandler for Shout {
+    async fn handle(&self, body: bytes::Bytes) -> bytes::Bytes {
+        body.to_ascii_uppercase().into()
+    }
+}
+
+/// Answers nothing until the test ends.
+struct Stuck(Arc<tokio::sync::Notify>);
+
+#[async_trait::async_trait]
+impl agenthq_runtime::cluster::RequestHandler for Stuck {
+    async fn handle(&self, _: bytes::Bytes) -> bytes::Bytes {
+        self.0.notified().await;
+        bytes::Bytes::new()
+    }
+}
+
+#[tokio::test]
+async fn a_request_reaches_the_other_node_and_each_answer_comes_back_to_its_caller() {
+    use agenthq_runtime::cluster::RpcError;
+    let Some(url) = redis_url().await else { return };
+    let (caller, owner) = (
+        Node::start(&url, BridgeConfig::default()).await,
+        Node::start(&url, BridgeConfig::default()).await,
+    );
+    owner.bus.serve(Arc::new(Shout));
+    let calls = (0..50).map(|n| {
+        let (bus, target) = (&caller.bus, owner.bus.node().clone());
+        async move {
+            let body = bytes::Bytes::from(format!("submit task {n}"));
+            bus.call(&target, body, Duration::from_secs(10)).await
+        }
+    });
+    let answers = futures::future::join_all(calls).await;
+    for (n, answer) in answers.into_iter().enumerate() {
+        assert_eq!(answer.unwrap(), format!("SUBMIT TASK {n}").as_bytes());
+    }
+
+    // A node nobody runs: refused at once, not after the timeout.
+    let gone = NodeId::generate();
+    let answer = caller
+        .bus
+        .call(&gone, bytes::Bytes::new(), Duration::from_secs(600))
+        .await;
+    assert!(matches!(answer, Err(RpcError::Unreachable(node)) if node == gone));
+
+    // A node that does not serve requests says so.
+    let answer = owner
+        .bus
+        .call(
+            caller.bus.node(),
+            bytes::Bytes::new(),
+            Duration::from_secs(10),
+        )
+        .await;
+    assert!(matches!(answer, Err(RpcError::Busy)), "{answer:?}");
+    caller.stop().await;
+    owner.stop().await;
+}
+
+#[tokio::test]
+async fn a_request_the_owner_does_not_answer_in_time_times_out() {
+    use agenthq_runtime::cluster::RpcError;
+    let Some(url) = redis_url().await else { return };
+    let (caller, owner) = (
+        Node::start(&url, BridgeConfig::default()).await,
+        Node::start(&url, BridgeConfig::default()).await,
+    );
+    let release = Arc::new(tokio::sync::Notify::new());
+    owner.bus.serve(Arc::new(Stuck(release.clone())));
+    let answer = caller
+        .bus
+        .call(
+            owner.bus.node(),
+            bytes::Bytes::new(),
+            Duration::from_millis(300),
+        )
+        .await;
+    assert!(
+        matches!(&answer, Err(RpcError::Timeout(node)) if node == owner.bus.node()),
+        "{answer:?}"
+    );
+    release.notify_waiters();
+    caller.stop().await;
+    owner.stop().await;
+}
