@@ -21,6 +21,13 @@ pub use bridge::{BridgeConfig, BridgeError, RedisBus};
 pub use lease::{Holder, Lease, Leases, Take};
 pub use rpc::{RequestHandler, RpcError};
 
+/// What a runtime needs to be a node of a cluster.
+#[derive(Debug, Clone)]
+pub struct Cluster {
+    pub bus: RedisBus,
+    pub leases: Leases,
+}
+
 /// A node's name in the cluster: unique per process (a fresh one at each start).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct NodeId(String);

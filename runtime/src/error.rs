@@ -38,4 +38,10 @@ pub enum RuntimeError {
     /// command may or may not have taken effect (retry with the same idempotency key).
     #[error("workspace {0} is restarting; retry the command")]
     Unavailable(WorkspaceId),
+    /// In a cluster: another node owns the workspace; the command goes to it.
+    #[error("workspace {workspace} is owned by node {node}")]
+    NotOwner {
+        workspace: WorkspaceId,
+        node: crate::cluster::NodeId,
+    },
 }

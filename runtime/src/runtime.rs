@@ -11,12 +11,13 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::bus::{Bus, SendBudget};
+use crate::cluster::{Cluster, Lease, Take};
 use crate::config::{RuntimeConfig, WorkspaceCaps};
 use crate::error::RuntimeError;
 use crate::executor::ExecutorRegistry;
 use crate::store::writer::StoreWriter;
 use crate::store::{AgentRecord, ExecutorConfig, Store, TaskFilter, UsageRow, WorkspaceRecord};
-use crate::supervisor::{Directory, RootArgs, RootMsg, RootSupervisor};
+use crate::supervisor::{Directory, RootArgs, RootMsg, RootSupervisor, WorkspaceEntry};
 use crate::task::{NewTask, Submitted, TaskRecord, now_ms};
 use crate::workspace::{TopicSubscription, WorkspaceMsg, WorkspaceStats};
 
@@ -28,6 +29,8 @@ pub(crate) struct Shared {
     pub(crate) writer: StoreWriter,
     pub(crate) bus: Arc<dyn Bus>,
     pub(crate) executors: ExecutorRegistry,
+    /// Set on a node of a cluster: workspaces are loaded only under a lease.
+    pub(crate) cluster: Option<Cluster>,
 }
 
 /// A new workspace.
@@ -72,6 +75,9 @@ pub struct Runtime {
     shutdown: CancellationToken,
     writer_stop: CancellationToken,
     tracker: TaskTracker,
+    /// In a cluster: the leases this node holds, and one take at a time.
+    leases: Arc<DashMap<WorkspaceId, Lease>>,
+    taking: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Runtime {
@@ -82,6 +88,30 @@ impl Runtime {
         store: Arc<dyn Store>,
         bus: Arc<dyn Bus>,
         executors: ExecutorRegistry,
+    ) -> Result<Self, RuntimeError> {
+        Self::start_with(config, store, bus, executors, None).await
+    }
+
+    /// Starts a node of a cluster: it loads a workspace only once it holds its lease (when
+    /// a command or a subscription needs it and no other node owns it), keeps the lease
+    /// renewed, and stops the workspace at once if the lease is lost. Commands for a
+    /// workspace another node owns answer [`RuntimeError::NotOwner`].
+    pub async fn start_in_cluster(
+        config: RuntimeConfig,
+        store: Arc<dyn Store>,
+        cluster: Cluster,
+        executors: ExecutorRegistry,
+    ) -> Result<Self, RuntimeError> {
+        let bus: Arc<dyn Bus> = Arc::new(cluster.bus.clone());
+        Self::start_with(config, store, bus, executors, Some(cluster)).await
+    }
+
+    async fn start_with(
+        config: RuntimeConfig,
+        store: Arc<dyn Store>,
+        bus: Arc<dyn Bus>,
+        executors: ExecutorRegistry,
+        cluster: Option<Cluster>,
     ) -> Result<Self, RuntimeError> {
         let shutdown = CancellationToken::new();
         let writer_stop = CancellationToken::new();
@@ -99,6 +129,7 @@ impl Runtime {
             writer,
             bus,
             executors,
+            cluster,
         });
         let directory = Directory::default();
         let args = RootArgs {
@@ -120,14 +151,139 @@ impl Runtime {
             shutdown,
             writer_stop,
             tracker,
+            leases: Arc::default(),
+            taking: Arc::default(),
         };
         for ws in runtime.shared.store.workspaces().await? {
             for agent in runtime.shared.store.agents(ws.id).await? {
                 runtime.agents.insert(agent.id, ws.id);
             }
-            runtime.load(ws.id).await?;
+            if runtime.shared.cluster.is_none() {
+                runtime.load(ws.id, 0).await?;
+            }
         }
         Ok(runtime)
+    }
+
+    /// The workspace's actor on this node; in a cluster, taken (leased and loaded) first
+    /// if no node owns it.
+    async fn entry(&self, id: WorkspaceId) -> Result<WorkspaceEntry, RuntimeError> {
+        if let Some(entry) = self.directory.get(&id) {
+            return Ok(entry.clone());
+        }
+        if self.shared.cluster.is_some() {
+            self.take(id).await?;
+        }
+        self.directory
+            .get(&id)
+            .map(|e| e.clone())
+            .ok_or(RuntimeError::UnknownWorkspace(id))
+    }
+
+    /// Takes a workspace's lease and loads it, unless another node owns it.
+    async fn take(&self, id: WorkspaceId) -> Result<(), RuntimeError> {
+        let Some(cluster) = &self.shared.cluster else {
+            return Ok(());
+        };
+        let _one_at_a_time = self.taking.lock().await;
+        if self.directory.contains_key(&id) {
+            return Ok(());
+        }
+        let record = self
+            .shared
+            .store
+            .workspace(id)
+            .await?
+            .ok_or(RuntimeError::UnknownWorkspace(id))?;
+        let take = cluster.leases.take(id, record.epoch).await.map_err(|err| {
+            tracing::warn!(workspace_id = %id, error = %err, "cannot take a workspace lease");
+            RuntimeError::Unavailable(id)
+        })?;
+        match take {
+            Take::Granted(lease) => {
+                if let Err(err) = self.load(id, lease.fence).await {
+                    let _ = cluster.leases.release(&lease).await;
+                    return Err(err);
+                }
+                tracing::info!(workspace_id = %id, fence = lease.fence, "workspace taken");
+                self.leases.insert(id, lease.clone());
+                self.tracker
+                    .spawn(self.clone().keep(cluster.clone(), lease));
+                Ok(())
+            }
+            // Held under an earlier grant to this node: it lapses soon, then retry.
+            Take::Held(holder) if &holder.node == cluster.leases.node() => {
+                Err(RuntimeError::Unavailable(id))
+            }
+            Take::Held(holder) => Err(RuntimeError::NotOwner {
+                workspace: id,
+                node: holder.node,
+            }),
+        }
+    }
+
+    /// Renews a lease until the runtime stops; if it is lost (or cannot be renewed before
+    /// it would lapse), the workspace stops here at once.
+    async fn keep(self, cluster: Cluster, mut lease: Lease) {
+        let id = lease.workspace;
+        let every = cluster.leases.renew_every();
+        loop {
+            let wake = (tokio::time::Instant::now() + every).min(lease.valid_until);
+            tokio::select! {
+                // Stopping: `shutdown` gives the lease back after the last write; `kill`
+                // leaves it to lapse.
+                () = self.shutdown.cancelled() => return,
+                () = tokio::time::sleep_until(wake) => {}
+            }
+            if !self.directory.contains_key(&id) {
+                let _ = cluster.leases.release(&lease).await;
+                self.leases.remove(&id);
+                return;
+            }
+            match cluster.leases.renew(&mut lease).await {
+                Ok(true) => {
+                    self.leases.insert(id, lease.clone());
+                    continue;
+                }
+                Ok(false) => {}
+                Err(err) if lease.is_valid() => {
+                    tracing::warn!(workspace_id = %id, error = %err, "cannot renew a lease; retrying");
+                    continue;
+                }
+                Err(_) => {}
+            }
+            tracing::warn!(workspace_id = %id, "workspace lease lost; stopping it here");
+            self.leases.remove(&id);
+            self.unload(id).await;
+            return;
+        }
+    }
+
+    /// Stops the workspace on this node: its queued writes are fenced off first, so
+    /// nothing more of this incarnation reaches the store.
+    async fn unload(&self, id: WorkspaceId) {
+        let Some(entry) = self.directory.get(&id).map(|e| e.clone()) else {
+            return;
+        };
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let epoch = match entry.actor.cast(WorkspaceMsg::Stats(tx.into())) {
+            Ok(()) => rx.await.ok().map(|s| s.epoch),
+            Err(_) => None,
+        };
+        if let Some(epoch) = epoch {
+            let _ = self.shared.writer.fence(id, epoch + 1).await;
+        }
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        if self
+            .root
+            .cast(RootMsg::Unload {
+                id,
+                reply: tx.into(),
+            })
+            .is_ok()
+        {
+            let _ = rx.await;
+        }
     }
 
     /// The bus diffs are published to.
@@ -143,11 +299,12 @@ impl Runtime {
         &self.shared.config
     }
 
-    async fn load(&self, id: WorkspaceId) -> Result<(), RuntimeError> {
+    async fn load(&self, id: WorkspaceId, floor: u64) -> Result<(), RuntimeError> {
         let (tx, rx) = tokio::sync::oneshot::channel();
         self.root
             .cast(RootMsg::Load {
                 id,
+                floor,
                 reply: tx.into(),
             })
             .map_err(|_| RuntimeError::Unavailable(id))?;
@@ -161,11 +318,7 @@ impl Runtime {
         id: WorkspaceId,
         build: impl FnOnce(RpcReplyPort<T>) -> WorkspaceMsg,
     ) -> Result<T, RuntimeError> {
-        let entry = self
-            .directory
-            .get(&id)
-            .map(|e| e.clone())
-            .ok_or(RuntimeError::UnknownWorkspace(id))?;
+        let entry = self.entry(id).await?;
         let _permit = entry
             .permits
             .acquire()
@@ -202,7 +355,11 @@ impl Runtime {
             created_at: now_ms(),
         };
         self.shared.store.create_workspace(&record).await?;
-        self.load(record.id).await?;
+        if self.shared.cluster.is_some() {
+            self.take(record.id).await?;
+        } else {
+            self.load(record.id, 0).await?;
+        }
         Ok(record)
     }
 
@@ -263,9 +420,7 @@ impl Runtime {
                 "max_concurrent must be at least 1".into(),
             ));
         }
-        if !self.directory.contains_key(&workspace) {
-            return Err(RuntimeError::UnknownWorkspace(workspace));
-        }
+        self.entry(workspace).await?;
         let record = AgentRecord {
             id,
             workspace,
@@ -525,6 +680,29 @@ impl Runtime {
             let _ = actor
                 .stop_and_wait(None, Some(std::time::Duration::from_secs(10)))
                 .await;
+        }
+        self.root.stop(None);
+        self.writer_stop.cancel();
+        self.tracker.close();
+        self.tracker.wait().await;
+        // Given back only now that every write is done, so the next owner need not wait
+        // for the leases to lapse.
+        if let Some(cluster) = &self.shared.cluster {
+            for lease in self.leases.iter() {
+                let _ = cluster.leases.release(&lease).await;
+            }
+        }
+    }
+
+    /// Fault injection for tests: this node dies as a crashed process would. Its workspaces
+    /// stop at once; its leases are neither renewed nor given back (they lapse), and
+    /// nothing more is written.
+    pub async fn kill(self) {
+        self.shutdown.cancel();
+        self.leases.clear();
+        let ids: Vec<WorkspaceId> = self.directory.iter().map(|e| *e.key()).collect();
+        for id in ids {
+            self.unload(id).await;
         }
         self.root.stop(None);
         self.writer_stop.cancel();

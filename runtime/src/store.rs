@@ -194,8 +194,9 @@ pub trait Store: AccountStore + Send + Sync + fmt::Debug + 'static {
     async fn create_workspace(&self, workspace: &WorkspaceRecord) -> Result<(), StoreError>;
     async fn workspaces(&self) -> Result<Vec<WorkspaceRecord>, StoreError>;
     async fn workspace(&self, id: WorkspaceId) -> Result<Option<WorkspaceRecord>, StoreError>;
-    /// Adds one to the workspace's epoch and returns the new value.
-    async fn bump_epoch(&self, id: WorkspaceId) -> Result<u64, StoreError>;
+    /// Raises the workspace's epoch by one, or to `floor` if that is higher (a cluster's
+    /// lease fence), and returns the new value: each incarnation gets a higher one.
+    async fn bump_epoch(&self, id: WorkspaceId, floor: u64) -> Result<u64, StoreError>;
 
     /// Inserts or replaces an agent.
     async fn put_agent(&self, agent: &AgentRecord) -> Result<(), StoreError>;

@@ -45,7 +45,14 @@ pub(crate) enum RootMsg {
     /// Starts the workspace's actor unless it runs already.
     Load {
         id: WorkspaceId,
+        /// The epoch is raised at least to this (a cluster lease's fence; 0 otherwise).
+        floor: u64,
         reply: RpcReplyPort<Result<(), RuntimeError>>,
+    },
+    /// Stops the workspace's actor (this node no longer owns it); nothing restarts it.
+    Unload {
+        id: WorkspaceId,
+        reply: RpcReplyPort<()>,
     },
 }
 
@@ -53,6 +60,7 @@ impl std::fmt::Debug for RootMsg {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             RootMsg::Load { id, .. } => write!(f, "Load({id})"),
+            RootMsg::Unload { id, .. } => write!(f, "Unload({id})"),
         }
     }
 }
@@ -80,13 +88,23 @@ impl Actor for RootSupervisor {
         state: &mut RootState,
     ) -> Result<(), ActorProcessingErr> {
         match msg {
-            RootMsg::Load { id, reply } => {
+            RootMsg::Load { id, floor, reply } => {
                 let result = if state.args.directory.contains_key(&id) {
                     Ok(())
                 } else {
-                    state.spawn(&myself, id).await
+                    state.spawn(&myself, id, floor).await
                 };
                 let _ = reply.send(result);
+            }
+            RootMsg::Unload { id, reply } => {
+                if let Some((_, entry)) = state.args.directory.remove(&id) {
+                    let cell = entry.actor.get_id();
+                    if let Some((_, token)) = state.incarnations.remove(&cell) {
+                        token.cancel();
+                    }
+                    entry.actor.stop(Some("workspace unloaded".into()));
+                }
+                let _ = reply.send(());
             }
         }
         Ok(())
@@ -108,7 +126,7 @@ impl Actor for RootSupervisor {
                 cell.stop_children(Some("workspace restarting".into()));
                 if state.args.shutdown.is_cancelled() {
                     state.args.directory.remove(&id);
-                } else if let Err(err) = state.spawn(&myself, id).await {
+                } else if let Err(err) = state.spawn(&myself, id, 0).await {
                     tracing::error!(workspace_id = %id, error = %err, "workspace restart failed; it is unavailable");
                     state.args.directory.remove(&id);
                 }
@@ -133,10 +151,12 @@ impl RootState {
         &mut self,
         myself: &ActorRef<RootMsg>,
         id: WorkspaceId,
+        floor: u64,
     ) -> Result<(), RuntimeError> {
         let token = self.args.shutdown.child_token();
         let args = WorkspaceArgs {
             id,
+            floor,
             shared: self.args.shared.clone(),
             shutdown: token.clone(),
         };

@@ -148,6 +148,8 @@ pub(crate) struct WorkspaceActor;
 
 pub(crate) struct WorkspaceArgs {
     pub id: agenthq_protocol::WorkspaceId,
+    /// The new incarnation's epoch is at least this (a cluster lease's fence).
+    pub floor: u64,
     pub shared: Arc<Shared>,
     /// Cancelled when this incarnation ends (stop, crash or shutdown): stops its attempts.
     pub shutdown: CancellationToken,

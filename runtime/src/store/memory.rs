@@ -61,10 +61,10 @@ impl Store for MemoryStore {
         Ok(self.lock().workspaces.get(&id).cloned())
     }
 
-    async fn bump_epoch(&self, id: WorkspaceId) -> Result<u64, StoreError> {
+    async fn bump_epoch(&self, id: WorkspaceId, floor: u64) -> Result<u64, StoreError> {
         let mut inner = self.lock();
         let ws = inner.workspaces.get_mut(&id).ok_or(StoreError::NotFound)?;
-        ws.epoch += 1;
+        ws.epoch = (ws.epoch + 1).max(floor);
         Ok(ws.epoch)
     }
 

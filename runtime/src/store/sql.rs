@@ -236,12 +236,16 @@ macro_rules! sql_store {
                     .transpose()
             }
 
-            async fn bump_epoch(&self, id: WorkspaceId) -> Result<u64, StoreError> {
-                let epoch: Option<i64> =
-                    sqlx::query_scalar("UPDATE workspaces SET epoch = epoch + 1 WHERE id = $1 RETURNING epoch")
-                        .bind(*id.as_uuid())
-                        .fetch_optional(&self.pool)
-                        .await?;
+            async fn bump_epoch(&self, id: WorkspaceId, floor: u64) -> Result<u64, StoreError> {
+                let floor = i64::try_from(floor).unwrap_or(i64::MAX);
+                let epoch: Option<i64> = sqlx::query_scalar(
+                    "UPDATE workspaces SET epoch = CASE WHEN epoch + 1 > $2 THEN epoch + 1 ELSE $2 END \
+                     WHERE id = $1 RETURNING epoch",
+                )
+                .bind(*id.as_uuid())
+                .bind(floor)
+                .fetch_optional(&self.pool)
+                .await?;
                 epoch.map(|e| e as u64).ok_or(StoreError::NotFound)
             }
 

@@ -138,11 +138,12 @@ impl WorkspaceState {
     ) -> Result<Self, RuntimeError> {
         let WorkspaceArgs {
             id,
+            floor,
             shared,
             shutdown,
         } = args;
         let store = &shared.store;
-        let epoch = store.bump_epoch(id).await.map_err(|e| match e {
+        let epoch = store.bump_epoch(id, floor).await.map_err(|e| match e {
             StoreError::NotFound => RuntimeError::UnknownWorkspace(id),
             e => e.into(),
         })?;

@@ -57,9 +57,12 @@ async fn contract(store: &dyn Store) {
         store.workspace(other.id).await.unwrap(),
         Some(other.clone())
     );
-    assert_eq!(store.bump_epoch(ws.id).await.unwrap(), 1);
-    assert_eq!(store.bump_epoch(ws.id).await.unwrap(), 2);
-    assert!(store.bump_epoch(WorkspaceId::new()).await.is_err());
+    assert_eq!(store.bump_epoch(ws.id, 0).await.unwrap(), 1);
+    assert_eq!(store.bump_epoch(ws.id, 0).await.unwrap(), 2);
+    // A lease fence above the stored epoch lifts it there; one below does not lower it.
+    assert_eq!(store.bump_epoch(ws.id, 40).await.unwrap(), 40);
+    assert_eq!(store.bump_epoch(ws.id, 7).await.unwrap(), 41);
+    assert!(store.bump_epoch(WorkspaceId::new(), 0).await.is_err());
 
     let agent = AgentRecord {
         id: AgentId::new(),

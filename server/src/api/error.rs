@@ -175,6 +175,15 @@ impl From<RuntimeError> for ApiError {
                 ..ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", message)
             },
             RuntimeError::Store(cause) => cause.into(),
+            // Forwarding to the owner is the server's job; reaching here means it could not.
+            RuntimeError::NotOwner { .. } => ApiError {
+                retry_after: Some(1),
+                ..ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "unavailable",
+                    "another node owns this workspace and did not answer; retry",
+                )
+            },
         }
     }
 }
