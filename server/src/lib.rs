@@ -17,6 +17,7 @@ pub mod api;
 pub mod auth;
 pub mod cli;
 pub mod demo;
+pub mod forward;
 pub mod gateway;
 pub mod routes;
 pub mod settings;

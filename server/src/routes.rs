@@ -26,7 +26,10 @@ pub fn router(state: AppState, max_body_bytes: usize, web_dir: Option<&std::path
                 async move { Json(openapi) }
             }),
         )
-        .merge(api)
+        .merge(api.layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::forward::forward,
+        )))
         .fallback_service(web::service(web_dir))
         .with_state(state)
 }

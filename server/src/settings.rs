@@ -65,6 +65,13 @@ pub struct Settings {
     /// `assets/web` in the working folder, else the one in the source tree the binary was
     /// built from.
     pub web_dir: Option<PathBuf>,
+    /// Redis for a cluster of nodes (`redis://host:6379`); they must share a PostgreSQL
+    /// store. Unset: a single node.
+    pub redis_url: Option<String>,
+    /// How long a node's lease on a workspace lasts unless renewed, in seconds.
+    pub lease_ttl_secs: u64,
+    /// How long a command forwarded to a workspace's owner may take, in milliseconds.
+    pub forward_timeout_ms: u64,
 }
 
 impl Settings {
@@ -123,6 +130,9 @@ impl Default for Settings {
             refresh_token_ttl_secs: 30 * 24 * 3600,
             max_body_bytes: 1024 * 1024,
             web_dir: None,
+            redis_url: None,
+            lease_ttl_secs: 10,
+            forward_timeout_ms: 5_000,
         }
     }
 }

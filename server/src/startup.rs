@@ -27,11 +27,66 @@ pub enum StartupError {
     Runtime(#[from] RuntimeError),
     #[error("cannot read or create the token signing secret: {0}")]
     Secret(std::io::Error),
+    #[error("cannot join the cluster: {0}")]
+    Cluster(String),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: String,
         source: std::io::Error,
     },
+}
+
+/// Starts the runtime as a node of the cluster that shares `url`.
+async fn join_cluster(
+    settings: &Settings,
+    url: &str,
+    config: agenthq_runtime::RuntimeConfig,
+    store: Arc<dyn Store>,
+    local: Arc<MemoryBus>,
+) -> Result<(Runtime, Option<crate::forward::ClusterState>), StartupError> {
+    use agenthq_runtime::cluster::{BridgeConfig, Cluster, Leases, RedisBus, RedisLink};
+    if !settings
+        .database_url
+        .as_deref()
+        .is_some_and(|u| u.starts_with("postgres"))
+    {
+        return Err(StartupError::Cluster(
+            "the nodes of a cluster share one PostgreSQL store: set AGENTHQ_DATABASE_URL to it"
+                .into(),
+        ));
+    }
+    let cluster_error =
+        |e: redis::RedisError| StartupError::Cluster(format!("Redis at {url}: {e}"));
+    let node = agenthq_runtime::NodeId::generate();
+    let stop = CancellationToken::new();
+    let tracker = tokio_util::task::TaskTracker::new();
+    let bus = RedisBus::start(
+        url,
+        node.clone(),
+        local,
+        BridgeConfig::default(),
+        &tracker,
+        stop.clone(),
+    )
+    .await
+    .map_err(cluster_error)?;
+    let link = RedisLink::new(url, std::time::Duration::from_secs(2)).map_err(cluster_error)?;
+    let ttl = std::time::Duration::from_secs(settings.lease_ttl_secs.max(2));
+    let leases = Leases::new(link, node.clone(), ttl);
+    let cluster = Cluster {
+        bus: bus.clone(),
+        leases,
+    };
+    let runtime =
+        Runtime::start_in_cluster(config, store, cluster, ExecutorRegistry::default()).await?;
+    tracing::info!(node = %node, "joined the cluster");
+    let state = crate::forward::ClusterState {
+        bus,
+        forward_timeout: std::time::Duration::from_millis(settings.forward_timeout_ms.max(1)),
+        stop,
+        tracker,
+    };
+    Ok((runtime, Some(state)))
 }
 
 /// What every handler shares.
@@ -54,6 +109,10 @@ pub struct AppState {
     pub connections: crate::gateway::ConnectionLimits,
     /// WebSocket connections held per credential (user or API key).
     pub credentials: crate::gateway::CredentialLimits,
+    /// Largest HTTP request body accepted.
+    pub max_body_bytes: usize,
+    /// Set on a node of a cluster.
+    pub cluster: Option<crate::forward::ClusterState>,
 }
 
 #[derive(Debug)]
@@ -73,7 +132,13 @@ impl Application {
         let bus = Arc::new(MemoryBus::new(config.history_len, config.subscriber_buffer));
         let auth =
             crate::auth::Auth::new(store.clone(), &settings).map_err(StartupError::Secret)?;
-        let runtime = Runtime::start(config, store, bus, ExecutorRegistry::default()).await?;
+        let (runtime, cluster) = match &settings.redis_url {
+            None => (
+                Runtime::start(config, store, bus, ExecutorRegistry::default()).await?,
+                None,
+            ),
+            Some(url) => join_cluster(&settings, url, config, store, bus).await?,
+        };
         let listener =
             TcpListener::bind(settings.listen)
                 .await
@@ -105,6 +170,8 @@ impl Application {
                 send_queue_bytes: settings.ws_send_queue_bytes.max(1),
                 idle_timeout: std::time::Duration::from_secs(settings.ws_idle_timeout_secs.max(1)),
                 send_timeout: std::time::Duration::from_secs(settings.ws_send_timeout_secs.max(1)),
+                max_body_bytes: settings.max_body_bytes,
+                cluster,
             },
         })
     }
@@ -135,7 +202,11 @@ impl Application {
     ) -> std::io::Result<()> {
         let runtime = self.state.runtime.clone();
         let closing = self.state.shutdown.clone();
+        let cluster = self.state.cluster.clone();
         let router = routes::router(self.state, self.max_body_bytes, self.web_dir.as_deref());
+        if let Some(cluster) = &cluster {
+            cluster.serve(router.clone(), self.max_body_bytes);
+        }
         let shutdown = async move {
             shutdown.await;
             closing.cancel(); // WebSocket connections close themselves with 1001.
@@ -152,6 +223,11 @@ impl Application {
             .with_graceful_shutdown(shutdown)
             .await;
         runtime.shutdown().await;
+        if let Some(cluster) = cluster {
+            cluster.stop.cancel();
+            cluster.tracker.close();
+            cluster.tracker.wait().await;
+        }
         served
     }
 }

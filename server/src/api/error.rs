@@ -34,6 +34,9 @@ pub struct ApiError {
     pub message: String,
     /// Seconds, for 429 and 503.
     pub retry_after: Option<u32>,
+    /// In a cluster: the node that owns the workspace (the forwarding layer sends the
+    /// request there).
+    pub forward_to: Option<agenthq_runtime::NodeId>,
 }
 
 impl ApiError {
@@ -43,6 +46,7 @@ impl ApiError {
             code,
             message: message.into(),
             retry_after: None,
+            forward_to: None,
         }
     }
 
@@ -107,6 +111,11 @@ impl IntoResponse for ApiError {
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        if let Some(node) = self.forward_to {
+            response
+                .extensions_mut()
+                .insert(crate::forward::ForwardTo(node));
         }
         response
     }
@@ -176,8 +185,9 @@ impl From<RuntimeError> for ApiError {
             },
             RuntimeError::Store(cause) => cause.into(),
             // Forwarding to the owner is the server's job; reaching here means it could not.
-            RuntimeError::NotOwner { .. } => ApiError {
+            RuntimeError::NotOwner { node, .. } => ApiError {
                 retry_after: Some(1),
+                forward_to: Some(node),
                 ..ApiError::new(
                     StatusCode::SERVICE_UNAVAILABLE,
                     "unavailable",

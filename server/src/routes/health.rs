@@ -29,14 +29,23 @@ pub(super) async fn metrics(
 
 /// The process can serve: its store answers. 503 with the reason otherwise.
 pub(super) async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
-    match state.runtime.store().ping().await {
-        Ok(()) => (
+    let store = state.runtime.store().ping().await;
+    // In a cluster, Redis too: without it this node cannot reach the others.
+    let redis = state.cluster.as_ref().map(|c| c.bus.is_connected());
+    let redis_field = match redis {
+        None => Value::from("not configured"),
+        Some(true) => Value::from("ok"),
+        Some(false) => Value::from("disconnected"),
+    };
+    match store {
+        Ok(()) if redis != Some(false) => (
             StatusCode::OK,
-            Json(json!({ "status": "ready", "store": "ok" })),
+            Json(json!({ "status": "ready", "store": "ok", "redis": redis_field })),
         ),
-        Err(err) => {
-            tracing::warn!(error = %err, "readiness check failed");
-            let body = json!({ "status": "unavailable", "store": err.to_string() });
+        outcome => {
+            let store = outcome.map_or_else(|e| e.to_string(), |()| "ok".into());
+            tracing::warn!(%store, redis = %redis_field, "readiness check failed");
+            let body = json!({ "status": "unavailable", "store": store, "redis": redis_field });
             (StatusCode::SERVICE_UNAVAILABLE, Json(body))
         }
     }

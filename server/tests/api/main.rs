@@ -3,6 +3,7 @@
 
 mod accounts;
 mod cli;
+mod cluster;
 mod demo;
 mod gateway;
 mod gateway_auth;

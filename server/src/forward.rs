@@ -1,0 +1,223 @@
+//! In a cluster, an API request for a workspace another node owns is forwarded to that
+//! node over Redis, and its answer is the answer: the caller sees the same status, headers
+//! and body as on the owner. No sticky sessions.
+//!
+//! The layer buffers the request body (within the API's body limit), runs the request
+//! here, and if the answer says another node owns the workspace (a [`ForwardTo`] mark the
+//! runtime's `NotOwner` leaves on the response), sends the request to that node, which
+//! runs it through its own router. A forwarded request carries [`FORWARDED`], so it is
+//! never forwarded twice: a node that does not own the workspace either answers 503 with
+//! `Retry-After`, as does a caller whose owner does not answer in time.
+//!
+//! Running the request here first costs one authentication and one refusal; the runtime
+//! refuses before any write, so nothing happens twice.
+
+use std::sync::Arc;
+
+use agenthq_runtime::NodeId;
+use agenthq_runtime::cluster::RequestHandler;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use serde::{Deserialize, Serialize};
+use tower::ServiceExt;
+
+use crate::startup::AppState;
+
+/// Set on a request one node forwarded to another.
+pub const FORWARDED: &str = "x-agenthq-forwarded";
+
+/// Marks a response: the workspace is owned by this node.
+#[derive(Debug, Clone)]
+pub struct ForwardTo(pub NodeId);
+
+#[derive(Debug, Serialize, Deserialize)]
+struct WireRequest {
+    method: String,
+    uri: String,
+    headers: Vec<(String, serde_bytes::ByteBuf)>,
+    body: serde_bytes::ByteBuf,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct WireResponse {
+    status: u16,
+    headers: Vec<(String, serde_bytes::ByteBuf)>,
+    body: serde_bytes::ByteBuf,
+}
+
+/// Headers that describe one hop, not the request.
+fn end_to_end(name: &HeaderName) -> bool {
+    !matches!(
+        name.as_str(),
+        "host" | "connection" | "content-length" | "transfer-encoding" | "keep-alive" | "upgrade"
+    )
+}
+
+fn wire_headers(headers: &axum::http::HeaderMap) -> Vec<(String, serde_bytes::ByteBuf)> {
+    headers
+        .iter()
+        .filter(|(name, _)| end_to_end(name))
+        .map(|(name, value)| {
+            (
+                name.as_str().to_owned(),
+                serde_bytes::ByteBuf::from(value.as_bytes().to_vec()),
+            )
+        })
+        .collect()
+}
+
+/// The middleware (on the API routes).
+pub async fn forward(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let Some(cluster) = state.cluster.clone() else {
+        return next.run(request).await;
+    };
+    let already = request.headers().contains_key(FORWARDED);
+    let (parts, body) = request.into_parts();
+    let Ok(body) = axum::body::to_bytes(body, state.max_body_bytes).await else {
+        return crate::api::ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!("the request body is over {} bytes", state.max_body_bytes),
+        )
+        .into_response();
+    };
+    let wire = WireRequest {
+        method: parts.method.to_string(),
+        uri: parts.uri.to_string(),
+        headers: wire_headers(&parts.headers),
+        body: serde_bytes::ByteBuf::from(body.to_vec()),
+    };
+    let response = next.run(Request::from_parts(parts, Body::from(body))).await;
+    let Some(ForwardTo(owner)) = response.extensions().get::<ForwardTo>().cloned() else {
+        return response;
+    };
+    if already {
+        return response; // Ownership moved meanwhile: the caller retries.
+    }
+    let Ok(bytes) = rmp_serde::to_vec_named(&wire) else {
+        return response;
+    };
+    match cluster
+        .bus
+        .call(&owner, Bytes::from(bytes), cluster.forward_timeout)
+        .await
+    {
+        Ok(answer) => match rmp_serde::from_slice::<WireResponse>(&answer) {
+            Ok(wire) => {
+                metrics::counter!("agenthq_forwarded_commands_total", "outcome" => "answered")
+                    .increment(1);
+                into_response(wire)
+            }
+            Err(_) => response,
+        },
+        Err(err) => {
+            tracing::warn!(%owner, error = %err, "a forwarded command got no answer");
+            metrics::counter!("agenthq_forwarded_commands_total", "outcome" => "unanswered")
+                .increment(1);
+            response // 503 with Retry-After.
+        }
+    }
+}
+
+fn into_response(wire: WireResponse) -> Response {
+    let mut response = Response::new(Body::from(wire.body.into_vec()));
+    *response.status_mut() = StatusCode::from_u16(wire.status).unwrap_or(StatusCode::BAD_GATEWAY);
+    for (name, value) in wire.headers {
+        if let (Ok(name), Ok(value)) = (HeaderName::try_from(name), HeaderValue::from_bytes(&value))
+        {
+            response.headers_mut().append(name, value);
+        }
+    }
+    response
+}
+
+/// Runs requests other nodes forward here through this node's router.
+#[derive(Debug)]
+pub struct Forwarded {
+    pub router: axum::Router,
+    pub max_body_bytes: usize,
+}
+
+#[async_trait::async_trait]
+impl RequestHandler for Forwarded {
+    async fn handle(&self, body: Bytes) -> Bytes {
+        let answer = match rmp_serde::from_slice::<WireRequest>(&body) {
+            Ok(wire) => self.run(wire).await,
+            Err(err) => WireResponse {
+                status: StatusCode::BAD_REQUEST.as_u16(),
+                headers: vec![(
+                    header::CONTENT_TYPE.as_str().to_owned(),
+                    serde_bytes::ByteBuf::from(b"text/plain".to_vec()),
+                )],
+                body: serde_bytes::ByteBuf::from(
+                    format!("bad forwarded request: {err}").into_bytes(),
+                ),
+            },
+        };
+        rmp_serde::to_vec_named(&answer)
+            .map(Bytes::from)
+            .unwrap_or_default()
+    }
+}
+
+impl Forwarded {
+    async fn run(&self, wire: WireRequest) -> WireResponse {
+        let mut request = Request::new(Body::from(wire.body.into_vec()));
+        *request.method_mut() = Method::from_bytes(wire.method.as_bytes()).unwrap_or(Method::GET);
+        *request.uri_mut() = wire.uri.parse().unwrap_or_default();
+        for (name, value) in wire.headers {
+            if let (Ok(name), Ok(value)) =
+                (HeaderName::try_from(name), HeaderValue::from_bytes(&value))
+            {
+                request.headers_mut().append(name, value);
+            }
+        }
+        request
+            .headers_mut()
+            .insert(FORWARDED, HeaderValue::from_static("1"));
+        let response = match self.router.clone().oneshot(request).await {
+            Ok(response) => response,
+            Err(never) => match never {},
+        };
+        let (parts, body) = response.into_parts();
+        let body = axum::body::to_bytes(body, self.max_body_bytes.max(16 << 20))
+            .await
+            .unwrap_or_default();
+        WireResponse {
+            status: parts.status.as_u16(),
+            headers: wire_headers(&parts.headers),
+            body: serde_bytes::ByteBuf::from(body.to_vec()),
+        }
+    }
+}
+
+/// What a clustered server holds beside its runtime.
+#[derive(Clone)]
+pub struct ClusterState {
+    pub bus: agenthq_runtime::RedisBus,
+    pub forward_timeout: std::time::Duration,
+    pub stop: tokio_util::sync::CancellationToken,
+    pub tracker: tokio_util::task::TaskTracker,
+}
+
+impl std::fmt::Debug for ClusterState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClusterState")
+            .field("node", self.bus.node())
+            .finish_non_exhaustive()
+    }
+}
+
+impl ClusterState {
+    /// Lets this node answer forwarded requests with `router`.
+    pub fn serve(&self, router: axum::Router, max_body_bytes: usize) {
+        self.bus.serve(Arc::new(Forwarded {
+            router,
+            max_body_bytes,
+        }));
+    }
+}
