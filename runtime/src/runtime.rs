@@ -33,6 +33,58 @@ pub(crate) struct Shared {
     pub(crate) cluster: Option<Cluster>,
 }
 
+/// The first byte of a request between nodes: what it is for.
+const SNAPSHOT_REQUEST: u8 = b'S';
+const APP_REQUEST: u8 = b'A';
+/// How long a snapshot from another node may take.
+const FORWARD_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Answers other nodes' requests: snapshots here, the rest to the application.
+struct NodeRequests {
+    runtime: Runtime,
+    app: Arc<dyn crate::cluster::RequestHandler>,
+}
+
+#[async_trait::async_trait]
+impl crate::cluster::RequestHandler for NodeRequests {
+    async fn handle(&self, body: bytes::Bytes) -> bytes::Bytes {
+        match body.first() {
+            Some(&APP_REQUEST) => self.app.handle(body.slice(1..)).await,
+            Some(&SNAPSHOT_REQUEST) => {
+                let answer = match std::str::from_utf8(&body[1..])
+                    .ok()
+                    .and_then(|t| t.parse::<Topic>().ok())
+                {
+                    Some(topic) => match self.runtime.snapshot_here(topic).await {
+                        Ok(snapshot) => snapshot,
+                        Err(err) => ServerMessage::Error {
+                            code: match err {
+                                RuntimeError::UnknownWorkspace(_)
+                                | RuntimeError::UnknownAgent(_) => {
+                                    agenthq_protocol::ErrorCode::NotFound
+                                }
+                                _ => agenthq_protocol::ErrorCode::Internal,
+                            },
+                            message: err.to_string(),
+                            topic: Some(topic),
+                        },
+                    },
+                    None => ServerMessage::Error {
+                        code: agenthq_protocol::ErrorCode::Malformed,
+                        message: "not a topic".into(),
+                        topic: None,
+                    },
+                };
+                agenthq_protocol::Codec::MessagePack
+                    .encode(&answer)
+                    .map(bytes::Bytes::from)
+                    .unwrap_or_default()
+            }
+            _ => bytes::Bytes::new(),
+        }
+    }
+}
+
 /// A new workspace.
 #[derive(Debug, Clone)]
 pub struct NewWorkspace {
@@ -272,6 +324,11 @@ impl Runtime {
         };
         if let Some(epoch) = epoch {
             let _ = self.shared.writer.fence(id, epoch + 1).await;
+        }
+        if let Some(cluster) = &self.shared.cluster {
+            cluster
+                .bus
+                .stop_publishing(|topic| self.workspace_of(topic).is_ok_and(|ws| ws == id));
         }
         let (tx, rx) = tokio::sync::oneshot::channel();
         if self
@@ -602,6 +659,9 @@ impl Runtime {
     }
 
     /// Subscribes with the connection's [`SendBudget`] counting what is queued for it.
+    ///
+    /// In a cluster, a topic of a workspace another node owns is followed from Redis and
+    /// opens with a snapshot the owner sends.
     pub async fn subscribe_with_budget(
         &self,
         topic: Topic,
@@ -609,13 +669,98 @@ impl Runtime {
         budget: Option<SendBudget>,
     ) -> Result<TopicSubscription, RuntimeError> {
         let workspace = self.workspace_of(&topic)?;
-        self.call(workspace, |reply| WorkspaceMsg::Subscribe {
-            topic,
-            resume,
-            budget,
-            reply,
-        })
-        .await?
+        let local = self
+            .call(workspace, |reply| WorkspaceMsg::Subscribe {
+                topic,
+                resume,
+                budget: budget.clone(),
+                reply,
+            })
+            .await;
+        match (local, &self.shared.cluster) {
+            (Err(RuntimeError::NotOwner { node, .. }), Some(cluster)) => {
+                self.subscribe_remote(cluster, &node, workspace, topic, budget)
+                    .await
+            }
+            (local, _) => local?,
+        }
+    }
+
+    /// Follows the topic from Redis, registers the subscriber, and only then asks the
+    /// owner for a snapshot: every diff after the snapshot reaches the subscriber, and
+    /// those before it (seq not above the snapshot's) are skipped by the connection.
+    async fn subscribe_remote(
+        &self,
+        cluster: &Cluster,
+        owner: &crate::cluster::NodeId,
+        workspace: WorkspaceId,
+        topic: Topic,
+        budget: Option<SendBudget>,
+    ) -> Result<TopicSubscription, RuntimeError> {
+        let unavailable = |_| RuntimeError::Unavailable(workspace);
+        cluster.bus.follow(topic).await.map_err(unavailable)?;
+        let (_, stream) = cluster
+            .bus
+            .subscribe(topic, None, Resume { epoch: 0, seq: 0 }, budget);
+        let mut request = vec![SNAPSHOT_REQUEST];
+        request.extend_from_slice(topic.to_string().as_bytes());
+        let answer = cluster
+            .bus
+            .call(owner, request.into(), FORWARD_TIMEOUT)
+            .await
+            .map_err(|_| RuntimeError::Unavailable(workspace))?;
+        let snapshot: ServerMessage = agenthq_protocol::Codec::MessagePack
+            .decode(&answer)
+            .map_err(|_| RuntimeError::Unavailable(workspace))?;
+        match snapshot {
+            ServerMessage::Snapshot { .. } => Ok(TopicSubscription {
+                opening: crate::workspace::Opening::Snapshot(snapshot),
+                stream,
+            }),
+            ServerMessage::Error {
+                code: agenthq_protocol::ErrorCode::NotFound,
+                ..
+            } => Err(RuntimeError::UnknownWorkspace(workspace)),
+            _ => Err(RuntimeError::Unavailable(workspace)),
+        }
+    }
+
+    /// Lets this node answer other nodes: snapshots of the topics it owns here, and
+    /// `app`'s requests (the server's forwarded API requests) — see [`Runtime::forward`].
+    pub fn serve_requests(&self, app: Arc<dyn crate::cluster::RequestHandler>) {
+        if let Some(cluster) = &self.shared.cluster {
+            cluster.bus.serve(Some(Arc::new(NodeRequests {
+                runtime: self.clone(),
+                app,
+            })));
+        }
+    }
+
+    /// Sends an application request (a forwarded API request) to another node's `app`
+    /// handler (see [`Runtime::serve_requests`]).
+    pub async fn forward(
+        &self,
+        node: &crate::cluster::NodeId,
+        body: bytes::Bytes,
+        timeout: std::time::Duration,
+    ) -> Result<bytes::Bytes, crate::cluster::RpcError> {
+        let Some(cluster) = &self.shared.cluster else {
+            return Err(crate::cluster::RpcError::Unreachable(node.clone()));
+        };
+        let mut request = Vec::with_capacity(body.len() + 1);
+        request.push(APP_REQUEST);
+        request.extend_from_slice(&body);
+        cluster.bus.call(node, request.into(), timeout).await
+    }
+
+    /// The topic's state as a snapshot, only if this node owns its workspace now (a
+    /// request from another node must not make this one take the workspace).
+    async fn snapshot_here(&self, topic: Topic) -> Result<ServerMessage, RuntimeError> {
+        let workspace = self.workspace_of(&topic)?;
+        if !self.directory.contains_key(&workspace) {
+            return Err(RuntimeError::Unavailable(workspace));
+        }
+        self.snapshot(topic).await
     }
 
     /// The topic's current state as a `snapshot` message.
@@ -685,6 +830,9 @@ impl Runtime {
         self.writer_stop.cancel();
         self.tracker.close();
         self.tracker.wait().await;
+        if let Some(cluster) = &self.shared.cluster {
+            cluster.bus.serve(None); // Drops the handler (and its runtime handle).
+        }
         // Given back only now that every write is done, so the next owner need not wait
         // for the leases to lapse.
         if let Some(cluster) = &self.shared.cluster {
@@ -700,6 +848,9 @@ impl Runtime {
     pub async fn kill(self) {
         self.shutdown.cancel();
         self.leases.clear();
+        if let Some(cluster) = &self.shared.cluster {
+            cluster.bus.serve(None);
+        }
         let ids: Vec<WorkspaceId> = self.directory.iter().map(|e| *e.key()).collect();
         for id in ids {
             self.unload(id).await;

@@ -101,9 +101,9 @@ pub async fn forward(State(state): State<AppState>, request: Request, next: Next
     let Ok(bytes) = rmp_serde::to_vec_named(&wire) else {
         return response;
     };
-    match cluster
-        .bus
-        .call(&owner, Bytes::from(bytes), cluster.forward_timeout)
+    match state
+        .runtime
+        .forward(&owner, Bytes::from(bytes), cluster.forward_timeout)
         .await
     {
         Ok(answer) => match rmp_serde::from_slice::<WireResponse>(&answer) {
@@ -213,9 +213,15 @@ impl std::fmt::Debug for ClusterState {
 }
 
 impl ClusterState {
-    /// Lets this node answer forwarded requests with `router`.
-    pub fn serve(&self, router: axum::Router, max_body_bytes: usize) {
-        self.bus.serve(Arc::new(Forwarded {
+    /// Lets this node answer forwarded requests with `router` (and other nodes' requests
+    /// for snapshots, which the runtime answers).
+    pub fn serve(
+        &self,
+        runtime: &agenthq_runtime::Runtime,
+        router: axum::Router,
+        max_body_bytes: usize,
+    ) {
+        runtime.serve_requests(Arc::new(Forwarded {
             router,
             max_body_bytes,
         }));

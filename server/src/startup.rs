@@ -205,7 +205,7 @@ impl Application {
         let cluster = self.state.cluster.clone();
         let router = routes::router(self.state, self.max_body_bytes, self.web_dir.as_deref());
         if let Some(cluster) = &cluster {
-            cluster.serve(router.clone(), self.max_body_bytes);
+            cluster.serve(&runtime, router.clone(), self.max_body_bytes);
         }
         let shutdown = async move {
             shutdown.await;

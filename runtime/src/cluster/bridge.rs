@@ -26,6 +26,7 @@ use std::time::Duration;
 
 use agenthq_protocol::{Codec, Topic};
 use bytes::Bytes;
+use dashmap::DashSet;
 use futures::StreamExt;
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::time::Instant;
@@ -92,6 +93,9 @@ enum Control {
 pub struct RedisBus {
     local: Arc<MemoryBus>,
     rpc: Arc<Rpc>,
+    /// Topics this node publishes (it owns their workspace): their copies from Redis are
+    /// not taken in again.
+    publishing: Arc<DashSet<Topic>>,
     outbound: mpsc::Sender<(Topic, Bytes)>,
     control: mpsc::Sender<Control>,
     connected: watch::Receiver<bool>,
@@ -122,9 +126,11 @@ impl RedisBus {
         let (control, controls) = mpsc::channel(64);
         let (connected_tx, connected) = watch::channel(false);
         let rpc = Arc::new(Rpc::new(node.clone(), link.clone()));
+        let publishing = Arc::new(DashSet::new());
         tracker.spawn(publisher(link, queue, stop.clone()));
         let inbound = Inbound {
             client,
+            publishing: publishing.clone(),
             rpc: rpc.clone(),
             node,
             local: local.clone(),
@@ -136,6 +142,7 @@ impl RedisBus {
         Ok(Self {
             local,
             rpc,
+            publishing,
             outbound,
             control,
             connected,
@@ -177,6 +184,12 @@ impl RedisBus {
         let _ = self.control.send(Control::Unfollow(topic)).await;
     }
 
+    /// This node no longer publishes the topics `mine` picks (it lost their workspace):
+    /// their copies from Redis are taken in again when followed.
+    pub fn stop_publishing(&self, mine: impl Fn(&Topic) -> bool) {
+        self.publishing.retain(|topic| !mine(topic));
+    }
+
     /// This node's id.
     pub fn node(&self) -> &NodeId {
         self.rpc.node()
@@ -193,14 +206,17 @@ impl RedisBus {
         self.rpc.call(target, body, timeout).await
     }
 
-    /// Sets what answers the requests other nodes send here.
-    pub fn serve(&self, handler: Arc<dyn RequestHandler>) {
+    /// Sets (or removes) what answers the requests other nodes send here.
+    pub fn serve(&self, handler: Option<Arc<dyn RequestHandler>>) {
         self.rpc.serve(handler);
     }
 }
 
 impl Bus for RedisBus {
     fn publish(&self, publication: Arc<Publication>) {
+        if !self.publishing.contains(&publication.topic) {
+            self.publishing.insert(publication.topic);
+        }
         self.local.publish(publication.clone());
         let Ok(bytes) = publication.encoded(Codec::MessagePack) else {
             return;
@@ -276,6 +292,7 @@ struct Followed {
 
 struct Inbound {
     client: redis::Client,
+    publishing: Arc<DashSet<Topic>>,
     rpc: Arc<Rpc>,
     node: NodeId,
     local: Arc<MemoryBus>,
@@ -516,6 +533,9 @@ impl Inbound {
         else {
             return;
         };
+        if self.publishing.contains(&topic) {
+            return; // This node owns it now: its own diffs, already delivered here.
+        }
         let Some(followed) = self.followed.get_mut(&topic) else {
             return; // Unfollowed while the message was on its way.
         };

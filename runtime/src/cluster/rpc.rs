@@ -16,7 +16,7 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -111,7 +111,7 @@ pub(super) struct Rpc {
     link: RedisLink,
     next_id: AtomicU64,
     pending: Mutex<HashMap<u64, oneshot::Sender<Frame>>>,
-    handler: OnceLock<Arc<dyn RequestHandler>>,
+    handler: Mutex<Option<Arc<dyn RequestHandler>>>,
     serving: Arc<Semaphore>,
 }
 
@@ -130,7 +130,7 @@ impl Rpc {
             link,
             next_id: AtomicU64::new(1),
             pending: Mutex::default(),
-            handler: OnceLock::new(),
+            handler: Mutex::new(None),
             serving: Arc::new(Semaphore::new(MAX_SERVING)),
         }
     }
@@ -139,9 +139,9 @@ impl Rpc {
         &self.node
     }
 
-    /// Sets what answers requests; the first call wins. Until then requests are `Busy`.
-    pub(super) fn serve(&self, handler: Arc<dyn RequestHandler>) {
-        let _ = self.handler.set(handler);
+    /// Sets (or, with `None`, removes) what answers requests; without one they are `Busy`.
+    pub(super) fn serve(&self, handler: Option<Arc<dyn RequestHandler>>) {
+        *self.handler.lock().unwrap_or_else(|e| e.into_inner()) = handler;
     }
 
     fn pending(&self) -> std::sync::MutexGuard<'_, HashMap<u64, oneshot::Sender<Frame>>> {
@@ -216,7 +216,11 @@ impl Rpc {
         if frame.kind != Kind::Request {
             return;
         }
-        let handler = self.handler.get().cloned();
+        let handler = self
+            .handler
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
         let permit = self.serving.clone().try_acquire_owned().ok();
         let link = self.link.clone();
         let from = self.node.to_string();

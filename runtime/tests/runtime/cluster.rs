@@ -460,7 +460,7 @@ async fn a_request_reaches_the_other_node_and_each_answer_comes_back_to_its_call
         Node::start(&url, BridgeConfig::default()).await,
         Node::start(&url, BridgeConfig::default()).await,
     );
-    owner.bus.serve(Arc::new(Shout));
+    owner.bus.serve(Some(Arc::new(Shout)));
     let calls = (0..50).map(|n| {
         let (bus, target) = (&caller.bus, owner.bus.node().clone());
         async move {
@@ -504,7 +504,7 @@ async fn a_request_the_owner_does_not_answer_in_time_times_out() {
         Node::start(&url, BridgeConfig::default()).await,
     );
     let release = Arc::new(tokio::sync::Notify::new());
-    owner.bus.serve(Arc::new(Stuck(release.clone())));
+    owner.bus.serve(Some(Arc::new(Stuck(release.clone()))));
     let answer = caller
         .bus
         .call(

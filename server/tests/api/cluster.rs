@@ -149,3 +149,108 @@ async fn a_command_sent_to_any_node_gets_the_owners_answer() {
         .await;
     assert_eq!(status, 404, "{missing}");
 }
+
+#[tokio::test]
+async fn a_watcher_on_another_node_follows_the_owners_office_in_order() {
+    use agenthq_protocol::{ClientMessage, ServerMessage, Topic, diff};
+    let (Some(database), Some(redis)) = (database().await, redis().await) else {
+        return;
+    };
+    let a = node(&database, &redis).await;
+    let b = node(&database, &redis).await;
+    let owner = a.register("ada@example.com").await;
+    let ws = a.create_workspace(&owner.access, "Generic Corp").await;
+    let agents = format!("/api/v1/workspaces/{ws}/agents");
+    let agent = json!({ "name": "Sable", "executor": { "kind": "sim", "params": { "steps": 3, "step_ms": 5 } } });
+    let (status, _) = a
+        .call(Method::POST, &agents, Some(&owner.access), Some(agent))
+        .await;
+    assert_eq!(status, 201);
+
+    // The watcher is on B; A owns the workspace.
+    let mut watcher = crate::helpers::WsClient::connect(&b, None).await;
+    watcher
+        .send(&ClientMessage::Hello {
+            token: Some(owner.access.clone()),
+        })
+        .await;
+    assert!(matches!(
+        watcher.recv().await,
+        ServerMessage::Welcome { .. }
+    ));
+    let topic = Topic::Workspace(ws);
+    watcher
+        .send(&ClientMessage::Subscribe {
+            topic,
+            resume: None,
+        })
+        .await;
+    let ServerMessage::Snapshot {
+        epoch,
+        seq,
+        mut state,
+        ..
+    } = watcher.recv().await
+    else {
+        panic!("a snapshot from the owner first")
+    };
+
+    let tasks = format!("/api/v1/workspaces/{ws}/tasks");
+    let mut ids = Vec::new();
+    for n in 0..5 {
+        let (status, task) = b
+            .call(
+                Method::POST,
+                &tasks,
+                Some(&owner.access),
+                Some(json!({ "title": format!("task {n}") })),
+            )
+            .await;
+        assert_eq!(status, 201, "{task}");
+        ids.push(task["id"].as_str().unwrap().to_owned());
+    }
+    // Once every task has succeeded on the owner, the watcher on B, applying each diff
+    // in turn from the snapshot, holds exactly the owner's office at the owner's seq.
+    for id in &ids {
+        let path = format!("{tasks}/{id}");
+        let mut done = false;
+        for _ in 0..500 {
+            let (_, task) = a.call(Method::GET, &path, Some(&owner.access), None).await;
+            done = task["status"] == "succeeded";
+            if done {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        assert!(done, "task {id} succeeded");
+    }
+    let ServerMessage::Snapshot {
+        seq: owner_seq,
+        state: truth,
+        ..
+    } = a
+        .runtime
+        .snapshot(topic)
+        .await
+        .expect("the owner's snapshot")
+    else {
+        unreachable!()
+    };
+    let mut at = seq;
+    while at < owner_seq {
+        match watcher.recv().await {
+            ServerMessage::Diff {
+                epoch: e,
+                seq: s,
+                ops,
+                ..
+            } => {
+                assert_eq!((e, s), (epoch, at + 1), "in order, no gap");
+                at = s;
+                diff::apply(&mut state, &ops).expect("the diff follows the state");
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!(state, truth, "the watcher holds the owner's office");
+}
