@@ -53,6 +53,9 @@ pub struct BridgeConfig {
     /// First wait before reconnecting; doubles up to `max_backoff`.
     pub backoff: Duration,
     pub max_backoff: Duration,
+    /// A followed topic with no local subscriber this long is unfollowed (checked at each
+    /// probe).
+    pub unfollow_after: Duration,
 }
 
 impl Default for BridgeConfig {
@@ -62,6 +65,7 @@ impl Default for BridgeConfig {
             probe_timeout: Duration::from_secs(5),
             backoff: Duration::from_millis(100),
             max_backoff: Duration::from_secs(5),
+            unfollow_after: Duration::from_secs(60),
         }
     }
 }
@@ -288,6 +292,8 @@ async fn publisher(
 struct Followed {
     /// The last (epoch, seq) received, `None` before the first.
     last: Option<(u64, u64)>,
+    /// Since when no local subscriber reads it.
+    unwatched_since: Option<Instant>,
 }
 
 struct Inbound {
@@ -444,6 +450,9 @@ impl Inbound {
                     {
                         return Ended::Lost("probe not delivered".into());
                     }
+                    if let Err(err) = self.unfollow_unwatched(&mut sink).await {
+                        return Ended::Lost(err.to_string());
+                    }
                     probe_seq += 1;
                     // Sent on the side, so a slow Redis does not hold this loop; a probe
                     // that could not be sent is never seen, which is the point.
@@ -486,6 +495,32 @@ impl Inbound {
         }
     }
 
+    /// Unfollows the topics no local subscriber has read for `unfollow_after`, so a node
+    /// receives only what its own clients watch.
+    async fn unfollow_unwatched(
+        &mut self,
+        sink: &mut redis::aio::PubSubSink,
+    ) -> redis::RedisResult<()> {
+        let now = Instant::now();
+        let mut gone = Vec::new();
+        for (topic, followed) in &mut self.followed {
+            if self.local.subscriber_count(topic) > 0 {
+                followed.unwatched_since = None;
+                continue;
+            }
+            let since = *followed.unwatched_since.get_or_insert(now);
+            if now.duration_since(since) >= self.config.unfollow_after {
+                gone.push(*topic);
+            }
+        }
+        for topic in gone {
+            self.followed.remove(&topic);
+            sink.unsubscribe(topic_channel(&topic)).await?;
+            metrics::counter!("agenthq_bridge_unfollowed_total").increment(1);
+        }
+        Ok(())
+    }
+
     async fn control(
         &mut self,
         sink: &mut redis::aio::PubSubSink,
@@ -493,7 +528,9 @@ impl Inbound {
     ) -> redis::RedisResult<()> {
         match control {
             Control::Follow(topic, reply) => {
-                if self.followed.contains_key(&topic) {
+                if let Some(followed) = self.followed.get_mut(&topic) {
+                    // Its subscriber registers next: not unfollowed meanwhile.
+                    followed.unwatched_since = None;
                     let _ = reply.send(Ok(()));
                     return Ok(());
                 }

@@ -748,6 +748,7 @@ async fn after_a_redis_restart_diffs_flow_again_and_every_gap_was_resynced() {
         probe_timeout: Duration::from_millis(500),
         backoff: Duration::from_millis(50),
         max_backoff: Duration::from_millis(500),
+        ..BridgeConfig::default()
     };
     let owner = Node::start(&redis.url(), fast.clone()).await;
     let follower = Node::start(&redis.url(), fast).await;
@@ -794,6 +795,47 @@ async fn after_a_redis_restart_diffs_flow_again_and_every_gap_was_resynced() {
     };
     assert!(p.seq > at);
     publishing.abort();
+    owner.stop().await;
+    follower.stop().await;
+}
+
+#[tokio::test]
+async fn a_topic_no_local_subscriber_reads_is_unfollowed_and_can_be_followed_again() {
+    let Some(url) = redis_url().await else { return };
+    let config = BridgeConfig {
+        probe_every: Duration::from_millis(50),
+        unfollow_after: Duration::from_millis(200),
+        ..BridgeConfig::default()
+    };
+    let owner = Node::start(&url, BridgeConfig::default()).await;
+    let follower = Node::start(&url, config).await;
+    let topic = topic();
+    let channel = format!("agenthq:topic:{topic}");
+    let mut redis = manager(&url).await;
+    let mut listeners = async || -> i64 {
+        let (_, n): (String, i64) = redis::cmd("PUBSUB")
+            .arg("NUMSUB")
+            .arg(&channel)
+            .query_async(&mut redis)
+            .await
+            .unwrap();
+        n
+    };
+    follower.bus.follow(topic).await.unwrap();
+    let watcher = follower.watch(topic);
+    assert_eq!(listeners().await, 1);
+    // Watched: still followed well past `unfollow_after`.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(listeners().await, 1, "a watched topic stays followed");
+    drop(watcher);
+    assert!(
+        eventually(Duration::from_secs(5), async || listeners().await == 0).await,
+        "unfollowed once nobody here reads it"
+    );
+    follower.bus.follow(topic).await.unwrap();
+    let mut again = follower.watch(topic);
+    owner.bus.publish(diff(topic, 1, 1));
+    assert_eq!(seq_of(&next(&mut again).await), Some(1));
     owner.stop().await;
     follower.stop().await;
 }
