@@ -1,5 +1,6 @@
-//! Two nodes of a cluster, in-process, on one PostgreSQL database and one Redis: a command
-//! sent to either node gets the owner's answer (forwarded over Redis, no sticky sessions).
+//! Nodes of a cluster, in-process, on one PostgreSQL database and one Redis: a command
+//! sent to any node gets the owner's answer (forwarded over Redis, no sticky sessions),
+//! and a watcher on any node follows the owner's office.
 //!
 //! PostgreSQL is `AGENTHQ_TEST_DATABASE_URL`, Redis `AGENTHQ_TEST_REDIS_URL`; under
 //! `CI=true` both must be reachable, elsewhere the test says so and skips.
@@ -151,13 +152,14 @@ async fn a_command_sent_to_any_node_gets_the_owners_answer() {
 }
 
 #[tokio::test]
-async fn a_watcher_on_another_node_follows_the_owners_office_in_order() {
+async fn three_nodes_a_watcher_on_b_follows_the_office_a_owns_while_c_submits() {
     use agenthq_protocol::{ClientMessage, ServerMessage, Topic, diff};
     let (Some(database), Some(redis)) = (database().await, redis().await) else {
         return;
     };
     let a = node(&database, &redis).await;
     let b = node(&database, &redis).await;
+    let c = node(&database, &redis).await;
     let owner = a.register("ada@example.com").await;
     let ws = a.create_workspace(&owner.access, "Generic Corp").await;
     let agents = format!("/api/v1/workspaces/{ws}/agents");
@@ -198,7 +200,7 @@ async fn a_watcher_on_another_node_follows_the_owners_office_in_order() {
     let tasks = format!("/api/v1/workspaces/{ws}/tasks");
     let mut ids = Vec::new();
     for n in 0..5 {
-        let (status, task) = b
+        let (status, task) = c
             .call(
                 Method::POST,
                 &tasks,
@@ -213,16 +215,20 @@ async fn a_watcher_on_another_node_follows_the_owners_office_in_order() {
     // in turn from the snapshot, holds exactly the owner's office at the owner's seq.
     for id in &ids {
         let path = format!("{tasks}/{id}");
-        let mut done = false;
-        for _ in 0..500 {
-            let (_, task) = a.call(Method::GET, &path, Some(&owner.access), None).await;
-            done = task["status"] == "succeeded";
-            if done {
-                break;
+        for app in [&a, &b, &c] {
+            let mut done = false;
+            for _ in 0..500 {
+                let (_, task) = app
+                    .call(Method::GET, &path, Some(&owner.access), None)
+                    .await;
+                done = task["status"] == "succeeded";
+                if done {
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
             }
-            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            assert!(done, "task {id} succeeded, as every node says");
         }
-        assert!(done, "task {id} succeeded");
     }
     let ServerMessage::Snapshot {
         seq: owner_seq,
