@@ -668,7 +668,7 @@ impl Runtime {
         resume: Option<Resume>,
         budget: Option<SendBudget>,
     ) -> Result<TopicSubscription, RuntimeError> {
-        let workspace = self.workspace_of(&topic)?;
+        let workspace = self.resolve_workspace(&topic).await?;
         let local = self
             .call(workspace, |reply| WorkspaceMsg::Subscribe {
                 topic,
@@ -756,7 +756,7 @@ impl Runtime {
     /// The topic's state as a snapshot, only if this node owns its workspace now (a
     /// request from another node must not make this one take the workspace).
     async fn snapshot_here(&self, topic: Topic) -> Result<ServerMessage, RuntimeError> {
-        let workspace = self.workspace_of(&topic)?;
+        let workspace = self.resolve_workspace(&topic).await?;
         if !self.directory.contains_key(&workspace) {
             return Err(RuntimeError::Unavailable(workspace));
         }
@@ -765,12 +765,31 @@ impl Runtime {
 
     /// The topic's current state as a `snapshot` message.
     pub async fn snapshot(&self, topic: Topic) -> Result<ServerMessage, RuntimeError> {
-        let workspace = self.workspace_of(&topic)?;
+        let workspace = self.resolve_workspace(&topic).await?;
         self.call(workspace, |reply| WorkspaceMsg::Snapshot { topic, reply })
             .await?
     }
 
-    /// The workspace a topic belongs to.
+    /// The workspace a topic belongs to, asking the store about an agent this node has not
+    /// seen (in a cluster, one created through another node).
+    pub async fn resolve_workspace(&self, topic: &Topic) -> Result<WorkspaceId, RuntimeError> {
+        if let Ok(workspace) = self.workspace_of(topic) {
+            return Ok(workspace);
+        }
+        let Topic::AgentActivity(agent) = topic else {
+            return self.workspace_of(topic);
+        };
+        let record = self
+            .shared
+            .store
+            .agent(*agent)
+            .await?
+            .ok_or(RuntimeError::UnknownAgent(*agent))?;
+        self.agents.insert(*agent, record.workspace);
+        Ok(record.workspace)
+    }
+
+    /// The workspace a topic belongs to, as far as this node knows.
     pub fn workspace_of(&self, topic: &Topic) -> Result<WorkspaceId, RuntimeError> {
         match topic {
             Topic::Workspace(ws) | Topic::Tasks(ws) => Ok(*ws),

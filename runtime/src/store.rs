@@ -202,6 +202,8 @@ pub trait Store: AccountStore + Send + Sync + fmt::Debug + 'static {
     async fn put_agent(&self, agent: &AgentRecord) -> Result<(), StoreError>;
     async fn delete_agent(&self, workspace: WorkspaceId, id: AgentId) -> Result<bool, StoreError>;
     async fn agents(&self, workspace: WorkspaceId) -> Result<Vec<AgentRecord>, StoreError>;
+    /// One agent by id, in whichever workspace it is.
+    async fn agent(&self, id: AgentId) -> Result<Option<AgentRecord>, StoreError>;
 
     /// Writes a batch in one transaction. Returns one outcome per insert, in order.
     async fn write(&self, batch: &WriteBatch) -> Result<Vec<InsertOutcome>, StoreError>;

@@ -92,6 +92,11 @@ impl Store for MemoryStore {
         Ok(agents)
     }
 
+    async fn agent(&self, id: AgentId) -> Result<Option<AgentRecord>, StoreError> {
+        // Keyed by workspace first: a scan (the memory store is for tests and demos).
+        Ok(self.lock().agents.values().find(|a| a.id == id).cloned())
+    }
+
     async fn write(&self, batch: &WriteBatch) -> Result<Vec<InsertOutcome>, StoreError> {
         let mut inner = self.lock();
         let mut outcomes = Vec::with_capacity(batch.inserts.len());

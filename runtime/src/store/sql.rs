@@ -288,6 +288,14 @@ macro_rules! sql_store {
                     .collect())
             }
 
+            async fn agent(&self, id: AgentId) -> Result<Option<AgentRecord>, StoreError> {
+                Ok(sqlx::query_as::<_, AgentRow>("SELECT * FROM agents WHERE id = $1")
+                    .bind(*id.as_uuid())
+                    .fetch_optional(&self.pool)
+                    .await?
+                    .map(AgentRecord::from))
+            }
+
             async fn write(&self, batch: &WriteBatch) -> Result<Vec<InsertOutcome>, StoreError> {
                 let mut tx = self.pool.begin().await?;
                 let mut inserted = std::collections::HashSet::new();

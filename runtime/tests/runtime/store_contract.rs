@@ -87,6 +87,13 @@ async fn contract(store: &dyn Store) {
         .unwrap();
     assert_eq!(store.agents(ws.id).await.unwrap()[0].name, "Ada L.");
     assert!(store.agents(other.id).await.unwrap().is_empty());
+    let found = store
+        .agent(agent.id)
+        .await
+        .unwrap()
+        .expect("found by id alone");
+    assert_eq!((found.workspace, found.name.as_str()), (ws.id, "Ada L."));
+    assert!(store.agent(AgentId::new()).await.unwrap().is_none());
     assert!(
         !store.delete_agent(other.id, agent.id).await.unwrap(),
         "scoped to the workspace"

@@ -409,7 +409,11 @@ async fn authorize(
             format!("no topic {topic} you may read"),
         )
     };
-    let workspace = state.runtime.workspace_of(topic).map_err(|_| not_found())?;
+    let workspace = state
+        .runtime
+        .resolve_workspace(topic)
+        .await
+        .map_err(|_| not_found())?;
     match state.runtime.workspace(workspace).await {
         Ok(record) if record.public => return Ok(()),
         Ok(_) => {}

@@ -139,6 +139,30 @@ async fn a_command_sent_to_any_node_gets_the_owners_answer() {
         }
         assert_eq!(status_now, "succeeded");
     }
+    // The agent was made on A (through B), which B's runtime never saw: B still finds its
+    // workspace for a watcher of its activity, and opens it with A's snapshot.
+    let agent_id: agenthq_protocol::AgentId = created["id"].as_str().unwrap().parse().unwrap();
+    let mut watcher = crate::helpers::WsClient::connect(&b, None).await;
+    watcher
+        .send(&agenthq_protocol::ClientMessage::Hello {
+            token: Some(owner.access.clone()),
+        })
+        .await;
+    watcher.recv().await;
+    let topic = agenthq_protocol::Topic::AgentActivity(agent_id);
+    watcher
+        .send(&agenthq_protocol::ClientMessage::Subscribe {
+            topic,
+            resume: None,
+        })
+        .await;
+    let opening = watcher.recv().await;
+    assert!(
+        matches!(&opening, agenthq_protocol::ServerMessage::Snapshot { topic: t, state, .. }
+            if *t == topic && !state.activity.is_empty()),
+        "{opening:?}"
+    );
+
     // Errors come back as the owner says them too.
     let (status, missing) = b
         .call(
