@@ -30,7 +30,9 @@ async fn database() -> Option<String> {
         Ok(conn) => conn,
         Err(err) => return required("PostgreSQL", &admin, &err),
     };
-    let name = format!("agenthq_cluster_{}", uuid_like());
+    // Named like the runtime tests' databases (a UUIDv7, so its time): their clean-up
+    // drops the ones older than an hour.
+    let name = format!("agenthq_test_{}", uuid_like());
     sqlx::query(&format!("CREATE DATABASE {name}"))
         .execute(&mut conn)
         .await
