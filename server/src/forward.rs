@@ -85,19 +85,27 @@ pub async fn forward(State(state): State<AppState>, request: Request, next: Next
         )
         .into_response();
     };
-    let wire = WireRequest {
-        method: parts.method.to_string(),
-        uri: parts.uri.to_string(),
-        headers: wire_headers(&parts.headers),
-        body: serde_bytes::ByteBuf::from(body.to_vec()),
-    };
-    let response = next.run(Request::from_parts(parts, Body::from(body))).await;
+    // Kept for a forward (the body is shared, not copied); encoded only if one is needed.
+    let (method, uri, headers) = (
+        parts.method.clone(),
+        parts.uri.clone(),
+        parts.headers.clone(),
+    );
+    let response = next
+        .run(Request::from_parts(parts, Body::from(body.clone())))
+        .await;
     let Some(ForwardTo(owner)) = response.extensions().get::<ForwardTo>().cloned() else {
         return response;
     };
     if already {
         return response; // Ownership moved meanwhile: the caller retries.
     }
+    let wire = WireRequest {
+        method: method.to_string(),
+        uri: uri.to_string(),
+        headers: wire_headers(&headers),
+        body: serde_bytes::ByteBuf::from(body.to_vec()),
+    };
     let Ok(bytes) = rmp_serde::to_vec_named(&wire) else {
         return response;
     };

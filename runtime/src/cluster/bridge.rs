@@ -75,8 +75,6 @@ impl Default for BridgeConfig {
 pub enum BridgeError {
     #[error("the Redis bridge is not connected")]
     Disconnected,
-    #[error("Redis: {0}")]
-    Redis(#[from] redis::RedisError),
 }
 
 fn topic_channel(topic: &Topic) -> String {
@@ -543,12 +541,7 @@ impl Inbound {
                     Err(err) => {
                         // Kept, so the next connection subscribes it.
                         self.followed.entry(topic).or_default();
-                        let answer = BridgeError::Redis(redis::RedisError::from((
-                            redis::ErrorKind::Io,
-                            "subscribe failed",
-                            err.to_string(),
-                        )));
-                        let _ = reply.send(Err(answer));
+                        let _ = reply.send(Err(BridgeError::Disconnected));
                         Err(err)
                     }
                 }

@@ -6,6 +6,7 @@ mod diffs;
 mod durability;
 mod helpers;
 mod lifecycle;
+mod ownership;
 mod scheduling;
 mod store_contract;
 mod supervision;

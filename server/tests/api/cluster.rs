@@ -73,6 +73,47 @@ async fn node(database: &str, redis: &str) -> TestApp {
     .await
 }
 
+/// Whether the task at `path` reads `succeeded` on `app` within 10 s (polled).
+async fn succeeded(app: &TestApp, token: &str, path: &str) -> bool {
+    for _ in 0..500 {
+        let (_, task) = app.call(Method::GET, path, Some(token), None).await;
+        if task["status"] == "succeeded" {
+            return true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    false
+}
+
+/// A WebSocket client of `app`: hello with `token`, then a subscription to `topic`;
+/// answers the client, the answer to hello, and the subscription's opening message.
+async fn watch(
+    app: &TestApp,
+    token: &str,
+    topic: agenthq_protocol::Topic,
+) -> (
+    crate::helpers::WsClient,
+    agenthq_protocol::ServerMessage,
+    agenthq_protocol::ServerMessage,
+) {
+    use agenthq_protocol::ClientMessage;
+    let mut client = crate::helpers::WsClient::connect(app, None).await;
+    client
+        .send(&ClientMessage::Hello {
+            token: Some(token.to_owned()),
+        })
+        .await;
+    let welcome = client.recv().await;
+    client
+        .send(&ClientMessage::Subscribe {
+            topic,
+            resume: None,
+        })
+        .await;
+    let opening = client.recv().await;
+    (client, welcome, opening)
+}
+
 #[tokio::test]
 async fn a_command_sent_to_any_node_gets_the_owners_answer() {
     let (Some(database), Some(redis)) = (database().await, redis().await) else {
@@ -128,37 +169,13 @@ async fn a_command_sent_to_any_node_gets_the_owners_answer() {
     // Executed by the owner, visible from both nodes.
     let path = format!("{tasks}/{}", first["id"].as_str().unwrap());
     for app in [&a, &b] {
-        let mut status_now = String::new();
-        for _ in 0..500 {
-            let (_, task) = app
-                .call(Method::GET, &path, Some(&owner.access), None)
-                .await;
-            status_now = task["status"].as_str().unwrap_or_default().to_owned();
-            if status_now == "succeeded" {
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-        }
-        assert_eq!(status_now, "succeeded");
+        assert!(succeeded(app, &owner.access, &path).await);
     }
     // The agent was made on A (through B), which B's runtime never saw: B still finds its
     // workspace for a watcher of its activity, and opens it with A's snapshot.
     let agent_id: agenthq_protocol::AgentId = created["id"].as_str().unwrap().parse().unwrap();
-    let mut watcher = crate::helpers::WsClient::connect(&b, None).await;
-    watcher
-        .send(&agenthq_protocol::ClientMessage::Hello {
-            token: Some(owner.access.clone()),
-        })
-        .await;
-    watcher.recv().await;
     let topic = agenthq_protocol::Topic::AgentActivity(agent_id);
-    watcher
-        .send(&agenthq_protocol::ClientMessage::Subscribe {
-            topic,
-            resume: None,
-        })
-        .await;
-    let opening = watcher.recv().await;
+    let (_watcher, _, opening) = watch(&b, &owner.access, topic).await;
     assert!(
         matches!(&opening, agenthq_protocol::ServerMessage::Snapshot { topic: t, state, .. }
             if *t == topic && !state.activity.is_empty()),
@@ -179,7 +196,7 @@ async fn a_command_sent_to_any_node_gets_the_owners_answer() {
 
 #[tokio::test]
 async fn three_nodes_a_watcher_on_b_follows_the_office_a_owns_while_c_submits() {
-    use agenthq_protocol::{ClientMessage, ServerMessage, Topic, diff};
+    use agenthq_protocol::{ServerMessage, Topic, diff};
     let (Some(database), Some(redis)) = (database().await, redis().await) else {
         return;
     };
@@ -196,29 +213,15 @@ async fn three_nodes_a_watcher_on_b_follows_the_office_a_owns_while_c_submits() 
     assert_eq!(status, 201);
 
     // The watcher is on B; A owns the workspace.
-    let mut watcher = crate::helpers::WsClient::connect(&b, None).await;
-    watcher
-        .send(&ClientMessage::Hello {
-            token: Some(owner.access.clone()),
-        })
-        .await;
-    assert!(matches!(
-        watcher.recv().await,
-        ServerMessage::Welcome { .. }
-    ));
     let topic = Topic::Workspace(ws);
-    watcher
-        .send(&ClientMessage::Subscribe {
-            topic,
-            resume: None,
-        })
-        .await;
+    let (mut watcher, welcome, opening) = watch(&b, &owner.access, topic).await;
+    assert!(matches!(welcome, ServerMessage::Welcome { .. }));
     let ServerMessage::Snapshot {
         epoch,
         seq,
         mut state,
         ..
-    } = watcher.recv().await
+    } = opening
     else {
         panic!("a snapshot from the owner first")
     };
@@ -242,17 +245,7 @@ async fn three_nodes_a_watcher_on_b_follows_the_office_a_owns_while_c_submits() 
     for id in &ids {
         let path = format!("{tasks}/{id}");
         for app in [&a, &b, &c] {
-            let mut done = false;
-            for _ in 0..500 {
-                let (_, task) = app
-                    .call(Method::GET, &path, Some(&owner.access), None)
-                    .await;
-                done = task["status"] == "succeeded";
-                if done {
-                    break;
-                }
-                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-            }
+            let done = succeeded(app, &owner.access, &path).await;
             assert!(done, "task {id} succeeded, as every node says");
         }
     }
