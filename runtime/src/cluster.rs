@@ -5,6 +5,7 @@
 //! - [`bridge`]: [`RedisBus`], the bus of a cluster node: diffs of owned workspaces go
 //!   out to Redis once per topic and tick; followed topics come in, are checked for gaps
 //!   and fanned out locally.
+//! - [`members`]: which nodes are alive and how many workspaces each owns (rebalancing).
 //! - [`rpc`]: requests from one node to another (a command forwarded to a workspace's
 //!   owner), with timeouts and bounds, on the bridge's connection.
 //!
@@ -15,6 +16,7 @@
 
 pub mod bridge;
 pub mod lease;
+pub mod members;
 pub mod rpc;
 
 pub use bridge::{BridgeConfig, BridgeError, RedisBus};
@@ -26,6 +28,8 @@ pub use rpc::{RequestHandler, RpcError};
 pub struct Cluster {
     pub bus: RedisBus,
     pub leases: Leases,
+    /// Hand workspaces to nodes that own fewer (nodes that join take their share).
+    pub rebalance: bool,
 }
 
 /// A node's name in the cluster: unique per process (a fresh one at each start).
@@ -90,28 +94,40 @@ impl RedisLink {
     }
 
     /// Runs a command (or a pipeline, or a script invocation) on the link's connection;
-    /// a failure other than Redis answering with an error replaces the connection.
-    pub async fn query<T: redis::FromRedisValue>(
+    /// a failure other than Redis answering with an error replaces the connection. A kept
+    /// connection found dropped (Redis restarted since it was made) is replaced and the
+    /// command sent once more on the new one: it cannot have run on the dead one. A
+    /// timeout is not retried (the command may have run).
+    ///
+    /// `command` makes the command to run (once, or twice when retried).
+    pub async fn query<T: redis::FromRedisValue, R>(
         &self,
-        run: impl AsyncFnOnce(&mut redis::aio::MultiplexedConnection) -> redis::RedisResult<T>,
-    ) -> redis::RedisResult<T> {
-        let existing = self
+        command: impl Fn() -> R,
+    ) -> redis::RedisResult<T>
+    where
+        R: AsyncFnOnce(&mut redis::aio::MultiplexedConnection) -> redis::RedisResult<T>,
+    {
+        let kept = self
             .current
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .clone();
-        let mut conn = match existing {
-            Some(conn) => conn,
-            None => {
-                let conn = self
-                    .client
-                    .get_multiplexed_async_connection_with_config(&self.config)
-                    .await?;
-                *self.current.lock().unwrap_or_else(|e| e.into_inner()) = Some(conn.clone());
-                conn
+        if let Some(mut conn) = kept {
+            match self.checked(command()(&mut conn).await) {
+                Err(err) if err.is_connection_dropped() || err.is_connection_refusal() => {}
+                answer => return answer,
             }
-        };
-        let answer = run(&mut conn).await;
+        }
+        let mut conn = self
+            .client
+            .get_multiplexed_async_connection_with_config(&self.config)
+            .await?;
+        *self.current.lock().unwrap_or_else(|e| e.into_inner()) = Some(conn.clone());
+        self.checked(command()(&mut conn).await)
+    }
+
+    /// Forgets the connection after a failure that is not Redis's own answer.
+    fn checked<T>(&self, answer: redis::RedisResult<T>) -> redis::RedisResult<T> {
         if let Err(err) = &answer
             && !matches!(err.kind(), redis::ErrorKind::Server(_))
         {

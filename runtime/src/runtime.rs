@@ -80,6 +80,9 @@ pub struct Runtime {
     /// In a cluster: the leases this node holds, and one take at a time.
     leases: Arc<DashMap<WorkspaceId, Lease>>,
     taking: Arc<tokio::sync::Mutex<()>>,
+    /// Workspaces this node handed to another (rebalancing), not to be taken back here
+    /// before the instant given.
+    handed_off: Arc<DashMap<WorkspaceId, tokio::time::Instant>>,
 }
 
 impl Runtime {
@@ -155,6 +158,7 @@ impl Runtime {
             tracker,
             leases: Arc::default(),
             taking: Arc::default(),
+            handed_off: Arc::default(),
         };
         for ws in runtime.shared.store.workspaces().await? {
             for agent in runtime.shared.store.agents(ws.id).await? {
@@ -162,6 +166,18 @@ impl Runtime {
             }
             if runtime.shared.cluster.is_none() {
                 runtime.load(ws.id, 0).await?;
+            }
+        }
+        runtime.tracker.spawn(runtime.clone().stop_fenced_off());
+        runtime.serve_requests(None);
+        if let Some(cluster) = &runtime.shared.cluster {
+            runtime
+                .tracker
+                .spawn(runtime.clone().sweep(cluster.clone()));
+            if cluster.rebalance {
+                runtime
+                    .tracker
+                    .spawn(runtime.clone().rebalance(cluster.clone()));
             }
         }
         Ok(runtime)
@@ -508,20 +524,36 @@ impl Runtime {
         budget: Option<SendBudget>,
     ) -> Result<TopicSubscription, RuntimeError> {
         let workspace = self.resolve_workspace(&topic).await?;
-        let local = self
-            .call(workspace, |reply| WorkspaceMsg::Subscribe {
-                topic,
-                resume,
-                budget: budget.clone(),
-                reply,
-            })
-            .await;
-        match (local, &self.shared.cluster) {
-            (Err(RuntimeError::NotOwner { node, .. }), Some(cluster)) => {
-                self.subscribe_remote(cluster, &node, workspace, topic, budget)
-                    .await
+        // In a cluster, an owner that does not answer (it died, and its lease has not
+        // lapsed yet) is waited out: by then another node, maybe this one, owns the
+        // workspace, and the watcher need not come back itself.
+        let patience = self.shared.cluster.as_ref().map(|c| {
+            tokio::time::Instant::now() + c.leases.ttl() + std::time::Duration::from_secs(2)
+        });
+        loop {
+            let local = self
+                .call(workspace, |reply| WorkspaceMsg::Subscribe {
+                    topic,
+                    resume,
+                    budget: budget.clone(),
+                    reply,
+                })
+                .await;
+            let answer = match (local, &self.shared.cluster) {
+                (Err(RuntimeError::NotOwner { node, .. }), Some(cluster)) => {
+                    self.subscribe_remote(cluster, &node, workspace, topic, budget.clone())
+                        .await
+                }
+                (local, _) => local.and_then(|subscribed| subscribed),
+            };
+            match answer {
+                Err(RuntimeError::Unavailable(_))
+                    if patience.is_some_and(|p| tokio::time::Instant::now() < p) =>
+                {
+                    tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+                }
+                answer => return answer,
             }
-            (local, _) => local?,
         }
     }
 

@@ -52,6 +52,10 @@ pub enum StoreError {
     /// The write came from a workspace incarnation that a newer one has replaced.
     #[error("write fenced: workspace epoch moved on")]
     Fenced,
+    /// A batch was refused: these workspaces' stored epochs are above the ones it was
+    /// written under. Nothing of the batch was written.
+    #[error("write fenced: a newer owner holds {0:?}")]
+    FencedOff(Vec<WorkspaceId>),
     /// A transaction failed after retries; its writes were not made.
     #[error("store write failed: {0}")]
     WriteFailed(String),
@@ -158,6 +162,12 @@ pub struct WriteBatch {
     pub updates: Vec<Arc<TaskRecord>>,
     /// Usage to add, at most one per (workspace, day).
     pub usage: Vec<(WorkspaceId, i64, UsageDelta)>,
+    /// The epoch each workspace's tasks above were written under. The store refuses the
+    /// whole batch with [`StoreError::FencedOff`] if a workspace's stored epoch is higher
+    /// (a newer incarnation, maybe on another node, has taken it), and the check and the
+    /// writes are one transaction, so no write of a replaced owner lands after the new one
+    /// has loaded. A workspace not listed is not checked.
+    pub epochs: Vec<(WorkspaceId, u64)>,
 }
 
 impl WriteBatch {
@@ -205,7 +215,8 @@ pub trait Store: AccountStore + Send + Sync + fmt::Debug + 'static {
     /// One agent by id, in whichever workspace it is.
     async fn agent(&self, id: AgentId) -> Result<Option<AgentRecord>, StoreError>;
 
-    /// Writes a batch in one transaction. Returns one outcome per insert, in order.
+    /// Writes a batch in one transaction, after checking its [`WriteBatch::epochs`].
+    /// Returns one outcome per insert, in order.
     async fn write(&self, batch: &WriteBatch) -> Result<Vec<InsertOutcome>, StoreError>;
 
     /// Recovery after a crash or takeover: tasks left `running` go back to `queued` (or to

@@ -229,9 +229,9 @@ impl ClusterState {
         router: axum::Router,
         max_body_bytes: usize,
     ) {
-        runtime.serve_requests(Arc::new(Forwarded {
+        runtime.serve_requests(Some(Arc::new(Forwarded {
             router,
             max_body_bytes,
-        }));
+        })));
     }
 }

@@ -72,6 +72,9 @@ pub struct Settings {
     pub lease_ttl_secs: u64,
     /// How long a command forwarded to a workspace's owner may take, in milliseconds.
     pub forward_timeout_ms: u64,
+    /// In a cluster: hand workspaces to nodes that own fewer, one per lease-renewal period,
+    /// so a node that joins takes its share. Every node should have the same setting.
+    pub rebalance: bool,
 }
 
 impl Settings {
@@ -133,6 +136,7 @@ impl Default for Settings {
             redis_url: None,
             lease_ttl_secs: 10,
             forward_timeout_ms: 5_000,
+            rebalance: false,
         }
     }
 }

@@ -76,6 +76,7 @@ async fn join_cluster(
     let cluster = Cluster {
         bus: bus.clone(),
         leases,
+        rebalance: settings.rebalance,
     };
     let runtime =
         Runtime::start_in_cluster(config, store, cluster, ExecutorRegistry::default()).await?;

@@ -96,6 +96,18 @@ impl MemoryBus {
         told
     }
 
+    /// [`MemoryBus::interrupt`]s every topic `which` picks; answers how many subscribers
+    /// were told.
+    pub fn interrupt_where(&self, which: impl Fn(&Topic) -> bool) -> usize {
+        let topics: Vec<Topic> = self
+            .topics
+            .iter()
+            .map(|e| *e.key())
+            .filter(|t| which(t))
+            .collect();
+        topics.iter().map(|t| self.interrupt(t)).sum()
+    }
+
     /// Topics that have subscribers now.
     pub fn watched_topics(&self) -> Vec<Topic> {
         self.topics

@@ -186,10 +186,30 @@ impl RedisBus {
         let _ = self.control.send(Control::Unfollow(topic)).await;
     }
 
-    /// This node no longer publishes the topics `mine` picks (it lost their workspace):
-    /// their copies from Redis are taken in again when followed.
+    /// This node no longer publishes the topics `mine` picks (it lost their workspace, and
+    /// has stopped it): their local subscribers are told to resync, which subscribes them
+    /// to the new owner's diffs, and copies from Redis are taken in again when followed.
     pub fn stop_publishing(&self, mine: impl Fn(&Topic) -> bool) {
         self.publishing.retain(|topic| !mine(topic));
+        self.resync_local(mine);
+    }
+
+    /// Tells the local subscribers of the topics `which` picks to resync: what they follow
+    /// changed hands (this node stopped the workspace, or took it over).
+    pub fn resync_local(&self, which: impl Fn(&Topic) -> bool) {
+        let told = self.local.interrupt_where(which);
+        if told > 0 {
+            metrics::counter!("agenthq_bridge_resyncs_total").increment(told as u64);
+        }
+    }
+
+    /// Topics this node's clients watch that another node publishes.
+    pub fn followed_topics(&self) -> Vec<Topic> {
+        self.local
+            .watched_topics()
+            .into_iter()
+            .filter(|t| !self.publishing.contains(t))
+            .collect()
     }
 
     /// This node's id.
@@ -271,7 +291,10 @@ async fn publisher(
                 .arg(bytes.as_ref())
                 .ignore();
         }
-        match redis.query(async |c| pipe.query_async::<()>(c).await).await {
+        match redis
+            .query(|| async |c| pipe.query_async::<()>(c).await)
+            .await
+        {
             Ok(()) => {
                 metrics::counter!("agenthq_bridge_published_total").increment(batch.len() as u64);
             }

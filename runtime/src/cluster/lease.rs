@@ -13,6 +13,14 @@
 //! The holder's view is conservative: a lease counts as held until `acquired + ttl -
 //! margin` measured from *before* the request was sent, so it stops writing before Redis
 //! can give the workspace to anyone else, whatever the network did to the answer.
+//!
+//! When Redis cannot be reached at all, the holder keeps its workspaces and keeps trying:
+//! no node can be granted a lease while Redis is down, and when it is back the holder
+//! takes its lapsed lease back under the same fence ([`Leases::reclaim`]) unless someone
+//! was granted it meanwhile. Should only this node be cut off while others reach Redis,
+//! another node may take the workspace over; the store's epoch check then refuses this
+//! node's next write, and it stops the workspace (see `store::writer`). Redis decides who
+//! owns a workspace; the store makes sure a replaced owner cannot write.
 
 use std::time::Duration;
 
@@ -42,6 +50,22 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then
   return redis.call('PEXPIRE', KEYS[1], ARGV[2])
 end
 return 0
+";
+
+// Ours again if still ours, or if it lapsed and nobody was granted it since (the counter
+// has not passed our fence; a counter lost with a Redis restart is set back to it).
+const RECLAIM: &str = r"
+local holder = redis.call('GET', KEYS[1])
+if holder then
+  if holder == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+  return 0
+end
+local fence = tonumber(ARGV[3])
+local counter = tonumber(redis.call('GET', KEYS[2]) or '0')
+if counter > fence then return 0 end
+if counter < fence then redis.call('SET', KEYS[2], fence) end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1
 ";
 
 const RELEASE: &str = r"
@@ -91,6 +115,7 @@ pub struct Leases {
     ttl: Duration,
     acquire: redis::Script,
     renew: redis::Script,
+    reclaim: redis::Script,
     release: redis::Script,
 }
 
@@ -120,12 +145,18 @@ impl Leases {
             ttl: ttl.max(SAFETY_MARGIN * 4),
             acquire: redis::Script::new(ACQUIRE),
             renew: redis::Script::new(RENEW),
+            reclaim: redis::Script::new(RECLAIM),
             release: redis::Script::new(RELEASE),
         }
     }
 
     pub fn node(&self) -> &NodeId {
         &self.node
+    }
+
+    /// The Redis connection the leases use.
+    pub fn link(&self) -> &RedisLink {
+        &self.redis
     }
 
     pub fn ttl(&self) -> Duration {
@@ -151,15 +182,17 @@ impl Leases {
         let asked = Instant::now();
         let (granted, answer): (i64, redis::Value) = self
             .redis
-            .query(async |c| {
-                self.acquire
-                    .key(lease_key(workspace))
-                    .key(fence_key(workspace))
-                    .arg(self.node.as_str())
-                    .arg(self.ttl_ms())
-                    .arg(floor)
-                    .invoke_async(c)
-                    .await
+            .query(|| {
+                async |c| {
+                    self.acquire
+                        .key(lease_key(workspace))
+                        .key(fence_key(workspace))
+                        .arg(self.node.as_str())
+                        .arg(self.ttl_ms())
+                        .arg(floor)
+                        .invoke_async(c)
+                        .await
+                }
             })
             .await?;
         if granted == 1 {
@@ -181,34 +214,63 @@ impl Leases {
         let asked = Instant::now();
         let renewed: i64 = self
             .redis
-            .query(async |c| {
-                self.renew
-                    .key(lease_key(lease.workspace))
-                    .arg(self.value(lease.fence))
-                    .arg(self.ttl_ms())
-                    .invoke_async(c)
-                    .await
+            .query(|| {
+                async |c| {
+                    self.renew
+                        .key(lease_key(lease.workspace))
+                        .arg(self.value(lease.fence))
+                        .arg(self.ttl_ms())
+                        .invoke_async(c)
+                        .await
+                }
             })
             .await?;
         if renewed == 1 {
             lease.valid_until = asked + self.ttl - SAFETY_MARGIN;
-            Ok(true)
-        } else {
-            metrics::counter!("agenthq_lease_changes_total", "change" => "lost").increment(1);
-            Ok(false)
         }
+        Ok(renewed == 1)
+    }
+
+    /// Takes a lapsed lease back under the same fence, if no node was granted it since
+    /// (after a Redis outage, say, or a restart that lost every key); `true` if the lease
+    /// is this node's again. The caller must also know that no newer owner loaded the
+    /// workspace from the store (a grant whose counter Redis has since lost).
+    pub async fn reclaim(&self, lease: &mut Lease) -> redis::RedisResult<bool> {
+        let asked = Instant::now();
+        let reclaimed: i64 = self
+            .redis
+            .query(|| {
+                async |c| {
+                    self.reclaim
+                        .key(lease_key(lease.workspace))
+                        .key(fence_key(lease.workspace))
+                        .arg(self.value(lease.fence))
+                        .arg(self.ttl_ms())
+                        .arg(lease.fence)
+                        .invoke_async(c)
+                        .await
+                }
+            })
+            .await?;
+        if reclaimed == 1 {
+            lease.valid_until = asked + self.ttl - SAFETY_MARGIN;
+            metrics::counter!("agenthq_lease_changes_total", "change" => "reclaimed").increment(1);
+        }
+        Ok(reclaimed == 1)
     }
 
     /// Gives a lease back (at shutdown), so another node need not wait for it to lapse.
     pub async fn release(&self, lease: &Lease) -> redis::RedisResult<bool> {
         let released: i64 = self
             .redis
-            .query(async |c| {
-                self.release
-                    .key(lease_key(lease.workspace))
-                    .arg(self.value(lease.fence))
-                    .invoke_async(c)
-                    .await
+            .query(|| {
+                async |c| {
+                    self.release
+                        .key(lease_key(lease.workspace))
+                        .arg(self.value(lease.fence))
+                        .invoke_async(c)
+                        .await
+                }
             })
             .await?;
         if released == 1 {
@@ -221,11 +283,13 @@ impl Leases {
     pub async fn holder(&self, workspace: WorkspaceId) -> redis::RedisResult<Option<Holder>> {
         let value: Option<String> = self
             .redis
-            .query(async |c| {
-                redis::cmd("GET")
-                    .arg(lease_key(workspace))
-                    .query_async(c)
-                    .await
+            .query(|| {
+                async |c| {
+                    redis::cmd("GET")
+                        .arg(lease_key(workspace))
+                        .query_async(c)
+                        .await
+                }
             })
             .await?;
         value.as_deref().map(parse_holder).transpose()

@@ -175,12 +175,14 @@ impl Rpc {
         let channel = request_channel(target);
         let listeners: i64 = self
             .link
-            .query(async |c| {
-                redis::cmd("PUBLISH")
-                    .arg(&channel)
-                    .arg(frame.as_ref())
-                    .query_async(c)
-                    .await
+            .query(|| {
+                async |c| {
+                    redis::cmd("PUBLISH")
+                        .arg(&channel)
+                        .arg(frame.as_ref())
+                        .query_async(c)
+                        .await
+                }
             })
             .await?;
         metrics::counter!("agenthq_forwarded_total", "outcome" => "sent").increment(1);
@@ -241,12 +243,14 @@ impl Rpc {
             .encode();
             let channel = reply_channel(&NodeId::from(frame.from.as_str()));
             let sent: redis::RedisResult<i64> = link
-                .query(async |c| {
-                    redis::cmd("PUBLISH")
-                        .arg(&channel)
-                        .arg(reply.as_ref())
-                        .query_async(c)
-                        .await
+                .query(|| {
+                    async |c| {
+                        redis::cmd("PUBLISH")
+                            .arg(&channel)
+                            .arg(reply.as_ref())
+                            .query_async(c)
+                            .await
+                    }
                 })
                 .await;
             if let Err(err) = sent {

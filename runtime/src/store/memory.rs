@@ -99,6 +99,15 @@ impl Store for MemoryStore {
 
     async fn write(&self, batch: &WriteBatch) -> Result<Vec<InsertOutcome>, StoreError> {
         let mut inner = self.lock();
+        let fenced: Vec<WorkspaceId> = batch
+            .epochs
+            .iter()
+            .filter(|(ws, epoch)| inner.workspaces.get(ws).is_some_and(|w| w.epoch > *epoch))
+            .map(|(ws, _)| *ws)
+            .collect();
+        if !fenced.is_empty() {
+            return Err(StoreError::FencedOff(fenced));
+        }
         let mut outcomes = Vec::with_capacity(batch.inserts.len());
         for task in &batch.inserts {
             if let Some(key) = &task.idempotency_key {

@@ -36,5 +36,5 @@ impl PostgresStore {
     }
 }
 
-sql_store!(PostgresStore, Postgres);
+sql_store!(PostgresStore, Postgres, " FOR SHARE");
 sql_account_store!(PostgresStore);

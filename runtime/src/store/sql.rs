@@ -192,7 +192,7 @@ pub(super) use bind_task;
 
 /// The `Store` impl for a store struct with a `pool` field of the given sqlx database.
 macro_rules! sql_store {
-    ($store:ty, $db:ty) => {
+    ($store:ty, $db:ty, $lock_rows:literal) => {
         #[async_trait::async_trait]
         impl $crate::store::Store for $store {
             async fn ping(&self) -> Result<(), StoreError> {
@@ -298,6 +298,29 @@ macro_rules! sql_store {
 
             async fn write(&self, batch: &WriteBatch) -> Result<Vec<InsertOutcome>, StoreError> {
                 let mut tx = self.pool.begin().await?;
+                if !batch.epochs.is_empty() {
+                    // Locked (PostgreSQL) until commit: a new owner's epoch bump waits for
+                    // this batch, or this batch sees the bump and is refused.
+                    let mut q = sqlx::QueryBuilder::<$db>::new("SELECT id, epoch FROM workspaces WHERE id IN (");
+                    let mut ids = q.separated(", ");
+                    for (ws, _) in &batch.epochs {
+                        ids.push_bind(*ws.as_uuid());
+                    }
+                    q.push(")");
+                    q.push($lock_rows);
+                    let stored: Vec<(uuid::Uuid, i64)> = q.build_query_as().fetch_all(&mut *tx).await?;
+                    let fenced: Vec<WorkspaceId> = batch
+                        .epochs
+                        .iter()
+                        .filter(|(ws, epoch)| {
+                            stored.iter().any(|(id, e)| id == ws.as_uuid() && *e as u64 > *epoch)
+                        })
+                        .map(|(ws, _)| *ws)
+                        .collect();
+                    if !fenced.is_empty() {
+                        return Err(StoreError::FencedOff(fenced));
+                    }
+                }
                 let mut inserted = std::collections::HashSet::new();
                 for chunk in batch.inserts.chunks(ROWS_PER_STATEMENT) {
                     let mut q = sqlx::QueryBuilder::<$db>::new(format!("INSERT INTO tasks ({TASK_COLUMNS}) "));

@@ -47,5 +47,5 @@ impl SqliteStore {
     }
 }
 
-sql_store!(SqliteStore, Sqlite);
+sql_store!(SqliteStore, Sqlite, "");
 sql_account_store!(SqliteStore);

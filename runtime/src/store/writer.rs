@@ -9,13 +9,19 @@
 //! queues a [`WriteOp::Fence`] with its new epoch and loads the store only after the fence
 //! is answered; everything the old incarnation queued before is committed by then, and
 //! anything it queues after is dropped.
+//!
+//! That fence is this process's. Across nodes the store itself is the fence: each batch
+//! carries the epoch every workspace's writes were made under, and the store refuses a
+//! batch for a workspace whose stored epoch is higher (another node took it over). The
+//! writer then drops that workspace's writes (answering them [`StoreError::Fenced`]),
+//! commits the rest, and reports the workspace in [`FencedOff`] so the runtime stops it.
 
-use std::collections::HashMap;
-use std::sync::Arc;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use agenthq_protocol::{TaskId, WorkspaceId};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{Notify, mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
@@ -78,6 +84,42 @@ impl std::fmt::Debug for WriteOp {
 #[derive(Debug, Clone)]
 pub struct StoreWriter {
     tx: mpsc::Sender<WriteOp>,
+    fenced_off: FencedOff,
+}
+
+/// Workspaces whose writes the store refused because a newer incarnation (on another
+/// node, or a second process on the same database) holds them: whoever runs them here
+/// must stop. A set, so it holds at most one entry per workspace however often that
+/// happens.
+#[derive(Debug, Clone, Default)]
+pub struct FencedOff {
+    inner: Arc<(Mutex<HashSet<WorkspaceId>>, Notify)>,
+}
+
+impl FencedOff {
+    fn add(&self, workspaces: &[WorkspaceId]) {
+        let (set, notify) = &*self.inner;
+        set.lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .extend(workspaces.iter().copied());
+        notify.notify_one();
+    }
+
+    /// Waits until some workspace is fenced off, and takes every one reported so far.
+    pub async fn next(&self) -> Vec<WorkspaceId> {
+        let (set, notify) = &*self.inner;
+        loop {
+            let taken: Vec<_> = set
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .drain()
+                .collect();
+            if !taken.is_empty() {
+                return taken;
+            }
+            notify.notified().await;
+        }
+    }
 }
 
 impl StoreWriter {
@@ -91,8 +133,14 @@ impl StoreWriter {
         shutdown: CancellationToken,
     ) -> Self {
         let (tx, rx) = mpsc::channel(queue);
-        tracker.spawn(run(store, rx, max_rows, shutdown));
-        Self { tx }
+        let fenced_off = FencedOff::default();
+        tracker.spawn(run(store, rx, max_rows, shutdown, fenced_off.clone()));
+        Self { tx, fenced_off }
+    }
+
+    /// Where the writer reports workspaces the store fenced off.
+    pub fn fenced_off(&self) -> &FencedOff {
+        &self.fenced_off
     }
 
     /// Queues a write, waiting while the queue is full.
@@ -129,9 +177,11 @@ struct Pending {
     batch: WriteBatch,
     insert_callbacks: Vec<(usize, usize, InsertCallback)>,
     update_index: HashMap<TaskId, usize>,
-    update_acks: Vec<oneshot::Sender<Result<(), StoreError>>>,
+    update_acks: Vec<(WorkspaceId, oneshot::Sender<Result<(), StoreError>>)>,
     usage_index: HashMap<(WorkspaceId, i64), usize>,
     barriers: Vec<oneshot::Sender<()>>,
+    /// The epoch each workspace's task writes were made under (see [`Pending::claim`]).
+    epochs: HashMap<WorkspaceId, u64>,
     rows: usize,
 }
 
@@ -140,6 +190,7 @@ async fn run(
     mut rx: mpsc::Receiver<WriteOp>,
     max_rows: usize,
     shutdown: CancellationToken,
+    fenced_off: FencedOff,
 ) {
     let mut epochs: HashMap<WorkspaceId, u64> = HashMap::new();
     loop {
@@ -157,7 +208,13 @@ async fn run(
         while let Some(op) = next {
             if let Some(fence) = pending.add(op, &mut epochs) {
                 // Everything before the fence commits first; the fence then takes effect.
-                commit(&*store, std::mem::take(&mut pending)).await;
+                commit(
+                    &*store,
+                    std::mem::take(&mut pending),
+                    &mut epochs,
+                    &fenced_off,
+                )
+                .await;
                 epochs.insert(fence.0, fence.1);
                 let _ = fence.2.send(());
             }
@@ -167,11 +224,70 @@ async fn run(
                 None
             };
         }
-        commit(&*store, pending).await;
+        commit(&*store, pending, &mut epochs, &fenced_off).await;
     }
 }
 
 impl Pending {
+    /// Notes the epoch a workspace's task writes in this batch were made under (the
+    /// lowest, should two incarnations' writes meet in one batch).
+    fn claim(&mut self, workspace: WorkspaceId, epoch: u64) {
+        self.epochs
+            .entry(workspace)
+            .and_modify(|e| *e = (*e).min(epoch))
+            .or_insert(epoch);
+    }
+
+    /// The same batch without the task writes of `fenced` (answered [`StoreError::Fenced`]);
+    /// usage and barriers stay.
+    fn without(self, fenced: &[WorkspaceId]) -> Pending {
+        let Pending {
+            batch,
+            insert_callbacks,
+            update_acks,
+            usage_index,
+            barriers,
+            mut epochs,
+            ..
+        } = self;
+        epochs.retain(|ws, _| !fenced.contains(ws));
+        let mut kept = Pending {
+            usage_index,
+            barriers,
+            epochs,
+            ..Pending::default()
+        };
+        let mut inserts = batch.inserts.into_iter();
+        for (start, end, done) in insert_callbacks {
+            let tasks: Vec<TaskRecord> = inserts.by_ref().take(end - start).collect();
+            if tasks.first().is_some_and(|t| fenced.contains(&t.workspace)) {
+                done(tasks, Err(StoreError::Fenced));
+                continue;
+            }
+            let start = kept.batch.inserts.len();
+            kept.rows += tasks.len();
+            kept.batch.inserts.extend(tasks);
+            kept.insert_callbacks
+                .push((start, kept.batch.inserts.len(), done));
+        }
+        for task in batch.updates {
+            if !fenced.contains(&task.workspace) {
+                kept.update_index.insert(task.id, kept.batch.updates.len());
+                kept.batch.updates.push(task);
+                kept.rows += 1;
+            }
+        }
+        for (ws, ack) in update_acks {
+            if fenced.contains(&ws) {
+                let _ = ack.send(Err(StoreError::Fenced));
+            } else {
+                kept.update_acks.push((ws, ack));
+            }
+        }
+        kept.rows += batch.usage.len();
+        kept.batch.usage = batch.usage;
+        kept
+    }
     /// Adds an op; returns a fence to apply after committing what came before it.
     fn add(
         &mut self,
@@ -184,6 +300,9 @@ impl Pending {
                 if tasks.first().is_some_and(|t| stale(t.workspace, epoch)) {
                     done(tasks, Err(StoreError::Fenced));
                     return None;
+                }
+                if let Some(first) = tasks.first() {
+                    self.claim(first.workspace, epoch);
                 }
                 let start = self.batch.inserts.len();
                 self.rows += tasks.len();
@@ -198,6 +317,8 @@ impl Pending {
                     }
                     return None;
                 }
+                self.claim(task.workspace, epoch);
+                let workspace = task.workspace;
                 match self.update_index.get(&task.id) {
                     Some(&i) => self.batch.updates[i] = task,
                     None => {
@@ -206,7 +327,7 @@ impl Pending {
                         self.rows += 1;
                     }
                 }
-                self.update_acks.extend(done);
+                self.update_acks.extend(done.map(|ack| (workspace, ack)));
             }
             WriteOp::Usage {
                 workspace,
@@ -232,7 +353,38 @@ impl Pending {
     }
 }
 
-async fn commit(store: &dyn Store, pending: Pending) {
+/// Commits a pending batch and tells its callers. If the store fences some workspaces off,
+/// their writes are answered [`StoreError::Fenced`] and dropped here from now on (the
+/// local epoch passes theirs), and the rest is committed without them.
+async fn commit(
+    store: &dyn Store,
+    mut pending: Pending,
+    epochs: &mut HashMap<WorkspaceId, u64>,
+    fenced_off: &FencedOff,
+) {
+    let result = loop {
+        if pending.batch.is_empty() {
+            break Ok(Vec::new());
+        }
+        pending.batch.epochs = pending.epochs.iter().map(|(ws, e)| (*ws, *e)).collect();
+        match write_with_retries(store, &pending.batch).await {
+            Err(StoreError::FencedOff(workspaces)) => {
+                tracing::warn!(
+                    ?workspaces,
+                    "store refused writes: a newer owner holds these workspaces"
+                );
+                metrics::counter!("agenthq_store_fenced_total").increment(workspaces.len() as u64);
+                for ws in &workspaces {
+                    let epoch = pending.epochs.get(ws).copied().unwrap_or(0);
+                    let local = epochs.entry(*ws).or_default();
+                    *local = (*local).max(epoch + 1);
+                }
+                pending = pending.without(&workspaces);
+                fenced_off.add(&workspaces);
+            }
+            other => break other,
+        }
+    };
     let Pending {
         batch,
         insert_callbacks,
@@ -240,11 +392,6 @@ async fn commit(store: &dyn Store, pending: Pending) {
         barriers,
         ..
     } = pending;
-    let result = if batch.is_empty() {
-        Ok(Vec::new())
-    } else {
-        write_with_retries(store, &batch).await
-    };
     let mut inserts = batch.inserts.into_iter();
     let mut handed_back =
         |start: usize, end: usize| inserts.by_ref().take(end - start).collect::<Vec<_>>();
@@ -253,7 +400,7 @@ async fn commit(store: &dyn Store, pending: Pending) {
             for (start, end, done) in insert_callbacks {
                 done(handed_back(start, end), Ok(outcomes[start..end].to_vec()));
             }
-            for ack in update_acks {
+            for (_, ack) in update_acks {
                 let _ = ack.send(Ok(()));
             }
         }
@@ -268,7 +415,7 @@ async fn commit(store: &dyn Store, pending: Pending) {
                     Err(StoreError::WriteFailed(message.clone())),
                 );
             }
-            for ack in update_acks {
+            for (_, ack) in update_acks {
                 let _ = ack.send(Err(StoreError::WriteFailed(message.clone())));
             }
         }
@@ -287,6 +434,8 @@ async fn write_with_retries(
     loop {
         match store.write(batch).await {
             Ok(outcomes) => return Ok(outcomes),
+            // Final: trying again cannot lower the stored epoch.
+            Err(err @ StoreError::FencedOff(_)) => return Err(err),
             Err(err) if tries < MAX_TRIES => {
                 tracing::warn!(error = %err, tries, "store write failed; retrying");
                 tokio::time::sleep(delay).await;

@@ -143,6 +143,9 @@ impl WorkspaceState {
             shutdown,
         } = args;
         let store = &shared.store;
+        // What the previous incarnation queued lands first, under its own epoch; anything
+        // it queues after the bump is refused by the store, and after the fence, here.
+        shared.writer.flush().await?;
         let epoch = store.bump_epoch(id, floor).await.map_err(|e| match e {
             StoreError::NotFound => RuntimeError::UnknownWorkspace(id),
             e => e.into(),

@@ -7,6 +7,7 @@ mod durability;
 mod helpers;
 mod lifecycle;
 mod ownership;
+mod redis_fixtures;
 mod scheduling;
 mod store_contract;
 mod supervision;

@@ -260,6 +260,39 @@ async fn contract(store: &dyn Store) {
         .unwrap();
     assert_eq!(by_agent.iter().map(|t| t.id).collect::<Vec<_>>(), [a.id]);
     assert!(store.delete_agent(ws.id, agent.id).await.unwrap());
+
+    // The epoch fence: a batch with writes made under an epoch the workspace has moved
+    // past (a newer owner loaded it) is refused whole, naming the workspace.
+    let epoch = store.workspace(ws.id).await.unwrap().unwrap().epoch;
+    let other_epoch = store.workspace(other.id).await.unwrap().unwrap().epoch;
+    let stale = task(ws.id, None);
+    let fresh = task(other.id, None);
+    let refused = store
+        .write(&WriteBatch {
+            inserts: vec![fresh.clone(), stale.clone()],
+            epochs: vec![(other.id, other_epoch), (ws.id, epoch - 1)],
+            ..WriteBatch::default()
+        })
+        .await;
+    assert!(
+        matches!(&refused, Err(StoreError::FencedOff(ids)) if ids == &[ws.id]),
+        "{refused:?}"
+    );
+    assert_eq!(store.task(ws.id, stale.id).await.unwrap(), None);
+    assert_eq!(
+        store.task(other.id, fresh.id).await.unwrap(),
+        None,
+        "nothing of a refused batch is written"
+    );
+    store
+        .write(&WriteBatch {
+            inserts: vec![fresh.clone(), stale.clone()],
+            epochs: vec![(other.id, other_epoch), (ws.id, epoch)],
+            ..WriteBatch::default()
+        })
+        .await
+        .unwrap();
+    assert!(store.task(ws.id, stale.id).await.unwrap().is_some());
 }
 
 #[tokio::test]

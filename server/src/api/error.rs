@@ -160,6 +160,16 @@ impl From<StoreError> for ApiError {
         match err {
             StoreError::NotFound => ApiError::not_found("object"),
             StoreError::Conflict(what) => ApiError::conflict("conflict", what),
+            // A newer owner (another node) took the workspace over: the request may go
+            // there now.
+            StoreError::Fenced | StoreError::FencedOff(_) => ApiError {
+                retry_after: Some(1),
+                ..ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "unavailable",
+                    "the workspace moved to another node; retry",
+                )
+            },
             other => ApiError::internal(&other),
         }
     }
