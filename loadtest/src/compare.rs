@@ -51,7 +51,12 @@ fn start_anchor(options: &RunOptions, style: &str, follow: &Prepared) -> anyhow:
 /// One run per system; answers the reports in order: AgentHQ, Socket.io whole objects,
 /// rooms.
 pub async fn compare(options: RunOptions) -> anyhow::Result<Vec<(String, Report)>> {
-    let prepared = Prepared::new(&options.scenario, &options.urls).await?;
+    let prepared = Prepared::new(
+        &options.scenario,
+        options.setup_url.as_deref(),
+        &options.urls,
+    )
+    .await?;
     let runs = phases(&options, &prepared).await;
     prepared.finish();
     runs
@@ -148,6 +153,7 @@ mod tests {
             measured_from: 10,
             measured_secs: 1,
             tasks_accepted: 0,
+            failover: None,
             server: None,
         };
         Report::new(context, &stats)

@@ -47,6 +47,11 @@ pub struct RunOptions {
     /// Offices made (and submitters started) by the caller, kept across runs (`compare`):
     /// no setup and no submitters of this run's own.
     pub prepared: Option<Prepared>,
+    /// The server process the scenario's `[failover]` kills (SIGKILL) mid-run.
+    pub kill_pid: Option<u32>,
+    /// The node the offices are made through (default: the first of `urls`). In a
+    /// cluster it becomes their owner, so watchers only on other nodes measure the bridge.
+    pub setup_url: Option<String>,
 }
 
 /// Offices with their task submitters running, shared by several runs.
@@ -58,19 +63,34 @@ pub struct Prepared {
 }
 
 impl Prepared {
-    /// Makes the scenario's offices on `urls[0]` and starts their submitters.
-    pub async fn new(scenario: &Scenario, urls: &[String]) -> anyhow::Result<Self> {
+    /// Makes the scenario's offices through `setup` (default `urls[0]`) and starts their
+    /// submitters on `urls`.
+    pub async fn new(
+        scenario: &Scenario,
+        setup: Option<&str>,
+        urls: &[String],
+    ) -> anyhow::Result<Self> {
         anyhow::ensure!(!urls.is_empty(), "no server: pass --url http://host:port");
-        let made = crate::setup::offices(&urls[0], scenario)
+        let made = crate::setup::offices(setup.unwrap_or(&urls[0]), scenario)
             .await
             .context("setting up the offices")?;
-        let (tally, stop) = (Arc::new(Tally::default()), CancellationToken::new());
+        let tally = if scenario.failover.is_some() {
+            Tally::keeping_ids()
+        } else {
+            Tally::default()
+        };
+        let (tally, stop) = (Arc::new(tally), CancellationToken::new());
+        let all = Arc::new(urls.to_vec());
         for (i, ws) in made.iter().enumerate() {
             for _ in 0..scenario.submitters.per_workspace {
+                let target = submit::Target {
+                    urls: Arc::clone(&all),
+                    first: i % urls.len(),
+                    workspace: ws.id,
+                    key: ws.key.clone(),
+                };
                 tokio::spawn(submit::submitter(
-                    urls[i % urls.len()].clone(),
-                    ws.id,
-                    ws.key.clone(),
+                    target,
                     scenario.submitters.tasks_per_sec,
                     Arc::clone(&tally),
                     stop.clone(),
@@ -142,13 +162,21 @@ pub async fn run(options: RunOptions) -> anyhow::Result<Report> {
             tally: Arc::default(),
             stop: CancellationToken::new(),
         },
-        None => Prepared::new(scenario, &options.urls).await?,
+        None => Prepared::new(scenario, options.setup_url.as_deref(), &options.urls).await?,
     };
     let made = &prepared.made;
+    if scenario.failover.is_some() {
+        anyhow::ensure!(
+            options.kill_pid.is_some(),
+            "the scenario kills a node mid-run: pass --kill-pid <pid of one of the --url servers>"
+        );
+    }
+    // The node killed mid-run is left out of the CPU and memory readings.
     let read_server = || {
         sum(&options
             .server_pids
             .iter()
+            .filter(|p| Some(**p) != options.kill_pid)
             .map(|p| probe::read(*p))
             .collect::<Vec<_>>())
     };
@@ -182,8 +210,15 @@ pub async fn run(options: RunOptions) -> anyhow::Result<Report> {
         } else {
             ws_url(base)
         };
+        // The other nodes, in order after this one: where the watcher goes if its node
+        // goes away.
+        let fallbacks = (1..options.urls.len())
+            .map(|k| ws_url(&options.urls[(i as usize + k) % options.urls.len()]))
+            .filter(|_| !options.socketio)
+            .collect();
         plans[(i % processes) as usize].jobs.push(WatchJob {
             url,
+            fallbacks,
             topic: Topic::Workspace(ws.id),
             room: options.socketio.then(|| ws.room.clone()),
             source: addrs[(i % addrs.len() as u64) as usize],
@@ -253,15 +288,27 @@ pub async fn run(options: RunOptions) -> anyhow::Result<Report> {
     );
     bar.set_prefix(scenario.name.clone());
     let mut at_start = None;
-    let mut tasks_at_start = 0;
+    let mut tasks_at_start = None;
+    let kill_at = scenario
+        .failover
+        .as_ref()
+        .map(|f| (measure_from + f.kill_after_secs) as f64);
+    let mut killed_at = None;
     loop {
         let now = unix_now();
         if now >= stop_at as f64 {
             break;
         }
-        if at_start.is_none() && now >= measure_from as f64 {
+        if let (Some(at), Some(pid), None) = (kill_at, options.kill_pid, killed_at)
+            && now >= at
+        {
+            kill(pid)?;
+            killed_at = Some(now as u64 - measure_from);
+            bar.println(format!("killed server process {pid}"));
+        }
+        if tasks_at_start.is_none() && now >= measure_from as f64 {
             at_start = read_server();
-            tasks_at_start = tally.accepted.load(Ordering::Relaxed);
+            tasks_at_start = Some(tally.accepted.load(Ordering::Relaxed));
         }
         let phase = if now < measure_from as f64 {
             "ramp"
@@ -278,11 +325,38 @@ pub async fn run(options: RunOptions) -> anyhow::Result<Report> {
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
     let at_end = read_server();
-    let tasks_in_window = tally.accepted.load(Ordering::Relaxed) - tasks_at_start;
+    let tasks_in_window =
+        tally.accepted.load(Ordering::Relaxed) - tasks_at_start.unwrap_or_default();
     if owned {
         prepared.finish();
     }
     bar.finish_and_clear();
+    let verification = match &scenario.failover {
+        Some(failover) => {
+            // Submissions still being retried finish (or give up) first.
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            let keys: Vec<_> = made.iter().map(|m| (m.id, m.key.clone())).collect();
+            let check = submit::verify(
+                &options.urls,
+                &keys,
+                &tally,
+                Duration::from_secs(failover.drain_secs),
+            )
+            .await;
+            Some(crate::report::FailoverCheck {
+                killed_pid: options.kill_pid.unwrap_or_default(),
+                killed_at_secs: killed_at,
+                retried: tally.retried.load(Ordering::Relaxed),
+                submit_failures: tally
+                    .failures
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .clone(),
+                tasks: check,
+            })
+        }
+        None => None,
+    };
 
     let mut stats = Stats::default();
     for worker in workers {
@@ -303,6 +377,7 @@ pub async fn run(options: RunOptions) -> anyhow::Result<Report> {
         measured_from: measure_from,
         measured_secs: scenario.duration_secs,
         tasks_accepted: tasks_in_window,
+        failover: verification,
         server: before
             .zip(at_start)
             .zip(at_end)
@@ -313,6 +388,16 @@ pub async fn run(options: RunOptions) -> anyhow::Result<Report> {
         .write(&options.results)
         .with_context(|| format!("writing the report into {}", options.results.display()))?;
     Ok(report)
+}
+
+/// Kills a server process at once (SIGKILL): no graceful shutdown, no lease given back.
+fn kill(pid: u32) -> anyhow::Result<()> {
+    let status = Command::new("kill")
+        .args(["-KILL", &pid.to_string()])
+        .status()
+        .context("running kill")?;
+    anyhow::ensure!(status.success(), "could not kill process {pid}");
+    Ok(())
 }
 
 /// A worker on a thread of its own (tests, and the worker process's main).

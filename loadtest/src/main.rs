@@ -29,6 +29,17 @@ struct Target {
     /// Override the scenario's measuring time, in seconds.
     #[arg(long)]
     duration: Option<u64>,
+    /// The server process a `[failover]` scenario kills (SIGKILL) mid-run: one of the
+    /// `--url` nodes, on this machine.
+    #[arg(long)]
+    kill_pid: Option<u32>,
+    /// Make the offices through this node instead of the first `--url` (in a cluster, it
+    /// becomes their owner: watchers on the `--url` nodes then measure the bridge).
+    #[arg(long)]
+    setup_url: Option<String>,
+    /// Override the scenario's wire encoding: `msgpack` or `json`.
+    #[arg(long, value_parser = ["msgpack", "json"])]
+    codec: Option<String>,
 }
 
 impl Target {
@@ -40,6 +51,11 @@ impl Target {
         }
         if let Some(d) = self.duration {
             scenario.duration_secs = d;
+        }
+        match self.codec.as_deref() {
+            Some("json") => scenario.codec = agenthq_loadtest::scenario::WireCodec::Json,
+            Some("msgpack") => scenario.codec = agenthq_loadtest::scenario::WireCodec::Msgpack,
+            _ => {}
         }
         let results = self
             .results
@@ -55,6 +71,8 @@ impl Target {
             progress: true,
             socketio: false,
             prepared: None,
+            kill_pid: self.kill_pid,
+            setup_url: self.setup_url,
         })
     }
 }
@@ -159,6 +177,12 @@ fn main() -> ExitCode {
             let report = runtime.block_on(driver::run(options))?;
             println!("{}", report.markdown());
             println!("report: {}", results.display());
+            if let Some(failover) = &report.failover {
+                anyhow::ensure!(
+                    failover.held(&report.counters),
+                    "the failover check failed: see the report"
+                );
+            }
             Ok(())
         })(),
     };

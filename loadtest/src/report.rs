@@ -30,6 +30,34 @@ pub struct Report {
     pub tasks_per_sec: f64,
     pub server: Option<Server>,
     pub timeline: Vec<Point>,
+    /// The node killed mid-run and what became of the accepted tasks (`[failover]`).
+    #[serde(default)]
+    pub failover: Option<FailoverCheck>,
+}
+
+/// A failover run's outcome.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FailoverCheck {
+    pub killed_pid: u32,
+    /// Seconds into the measuring window; `None` if the run ended first.
+    pub killed_at_secs: Option<u64>,
+    /// Submissions sent again to another node (no answer, or a 5xx).
+    pub retried: u64,
+    /// Failed submission attempts by kind.
+    #[serde(default)]
+    pub submit_failures: std::collections::BTreeMap<String, u64>,
+    pub tasks: crate::submit::Verification,
+}
+
+impl FailoverCheck {
+    /// Nothing accepted was lost, everything finished, and no watcher saw a silent gap.
+    pub fn held(&self, counters: &Counters) -> bool {
+        self.killed_at_secs.is_some()
+            && self.tasks.lost == 0
+            && self.tasks.unfinished == 0
+            && counters.gaps == 0
+            && counters.stalled == 0
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
@@ -76,6 +104,7 @@ pub struct Context {
     pub measured_from: u64,
     pub measured_secs: u64,
     pub tasks_accepted: u64,
+    pub failover: Option<FailoverCheck>,
     /// Server readings before the watchers connected, at the window's start and end, and
     /// the connections open at the end.
     pub server: Option<(Reading, Reading, Reading)>,
@@ -150,6 +179,7 @@ impl Report {
             tasks_per_sec: context.tasks_accepted as f64 / secs,
             server,
             timeline,
+            failover: context.failover,
         }
     }
 
@@ -190,10 +220,17 @@ impl Report {
             format!("{} / {}", c.snapshots, c.diffs),
         );
         row(
-            "gaps detected / resyncs / replays",
-            format!("{} / {} / {}", c.gaps, c.resyncs, c.replays),
+            "seq gaps detected / new epochs / resyncs / replays",
+            format!(
+                "{} / {} / {} / {}",
+                c.gaps, c.new_epochs, c.resyncs, c.replays
+            ),
         );
         row("reconnects", c.reconnects.to_string());
+        row(
+            "watchers stalled at the end (nothing for 10 s)",
+            c.stalled.to_string(),
+        );
         row(
             "tasks/s accepted (in the window)",
             format!("{:.1}", self.tasks_per_sec),
@@ -230,6 +267,43 @@ impl Report {
                 .join(", ")
         };
         row("errors", errors);
+        if let Some(f) = &self.failover {
+            let t = &f.tasks;
+            let killed = f
+                .killed_at_secs
+                .map_or("not killed (the run ended first)".into(), |s| {
+                    format!("process {} at {s} s", f.killed_pid)
+                });
+            let _ = write!(
+                md,
+                "\n## Failover\n\n| measure | value |\n| --- | --- |\n\
+                 | node killed (SIGKILL) | {killed} |\n\
+                 | submissions retried on another node | {} ({}) |\n\
+                 | tasks accepted / finished / unfinished / lost | {} / {} / {} / {} |\n\
+                 | waited for the last tasks (s) | {} |\n\
+                 | silent seq gaps seen by watchers | {} |\n\
+                 | watchers stalled at the end | {} |\n\
+                 | verdict | {} |\n",
+                f.retried,
+                f.submit_failures
+                    .iter()
+                    .map(|(k, n)| format!("{k}: {n}"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                t.accepted,
+                t.finished,
+                t.unfinished,
+                t.lost,
+                t.waited_secs,
+                c.gaps,
+                c.stalled,
+                if f.held(c) {
+                    "**held**: nothing lost, nothing silent, every watcher following"
+                } else {
+                    "**failed**"
+                },
+            );
+        }
         md
     }
 
@@ -361,6 +435,7 @@ mod tests {
             measured_from: 102,
             measured_secs: 5,
             tasks_accepted: 10,
+            failover: None,
             server: Some((
                 Reading {
                     cpu_secs: 1.0,
@@ -406,7 +481,9 @@ mod tests {
         let md = std::fs::read_to_string(dir.path().join("report.md")).unwrap();
         assert!(
             md.contains("| frames/s delivered | 50 |")
-                && md.contains("| gaps detected / resyncs / replays | 1 / 1 / 0 |"),
+                && md.contains(
+                    "| seq gaps detected / new epochs / resyncs / replays | 1 / 0 / 1 / 0 |"
+                ),
             "{md}"
         );
         for svg in ["latency.svg", "throughput.svg"] {
@@ -416,5 +493,32 @@ mod tests {
                 "{svg}"
             );
         }
+    }
+
+    #[test]
+    fn a_failover_holds_only_with_nothing_lost_unfinished_silent_or_stalled() {
+        let check = FailoverCheck {
+            killed_pid: 1,
+            killed_at_secs: Some(30),
+            retried: 5,
+            submit_failures: std::collections::BTreeMap::new(),
+            tasks: crate::submit::Verification {
+                accepted: 10,
+                finished: 10,
+                ..crate::submit::Verification::default()
+            },
+        };
+        let clean = Counters::default();
+        assert!(check.held(&clean));
+        let with = |f: &dyn Fn(&mut FailoverCheck, &mut Counters)| {
+            let (mut check, mut counters) = (check.clone(), Counters::default());
+            f(&mut check, &mut counters);
+            check.held(&counters)
+        };
+        assert!(!with(&|c, _| c.tasks.lost = 1), "a lost task");
+        assert!(!with(&|c, _| c.tasks.unfinished = 1), "an unfinished task");
+        assert!(!with(&|_, k| k.gaps = 1), "a silent gap");
+        assert!(!with(&|_, k| k.stalled = 1), "a stalled watcher");
+        assert!(!with(&|c, _| c.killed_at_secs = None), "no node killed");
     }
 }

@@ -23,6 +23,10 @@
 //! [churn]                   # storm: watchers leave and come back with `resume`
 //! lifetime_secs = [2, 10]
 //!
+//! [failover]               # a node is killed mid-run (`--kill-pid`); then every
+//! kill_after_secs = 30      #   accepted task is read back: none may be lost
+//! drain_secs = 60           # how long to wait for the last tasks to finish
+//!
 //! [workers]
 //! processes = 1             # watcher processes (each under the open-file limit)
 //! source_addrs = ["127.0.0.1"]  # loopback sources, round robin, past one address's ports
@@ -63,6 +67,7 @@ pub struct Scenario {
     pub watchers: Watchers,
     pub submitters: Submitters,
     pub churn: Option<Churn>,
+    pub failover: Option<Failover>,
     pub workers: Workers,
 }
 
@@ -78,6 +83,7 @@ impl Default for Scenario {
             watchers: Watchers::default(),
             submitters: Submitters::default(),
             churn: None,
+            failover: None,
             workers: Workers::default(),
         }
     }
@@ -151,6 +157,26 @@ impl Default for Submitters {
 #[serde(deny_unknown_fields)]
 pub struct Churn {
     pub lifetime_secs: [f64; 2],
+}
+
+/// A node killed during the run (the driver's `--kill-pid`), and the check after it that
+/// every accepted task was kept and finished.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Failover {
+    /// Seconds into the measuring window.
+    pub kill_after_secs: u64,
+    /// How long, after the run, to wait for accepted tasks still queued or running.
+    pub drain_secs: u64,
+}
+
+impl Default for Failover {
+    fn default() -> Self {
+        Self {
+            kill_after_secs: 30,
+            drain_secs: 60,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -25,14 +25,24 @@ pub struct Counters {
     pub bytes: u64,
     pub snapshots: u64,
     pub diffs: u64,
-    /// Diffs whose seq did not follow the last one (each answered by a resubscribe).
+    /// Diffs of the watcher's epoch whose seq did not follow the last one (each answered
+    /// by a resubscribe). The server promises in-order diffs or a resync notice, so any
+    /// gap here is one the server let through silently.
     pub gaps: u64,
+    /// Diffs of a new epoch (the workspace restarted, or another node took it over), each
+    /// answered by a resubscribe, as the protocol asks.
+    #[serde(default)]
+    pub new_epochs: u64,
     /// Resubscriptions sent: after a gap, on `resync_required`, and on reconnect.
     pub resyncs: u64,
     /// Resumes answered by a replay of diffs (not a snapshot).
     pub replays: u64,
     /// Reconnections (churn or lost connections).
     pub reconnects: u64,
+    /// Watchers that, at the end, had received nothing for the last 10 s (a busy office
+    /// sends diffs every second: these were left behind).
+    #[serde(default)]
+    pub stalled: u64,
     pub tasks_submitted: u64,
     pub tasks_refused: u64,
     /// Errors by kind (`connect`, `close 4001`, `error not_found`, ...).
@@ -55,9 +65,11 @@ impl Counters {
             snapshots,
             diffs,
             gaps,
+            new_epochs,
             resyncs,
             replays,
             reconnects,
+            stalled,
             tasks_submitted,
             tasks_refused,
             errors,
@@ -71,9 +83,11 @@ impl Counters {
         self.snapshots += snapshots;
         self.diffs += diffs;
         self.gaps += gaps;
+        self.new_epochs += new_epochs;
         self.resyncs += resyncs;
         self.replays += replays;
         self.reconnects += reconnects;
+        self.stalled += stalled;
         self.tasks_submitted += tasks_submitted;
         self.tasks_refused += tasks_refused;
         for (kind, n) in errors {

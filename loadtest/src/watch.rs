@@ -30,12 +30,18 @@ const RECONNECT_AFTER: Duration = Duration::from_secs(1);
 const READ_BUFFER: usize = 2 * 1024;
 /// A ping this often keeps watchers clear of the server's idle timeout.
 const PING_EVERY: Duration = Duration::from_secs(20);
+/// A watcher that has received nothing for this long at the end counts as stalled.
+const STALLED_AFTER: Duration = Duration::from_secs(10);
 
 /// One watcher's job.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct WatchJob {
     /// `ws://host:port/ws`.
     pub url: String,
+    /// Other nodes' gateways, tried in turn when this one cannot be reached or drops the
+    /// connection (a client of a cluster may connect to any node).
+    #[serde(default)]
+    pub fallbacks: Vec<String>,
     pub topic: Topic,
     /// Against the Socket.io anchor: the room to join (the topic is unused).
     #[serde(default)]
@@ -189,6 +195,10 @@ async fn watcher(
     // Where this watcher's copy stands, kept across reconnects for `resume`.
     let mut at: Option<Resume> = None;
     let mut first = true;
+    let urls: Vec<&str> = std::iter::once(job.url.as_str())
+        .chain(job.fallbacks.iter().map(String::as_str))
+        .collect();
+    let mut node = 0;
     while !stop.is_cancelled() {
         if !first {
             shared.borrow_mut().stats.counters.reconnects += 1;
@@ -197,7 +207,7 @@ async fn watcher(
         shared.borrow_mut().stats.counters.attempted += 1;
         let socket = tokio::select! {
             () = stop.cancelled() => return,
-            r = tokio::time::timeout(CONNECT_TIMEOUT, connect(&job.url, job.source, job.room.is_none().then(|| plan.codec.subprotocol()))) => {
+            r = tokio::time::timeout(CONNECT_TIMEOUT, connect(urls[node % urls.len()], job.source, job.room.is_none().then(|| plan.codec.subprotocol()))) => {
                 r.unwrap_or_else(|_| Err("connect: timed out".into()))
             }
         };
@@ -209,6 +219,7 @@ async fn watcher(
                     counters.failed += 1;
                     counters.error(why.split(':').next().unwrap_or("connect").to_owned());
                 }
+                node += 1;
                 tokio::select! {
                     () = stop.cancelled() => return,
                     () = tokio::time::sleep(RECONNECT_AFTER) => continue,
@@ -248,6 +259,7 @@ async fn watcher(
             End::Stop => return,
             End::Churn => {}
             End::Lost => {
+                node += 1;
                 tokio::select! {
                     () = stop.cancelled() => return,
                     () = tokio::time::sleep(RECONNECT_AFTER) => {}
@@ -290,9 +302,15 @@ async fn follow(
     // Made once: a `cancelled()` made at every frame registers with the shared token anew.
     let stopped = stop.cancelled();
     tokio::pin!(stopped);
+    let mut heard = tokio::time::Instant::now();
     loop {
         let frame = tokio::select! {
-            () = &mut stopped => return End::Stop,
+            () = &mut stopped => {
+                if heard.elapsed() >= STALLED_AFTER {
+                    shared.borrow_mut().stats.counters.stalled += 1;
+                }
+                return End::Stop;
+            }
             () = &mut churn => return End::Churn,
             _ = ping.tick() => {
                 let _ = socket.send(encode(codec, &ClientMessage::Ping)).await;
@@ -306,6 +324,7 @@ async fn follow(
             Err(end) => return end,
         };
         let now = now_unix_us();
+        heard = tokio::time::Instant::now();
         let Some(head) = decode(codec, &bytes) else {
             shared
                 .borrow_mut()
@@ -350,7 +369,11 @@ async fn follow(
                         Some(last) if head.epoch == last.epoch && head.seq <= last.seq => None,
                         Some(_) if catching_up => None,
                         Some(last) => {
-                            s.stats.counters.gaps += 1;
+                            if head.epoch == last.epoch {
+                                s.stats.counters.gaps += 1;
+                            } else {
+                                s.stats.counters.new_epochs += 1;
+                            }
                             catching_up = true;
                             Some(last)
                         }

@@ -70,6 +70,8 @@ async fn a_tiny_office_run_reports_consistent_counts() {
         progress: false,
         socketio: false,
         prepared: None,
+        kill_pid: None,
+        setup_url: None,
     };
     let report = driver::run(options).await.unwrap();
     let c = &report.counters;
