@@ -98,15 +98,17 @@ async fn phases(
 /// The side-by-side table, with each figure's ratio to AgentHQ's.
 pub fn table(runs: &[(String, Report)]) -> String {
     let mut md = String::from(
-        "| system | watchers held | frames/s | bytes/s per watcher | p50 / p99 (ms) | server CPU per 1k frames (ms) | server RSS per connection (B) |\n| --- | --- | --- | --- | --- | --- | --- |\n",
+        "| system | watchers held | frames/s | updates/s | bytes per update | bytes/s per watcher | p50 / p99 (ms) | server CPU per 1k frames (ms) | server RSS per connection (B) |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n",
     );
     for (name, r) in runs {
         let held = r.counters.held.max(1) as f64;
         let server = r.server.as_ref();
         md += &format!(
-            "| {name} | {} | {:.0} | {:.0} | {:.1} / {:.1} | {} | {} |\n",
+            "| {name} | {} | {:.0} | {:.0} | {:.1} | {:.0} | {:.1} / {:.1} | {} | {} |\n",
             r.counters.held,
             r.frames_per_sec,
+            r.updates_per_sec,
+            r.bytes_per_update,
             r.bytes_per_sec / held,
             r.latency_ms.p50,
             r.latency_ms.p99,
@@ -122,9 +124,11 @@ pub fn table(runs: &[(String, Report)]) -> String {
         for (name, r) in runs.iter().skip(1) {
             let div = |a: f64, b: f64| if b > 0.0 { a / b } else { f64::NAN };
             md += &format!(
-                "- vs {name}: frames/s {:.2}×, p99 {:.2}×, bytes per watcher {:.2}×\n",
+                "- vs {name}: frames/s {:.2}×, updates/s {:.2}×, p99 {:.2}×, bytes per update {:.2}×, bytes per watcher {:.2}×\n",
                 div(ours.frames_per_sec, r.frames_per_sec),
+                div(ours.updates_per_sec, r.updates_per_sec),
                 div(r.latency_ms.p99, ours.latency_ms.p99),
+                div(r.bytes_per_update, ours.bytes_per_update),
                 div(per_watcher(r), per_watcher(ours)),
             );
         }
@@ -138,10 +142,17 @@ mod tests {
     use crate::report::Context;
     use crate::stats::Stats;
 
-    fn report(held: u64, frames_per_sec: u64, bytes: u64, latency_us: u64) -> Report {
+    fn report(
+        held: u64,
+        frames_per_sec: u64,
+        bytes: u64,
+        updates_per_frame: u64,
+        latency_us: u64,
+    ) -> Report {
         let mut stats = Stats::default();
         for n in 0..frames_per_sec {
             stats.frame(10, bytes, Some(latency_us + n));
+            stats.updates(10, updates_per_frame, bytes);
         }
         stats.counters.held = held;
         let context = Context {
@@ -155,6 +166,7 @@ mod tests {
             tasks_accepted: 0,
             failover: None,
             server: None,
+            server_rss: Default::default(),
         };
         Report::new(context, &stats)
     }
@@ -162,16 +174,23 @@ mod tests {
     #[test]
     fn the_table_puts_ratios_per_watcher_with_higher_better_for_agenthq() {
         let runs = vec![
-            ("AgentHQ".to_owned(), report(100, 2_000, 100, 10_000)),
-            ("Socket.io".to_owned(), report(50, 1_000, 400, 40_000)),
+            ("AgentHQ".to_owned(), report(100, 2_000, 100, 10, 10_000)),
+            ("Socket.io".to_owned(), report(50, 1_000, 400, 1, 40_000)),
         ];
         let md = table(&runs);
-        assert!(md.contains("| AgentHQ | 100 | 2000 | 2000 |"), "{md}");
-        // Frames 2000 / 1000; p99 41 ms / 12 ms; bytes per watcher 8000 / 2000.
         assert!(
-            md.contains("vs Socket.io: frames/s 2.00×, p99 3.42×"),
+            md.contains("| AgentHQ | 100 | 2000 | 20000 | 10.0 | 2000 |"),
             "{md}"
         );
-        assert!(md.contains("bytes per watcher 4.00×"), "{md}");
+        // Frames 2000 / 1000; updates 20 000 / 1 000; p99 41 ms / 12 ms; bytes per
+        // update 400 / 10; bytes per watcher 8000 / 2000.
+        assert!(
+            md.contains("vs Socket.io: frames/s 2.00×, updates/s 20.00×, p99 3.42×"),
+            "{md}"
+        );
+        assert!(
+            md.contains("bytes per update 40.00×, bytes per watcher 4.00×"),
+            "{md}"
+        );
     }
 }

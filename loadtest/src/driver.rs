@@ -294,10 +294,17 @@ pub async fn run(options: RunOptions) -> anyhow::Result<Report> {
         .as_ref()
         .map(|f| (measure_from + f.kill_after_secs) as f64);
     let mut killed_at = None;
+    // The server's memory once a second, for the report's timeline.
+    let mut server_rss = std::collections::BTreeMap::new();
     loop {
         let now = unix_now();
         if now >= stop_at as f64 {
             break;
+        }
+        if !server_rss.contains_key(&(now as u64))
+            && let Some(reading) = read_server()
+        {
+            server_rss.insert(now as u64, reading.rss_bytes);
         }
         if let (Some(at), Some(pid), None) = (kill_at, options.kill_pid, killed_at)
             && now >= at
@@ -382,6 +389,7 @@ pub async fn run(options: RunOptions) -> anyhow::Result<Report> {
             .zip(at_start)
             .zip(at_end)
             .map(|((b, s), e)| (b, s, e)),
+        server_rss,
     };
     let report = Report::new(context, &stats);
     report

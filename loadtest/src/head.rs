@@ -1,10 +1,11 @@
-//! What a watcher reads from each server frame: its kind, position and `server_time`.
+//! What a watcher reads from each server frame: its kind, position, `server_time` and, for
+//! a diff, how many ops (updates) it carries.
 //!
 //! A watcher only checks order and measures latency, so it should cost the machine as
 //! little as it can (the server shares it). MessagePack frames are read by a small walker
-//! over the top-level map that skips every other value by its length alone, and stops
-//! before a diff's ops: they are neither built nor checked for UTF-8. JSON frames go through serde with the rest
-//! ignored.
+//! over the top-level map that skips every other value by its length alone, and stops at
+//! a diff's ops once it has read their count: they are neither built nor checked for
+//! UTF-8. JSON frames go through serde with the rest ignored.
 
 use serde::Deserialize;
 
@@ -39,6 +40,8 @@ pub struct Head {
     pub server_time: Option<u64>,
     /// An error's code.
     pub code: Option<String>,
+    /// A diff's number of ops: the updates it carries.
+    pub ops: Option<u64>,
 }
 
 /// The frame's head, or `None` if it is not a message of the protocol.
@@ -62,6 +65,8 @@ fn json(bytes: &[u8]) -> Option<Head> {
         server_time: Option<u64>,
         #[serde(default)]
         code: Option<String>,
+        #[serde(default)]
+        ops: Option<Vec<serde::de::IgnoredAny>>,
     }
     let head: JsonHead<'_> = serde_json::from_slice(bytes).ok()?;
     Some(Head {
@@ -70,6 +75,7 @@ fn json(bytes: &[u8]) -> Option<Head> {
         seq: head.seq,
         server_time: head.server_time,
         code: head.code,
+        ops: head.ops.map(|ops| ops.len() as u64),
     })
 }
 
@@ -82,6 +88,7 @@ fn msgpack(bytes: &[u8]) -> Option<Head> {
         seq: 0,
         server_time: None,
         code: None,
+        ops: None,
     };
     let (mut typed, mut epoch, mut seq) = (false, false, false);
     for _ in 0..fields {
@@ -94,11 +101,15 @@ fn msgpack(bytes: &[u8]) -> Option<Head> {
             b"seq" => (head.seq, seq) = (r.uint()?, true),
             b"server_time" => head.server_time = Some(r.uint()?),
             b"code" => head.code = Some(String::from_utf8(r.str()?.to_vec()).ok()?),
+            b"ops" if head.kind == Kind::Diff => head.ops = Some(r.array_len()?),
             _ => r.skip()?,
         }
-        // A diff's head is complete before its ops (the last and largest field): stop.
+        // A diff's ops are its last and largest field: with their count read, stop.
         if head.kind == Kind::Diff && epoch && seq && head.server_time.is_some() {
-            return Some(head);
+            if let Some(ops) = head.ops {
+                // Each op takes at least a byte: a count past what is left is bad.
+                return (ops <= (bytes.len() - r.at) as u64).then_some(head);
+            }
         }
     }
     (typed && r.at == bytes.len()).then_some(head)
@@ -136,6 +147,15 @@ impl<'a> Reader<'a> {
             m @ 0x80..=0x8f => Some(u64::from(m & 0x0f)),
             0xde => self.be(2),
             0xdf => self.be(4),
+            _ => None,
+        }
+    }
+
+    fn array_len(&mut self) -> Option<u64> {
+        match self.byte()? {
+            m @ 0x90..=0x9f => Some(u64::from(m & 0x0f)),
+            0xdc => self.be(2),
+            0xdd => self.be(4),
             _ => None,
         }
     }
@@ -284,6 +304,7 @@ mod tests {
         let messages = protocol_samples(ws);
         assert!(messages.len() > 3);
         for message in &messages {
+            let mut ops = None;
             let (kind, epoch, seq, server_time, code) = match message {
                 ServerMessage::Snapshot { epoch, seq, .. } => {
                     (Kind::Snapshot, *epoch, *seq, None, None)
@@ -292,8 +313,12 @@ mod tests {
                     epoch,
                     seq,
                     server_time,
+                    ops: diff,
                     ..
-                } => (Kind::Diff, *epoch, *seq, Some(*server_time), None),
+                } => {
+                    ops = Some(diff.ops.len() as u64);
+                    (Kind::Diff, *epoch, *seq, Some(*server_time), None)
+                }
                 ServerMessage::Error { code, .. } => (
                     Kind::Error,
                     0,
@@ -318,6 +343,7 @@ mod tests {
                 seq,
                 server_time,
                 code,
+                ops,
             };
             for (codec, wire) in [
                 (Codec::MessagePack, WireCodec::Msgpack),
@@ -401,7 +427,7 @@ mod tests {
                 .unwrap();
             Codec::MessagePack.encode(message).unwrap()
         };
-        // Anything but a diff is read to its end; a diff up to its ops.
+        // Anything but a diff is read to its end; a diff up to its ops' count.
         let snapshot = find(false);
         for cut in 0..snapshot.len() {
             assert_eq!(
@@ -415,14 +441,17 @@ mod tests {
         assert_eq!(decode(WireCodec::Msgpack, &trailing), None);
         let diff = find(true);
         let ops_at = diff.windows(4).position(|w| w == b"\xa3ops").unwrap();
-        for cut in 0..ops_at {
+        // The key, then a one-byte array header (five ops): cut anywhere before the ops
+        // themselves, the frame is refused.
+        assert_eq!(diff[ops_at + 4], 0x95);
+        for cut in 0..ops_at + 6 {
             assert_eq!(
                 decode(WireCodec::Msgpack, &diff[..cut]),
                 None,
                 "cut at {cut}"
             );
         }
-        assert!(decode(WireCodec::Msgpack, &diff[..ops_at]).is_some());
+        assert_eq!(decode(WireCodec::Msgpack, &diff).unwrap().ops, Some(5));
 
         assert_eq!(decode(WireCodec::Msgpack, &[0x93, 1, 2, 3]), None);
         // A map that claims more fields than could fit.

@@ -1,5 +1,6 @@
 //! The run's report: JSON (for machines and `compare`), Markdown (a table a person reads)
-//! and two SVG charts (latency and throughput over time), written into a results folder.
+//! and SVG charts (latency and throughput over time, and the server's memory when it was
+//! read), written into a results folder.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -27,6 +28,14 @@ pub struct Report {
     pub frames_per_sec: f64,
     pub bytes_per_sec: f64,
     pub bytes_per_frame: f64,
+    /// Updates delivered per second (a diff's ops; against Socket.io, one per object
+    /// emitted or per change in a room's message): the same content counted the same way
+    /// whatever the framing.
+    #[serde(default)]
+    pub updates_per_sec: f64,
+    /// Bytes on the wire per update, over the frames that carried updates.
+    #[serde(default)]
+    pub bytes_per_update: f64,
     pub tasks_per_sec: f64,
     pub server: Option<Server>,
     pub timeline: Vec<Point>,
@@ -91,6 +100,9 @@ pub struct Point {
     pub bytes: u64,
     pub p50_ms: Option<f64>,
     pub p99_ms: Option<f64>,
+    /// The server processes' resident memory that second (with `--server-pid`).
+    #[serde(default)]
+    pub server_rss_bytes: Option<u64>,
 }
 
 /// What the run was, besides what it measured.
@@ -108,6 +120,8 @@ pub struct Context {
     /// Server readings before the watchers connected, at the window's start and end, and
     /// the connections open at the end.
     pub server: Option<(Reading, Reading, Reading)>,
+    /// The server processes' resident memory, by Unix second, read through the run.
+    pub server_rss: std::collections::BTreeMap<u64, u64>,
 }
 
 fn machine() -> String {
@@ -120,7 +134,9 @@ impl Report {
     pub fn new(context: Context, stats: &Stats) -> Self {
         let window = context.measured_from..context.measured_from + context.measured_secs;
         let in_window = stats.timeline.iter().filter(|(t, _)| window.contains(t));
-        let (frames, bytes) = in_window.fold((0, 0), |(f, b), (_, s)| (f + s.frames, b + s.bytes));
+        let (frames, bytes, updates) = in_window.fold((0, 0, 0), |(f, b, u), (_, s)| {
+            (f + s.frames, b + s.bytes, u + s.updates)
+        });
         let secs = context.measured_secs.max(1) as f64;
         let l = &stats.latency;
         let ms = |us: u64| us as f64 / 1000.0;
@@ -156,6 +172,7 @@ impl Report {
                 bytes: s.bytes,
                 p50_ms: s.quantile(0.5).map(ms),
                 p99_ms: s.quantile(0.99).map(ms),
+                server_rss_bytes: context.server_rss.get(t).copied(),
             })
             .collect();
         Report {
@@ -173,6 +190,12 @@ impl Report {
             bytes_per_sec: bytes as f64 / secs,
             bytes_per_frame: if frames > 0 {
                 bytes as f64 / frames as f64
+            } else {
+                0.0
+            },
+            updates_per_sec: updates as f64 / secs,
+            bytes_per_update: if stats.counters.updates > 0 {
+                stats.counters.update_bytes as f64 / stats.counters.updates as f64
             } else {
                 0.0
             },
@@ -211,6 +234,14 @@ impl Report {
         row("frames/s delivered", format!("{:.0}", self.frames_per_sec));
         row("bytes/s delivered", format!("{:.0}", self.bytes_per_sec));
         row("bytes per frame", format!("{:.1}", self.bytes_per_frame));
+        row(
+            "updates/s delivered (a diff's ops; one per object emitted)",
+            format!("{:.0}", self.updates_per_sec),
+        );
+        row(
+            "bytes per update (frames that carried updates)",
+            format!("{:.1}", self.bytes_per_update),
+        );
         row(
             "latency p50 / p95 / p99 / max (ms)",
             format!("{:.1} / {:.1} / {:.1} / {:.1}", l.p50, l.p95, l.p99, l.max),
@@ -267,6 +298,7 @@ impl Report {
                 .join(", ")
         };
         row("errors", errors);
+        md += &self.memory_over_time();
         if let Some(f) = &self.failover {
             let t = &f.tasks;
             let killed = f
@@ -308,6 +340,36 @@ impl Report {
     }
 
     /// Writes report.json, report.md, latency.svg and throughput.svg into `dir`.
+    /// The server's memory at each tenth of the measuring window, for runs long enough
+    /// (a minute or more) for a trend to mean something; empty otherwise.
+    fn memory_over_time(&self) -> String {
+        let window: Vec<(i64, u64)> = self
+            .timeline
+            .iter()
+            .filter(|p| p.t >= 0)
+            .filter_map(|p| Some((p.t, p.server_rss_bytes?)))
+            .collect();
+        if self.measured_secs < 60 || window.len() < 10 {
+            return String::new();
+        }
+        let mut md = String::from(
+            "\n## Server memory over the window\n\n| second | server RSS (MB) |\n| --- | --- |\n",
+        );
+        for tenth in 0..=10 {
+            let i = (window.len() - 1) * tenth / 10;
+            let (t, rss) = window[i];
+            let _ = writeln!(md, "| {t} | {:.1} |", rss as f64 / 1e6);
+        }
+        let half = window.len() / 2;
+        let growth = window[window.len() - 1].1 as f64 - window[half].1 as f64;
+        let _ = writeln!(
+            md,
+            "\nOver the second half of the window the server's RSS changed by {:+.2} MB.",
+            growth / 1e6
+        );
+        md
+    }
+
     pub fn write(&self, dir: &Path) -> std::io::Result<()> {
         std::fs::create_dir_all(dir)?;
         std::fs::write(
@@ -346,6 +408,21 @@ impl Report {
                 &[("frames/s", &fps)],
             ),
         )?;
+        let rss: Vec<(f64, f64)> = self
+            .timeline
+            .iter()
+            .filter_map(|p| Some((p.t as f64, p.server_rss_bytes? as f64 / 1e6)))
+            .collect();
+        if !rss.is_empty() {
+            std::fs::write(
+                dir.join("memory.svg"),
+                chart(
+                    &format!("{}: server memory", self.scenario),
+                    "MB",
+                    &[("RSS", &rss)],
+                ),
+            )?;
+        }
         Ok(())
     }
 }
@@ -450,6 +527,7 @@ mod tests {
                     rss_bytes: 10_200_000,
                 },
             )),
+            server_rss: (100..110).map(|t| (t, 10_000_000 + t * 1_000)).collect(),
         };
         let report = Report::new(context, &stats());
         assert_eq!(
@@ -486,13 +564,56 @@ mod tests {
                 ),
             "{md}"
         );
-        for svg in ["latency.svg", "throughput.svg"] {
+        assert_eq!(report.timeline[0].server_rss_bytes, Some(10_100_000));
+        assert!(
+            !md.contains("Server memory over the window"),
+            "5 s is too short for a trend"
+        );
+        for svg in ["latency.svg", "throughput.svg", "memory.svg"] {
             let text = std::fs::read_to_string(dir.path().join(svg)).unwrap();
             assert!(
                 text.starts_with("<svg") && text.contains("<polyline"),
                 "{svg}"
             );
         }
+    }
+
+    #[test]
+    fn a_long_run_reports_the_servers_memory_by_tenths_and_its_late_growth() {
+        let mut stats = Stats::default();
+        for t in 1_000..1_120u64 {
+            stats.frame(t, 10, Some(1_000));
+        }
+        // Memory grows over the first minute, then holds at 50 MB but for the last second.
+        let server_rss = (1_000..1_120u64)
+            .map(|t| {
+                (
+                    t,
+                    20_000_000 + 500_000 * (t - 1_000).min(60) + 1_000_000 * u64::from(t == 1_119),
+                )
+            })
+            .collect();
+        let context = Context {
+            scenario: "soak".into(),
+            description: String::new(),
+            command: String::new(),
+            urls: Vec::new(),
+            watchers_planned: 1,
+            measured_from: 1_000,
+            measured_secs: 120,
+            tasks_accepted: 0,
+            failover: None,
+            server: None,
+            server_rss,
+        };
+        let md = Report::new(context, &stats).markdown();
+        assert!(md.contains("## Server memory over the window"), "{md}");
+        assert!(
+            md.contains("| 0 | 20.0 |") && md.contains("| 119 | 51.0 |"),
+            "{md}"
+        );
+        assert!(md.contains("| 59 | 49.5 |"), "the middle tenth: {md}");
+        assert!(md.contains("changed by +1.00 MB"), "{md}");
     }
 
     #[test]

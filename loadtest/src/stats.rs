@@ -25,6 +25,12 @@ pub struct Counters {
     pub bytes: u64,
     pub snapshots: u64,
     pub diffs: u64,
+    /// Updates delivered (a diff's ops; against Socket.io, each changed object emitted, or
+    /// each change in a room's message) and the bytes of the frames that carried them.
+    #[serde(default)]
+    pub updates: u64,
+    #[serde(default)]
+    pub update_bytes: u64,
     /// Diffs of the watcher's epoch whose seq did not follow the last one (each answered
     /// by a resubscribe). The server promises in-order diffs or a resync notice, so any
     /// gap here is one the server let through silently.
@@ -64,6 +70,8 @@ impl Counters {
             bytes,
             snapshots,
             diffs,
+            updates,
+            update_bytes,
             gaps,
             new_epochs,
             resyncs,
@@ -82,6 +90,8 @@ impl Counters {
         self.bytes += bytes;
         self.snapshots += snapshots;
         self.diffs += diffs;
+        self.updates += updates;
+        self.update_bytes += update_bytes;
         self.gaps += gaps;
         self.new_epochs += new_epochs;
         self.resyncs += resyncs;
@@ -163,6 +173,9 @@ const COARSE_BUCKETS: usize = 4 * 27;
 pub struct Second {
     pub frames: u64,
     pub bytes: u64,
+    /// Updates (a diff's ops) those frames carried.
+    #[serde(default)]
+    pub updates: u64,
     /// Counts per log bucket (see [`bucket_of`]); trailing zeros trimmed.
     pub latency: Vec<u32>,
 }
@@ -189,6 +202,7 @@ impl Second {
     pub fn merge(&mut self, other: &Second) {
         self.frames += other.frames;
         self.bytes += other.bytes;
+        self.updates += other.updates;
         if self.latency.len() < other.latency.len() {
             self.latency.resize(other.latency.len(), 0);
         }
@@ -247,6 +261,13 @@ impl Stats {
             second.record(us);
         }
     }
+
+    /// A frame of `bytes` received at Unix second `at` carried `updates` changes.
+    pub fn updates(&mut self, at: u64, updates: u64, bytes: u64) {
+        self.counters.updates += updates;
+        self.counters.update_bytes += bytes;
+        self.timeline.entry(at).or_default().updates += updates;
+    }
 }
 
 #[cfg(test)]
@@ -285,6 +306,8 @@ mod tests {
         let mut two = Stats::default();
         two.frame(101, 70, Some(1_000_000));
         two.frame(102, 70, None);
+        two.updates(101, 12, 70);
+        one.updates(101, 3, 50);
         two.counters.error("close 4001");
         two.counters.gaps = 2;
         let mut total = Stats::default();
@@ -300,6 +323,11 @@ mod tests {
         );
         assert_eq!(total.counters.errors["close 4001"], 2);
         assert_eq!(total.timeline[&101].frames, 2);
+        assert_eq!(total.timeline[&101].updates, 15);
+        assert_eq!(
+            (total.counters.updates, total.counters.update_bytes),
+            (15, 120)
+        );
         assert_eq!(
             total.latency.count(),
             3,

@@ -353,6 +353,8 @@ async fn follow(
                 }
                 Kind::Diff => {
                     s.stats.counters.diffs += 1;
+                    s.stats
+                        .updates(now / 1_000_000, head.ops.unwrap_or(0), bytes.len() as u64);
                     match *at {
                         None => None, // Before the snapshot that opens the subscription.
                         Some(last) if head.epoch == last.epoch && head.seq == last.seq + 1 => {
@@ -427,11 +429,15 @@ fn data(
     Err(End::Lost)
 }
 
-/// Only the delivery time of a Socket.io event's payload; the rest is skipped.
+/// Only the delivery time of a Socket.io event's payload and, for a room's message, how
+/// many changes it carries; the rest is skipped.
 #[derive(Debug, Deserialize)]
 struct EventHead {
     #[serde(default)]
     server_time: Option<u64>,
+    /// A followed AgentHQ tick's ops (`--follow`), or the simulated office's changes.
+    #[serde(default, alias = "changes")]
+    ops: Option<Vec<serde::de::IgnoredAny>>,
 }
 
 /// Follows a room of the Socket.io anchor over Engine.IO 4's WebSocket transport: the
@@ -470,9 +476,16 @@ async fn follow_socketio(
             let latency = if let Some(event) = text.strip_prefix("42") {
                 s.stats.counters.diffs += 1;
                 // ["name", payload]
-                serde_json::from_str::<(serde::de::IgnoredAny, EventHead)>(event)
+                let head = serde_json::from_str::<(serde::de::IgnoredAny, EventHead)>(event)
                     .ok()
-                    .and_then(|(_, head)| head.server_time)
+                    .map(|(_, head)| head);
+                // A whole object is one update; a room's message, one per change.
+                let updates = head
+                    .as_ref()
+                    .and_then(|h| h.ops.as_ref())
+                    .map_or(1, |ops| ops.len() as u64);
+                s.stats.updates(now / 1_000_000, updates, text.len() as u64);
+                head.and_then(|h| h.server_time)
                     .filter(|_| now / 1_000_000 >= measure_from)
                     .map(|t| now.saturating_sub(t))
             } else {

@@ -79,6 +79,9 @@ async fn a_tiny_office_run_reports_consistent_counts() {
     assert_eq!(c.held, 8, "all held to the end");
     assert_eq!(c.snapshots, 8, "one snapshot per watcher");
     assert!(c.diffs > 8, "the offices changed: {c:?}");
+    // A diff is sent only when something changed: each carries one update or more.
+    assert!(c.updates >= c.diffs, "{c:?}");
+    assert!(c.update_bytes > 0 && c.update_bytes < c.bytes, "{c:?}");
     assert_eq!(
         (c.gaps, c.resyncs),
         (0, 0),
