@@ -105,11 +105,14 @@ fn msgpack(bytes: &[u8]) -> Option<Head> {
             _ => r.skip()?,
         }
         // A diff's ops are its last and largest field: with their count read, stop.
-        if head.kind == Kind::Diff && epoch && seq && head.server_time.is_some() {
-            if let Some(ops) = head.ops {
-                // Each op takes at least a byte: a count past what is left is bad.
-                return (ops <= (bytes.len() - r.at) as u64).then_some(head);
-            }
+        if head.kind == Kind::Diff
+            && epoch
+            && seq
+            && head.server_time.is_some()
+            && let Some(ops) = head.ops
+        {
+            // Each op takes at least a byte: a count past what is left is bad.
+            return (ops <= (bytes.len() - r.at) as u64).then_some(head);
         }
     }
     (typed && r.at == bytes.len()).then_some(head)

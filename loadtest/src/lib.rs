@@ -11,6 +11,7 @@
 //! - [`tasks`]: durable task throughput over the API, and the BullMQ anchor.
 //! - [`driver`]: a run, start to report.
 //! - [`compare`]: the same run against AgentHQ and the Socket.io anchor, side by side.
+//! - [`sizes`]: bytes per office update by kind, here and in the Generic Corp way.
 
 pub mod compare;
 pub mod driver;
@@ -19,6 +20,7 @@ pub mod probe;
 pub mod report;
 pub mod scenario;
 pub mod setup;
+pub mod sizes;
 pub mod stats;
 pub mod submit;
 pub mod tasks;

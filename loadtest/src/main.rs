@@ -121,6 +121,22 @@ enum Cmd {
         #[arg(long)]
         results: Option<PathBuf>,
     },
+    /// Bytes on the wire per office update, by kind: AgentHQ's MessagePack diffs against
+    /// the Generic Corp way (each changed agent or task emitted whole over Socket.io),
+    /// measured on a live workspace.
+    Sizes {
+        /// The server's base URL.
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        url: String,
+        /// The workspace to follow (`agenthq demo` prints the demo's).
+        workspace: agenthq_protocol::WorkspaceId,
+        /// An access token or API key, for a private workspace.
+        #[arg(long, env = "AGENTHQ_TOKEN")]
+        token: Option<String>,
+        /// Diff frames to measure.
+        #[arg(long, default_value_t = 400)]
+        diffs: u64,
+    },
     /// The scenarios that come with the driver.
     List,
     /// (internal) A watcher worker: a plan on stdin, results on stdout.
@@ -151,6 +167,19 @@ fn main() -> ExitCode {
             batch,
             results,
         } => tasks(&url, jobs, concurrency, &redis, batch, results),
+        Cmd::Sizes {
+            url,
+            workspace,
+            token,
+            diffs,
+        } => (|| {
+            let runtime = tokio::runtime::Runtime::new()?;
+            let sizes = runtime.block_on(agenthq_loadtest::sizes::measure(
+                &url, workspace, token, diffs,
+            ))?;
+            println!("{}", sizes.table());
+            Ok(())
+        })(),
         Cmd::List => {
             let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scenarios");
             let mut names: Vec<String> = std::fs::read_dir(&dir)
