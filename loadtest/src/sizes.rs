@@ -80,7 +80,7 @@ impl Sizes {
         let mut seen = Vec::with_capacity(ops.len());
         for op in ops {
             let own = Codec::MessagePack.encode(&op).map_or(0, |b| b.len());
-            let (kind, theirs) = self.theirs(state, workspace, server_time, op)?;
+            let (kind, theirs) = generic_corp(state, workspace, server_time, op)?;
             seen.push((kind, own, theirs));
         }
         let own_total: usize = seen.iter().map(|(_, own, _)| own).sum();
@@ -92,59 +92,6 @@ impl Sizes {
             tally.theirs += theirs as u64;
         }
         Ok(())
-    }
-
-    /// Applies `op` and answers its kind and the Generic Corp event's size for it.
-    fn theirs(
-        &self,
-        state: &mut OfficeState,
-        workspace: WorkspaceId,
-        server_time: u64,
-        op: Op,
-    ) -> Result<(&'static str, usize), ApplyError> {
-        let stamp = |v| stamped(v, workspace, server_time);
-        let as_event = |op: &Op| serde_json::to_value(op).unwrap_or(Value::Null);
-        Ok(match op {
-            Op::Agent(patch) => {
-                let (id, new) = (patch.id, !state.agents.contains_key(&patch.id));
-                apply_op(state, Op::Agent(patch))?;
-                let agent = serde_json::to_value(&state.agents[&id]).unwrap_or(Value::Null);
-                let kind = if new { "agent (new)" } else { "agent (change)" };
-                (kind, socketio_event("agent:update", &stamp(agent)))
-            }
-            Op::Task(patch) => {
-                let (id, new) = (patch.id, !state.tasks.contains_key(&patch.id));
-                apply_op(state, Op::Task(patch))?;
-                let task = serde_json::to_value(&state.tasks[&id]).unwrap_or(Value::Null);
-                let kind = if new { "task (new)" } else { "task (change)" };
-                (kind, socketio_event("task:update", &stamp(task)))
-            }
-            Op::TaskRemoved { id } => {
-                apply_op(state, Op::TaskRemoved { id })?;
-                let event = stamp(json!({ "id": id.to_string() }));
-                ("task removed", socketio_event("task:removed", &event))
-            }
-            Op::AgentRemoved { id } => {
-                apply_op(state, Op::AgentRemoved { id })?;
-                let event = stamp(json!({ "id": id.to_string() }));
-                ("agent removed", socketio_event("agent:removed", &event))
-            }
-            op @ Op::Activity(_) => {
-                let size = socketio_event("activity", &stamp(as_event(&op)));
-                apply_op(state, op)?;
-                ("activity line", size)
-            }
-            op @ Op::TaskEvent(_) => {
-                let size = socketio_event("task_event", &stamp(as_event(&op)));
-                apply_op(state, op)?;
-                ("task event", size)
-            }
-            // Not emitted by the Generic Corp server (the anchor skips them too).
-            op @ (Op::Workspace(_) | Op::WorkspaceRemoved | Op::ActivityReset { .. }) => {
-                apply_op(state, op)?;
-                ("other", 0)
-            }
-        })
     }
 
     /// The table a person reads: per kind, then all updates together.
@@ -187,6 +134,58 @@ impl Sizes {
         );
         md
     }
+}
+
+/// Applies `op` and answers its kind and the Generic Corp event's size for it.
+fn generic_corp(
+    state: &mut OfficeState,
+    workspace: WorkspaceId,
+    server_time: u64,
+    op: Op,
+) -> Result<(&'static str, usize), ApplyError> {
+    let stamp = |v| stamped(v, workspace, server_time);
+    let as_event = |op: &Op| serde_json::to_value(op).unwrap_or(Value::Null);
+    Ok(match op {
+        Op::Agent(patch) => {
+            let (id, new) = (patch.id, !state.agents.contains_key(&patch.id));
+            apply_op(state, Op::Agent(patch))?;
+            let agent = serde_json::to_value(&state.agents[&id]).unwrap_or(Value::Null);
+            let kind = if new { "agent (new)" } else { "agent (change)" };
+            (kind, socketio_event("agent:update", &stamp(agent)))
+        }
+        Op::Task(patch) => {
+            let (id, new) = (patch.id, !state.tasks.contains_key(&patch.id));
+            apply_op(state, Op::Task(patch))?;
+            let task = serde_json::to_value(&state.tasks[&id]).unwrap_or(Value::Null);
+            let kind = if new { "task (new)" } else { "task (change)" };
+            (kind, socketio_event("task:update", &stamp(task)))
+        }
+        Op::TaskRemoved { id } => {
+            apply_op(state, Op::TaskRemoved { id })?;
+            let event = stamp(json!({ "id": id.to_string() }));
+            ("task removed", socketio_event("task:removed", &event))
+        }
+        Op::AgentRemoved { id } => {
+            apply_op(state, Op::AgentRemoved { id })?;
+            let event = stamp(json!({ "id": id.to_string() }));
+            ("agent removed", socketio_event("agent:removed", &event))
+        }
+        op @ Op::Activity(_) => {
+            let size = socketio_event("activity", &stamp(as_event(&op)));
+            apply_op(state, op)?;
+            ("activity line", size)
+        }
+        op @ Op::TaskEvent(_) => {
+            let size = socketio_event("task_event", &stamp(as_event(&op)));
+            apply_op(state, op)?;
+            ("task event", size)
+        }
+        // Not emitted by the Generic Corp server (the anchor skips them too).
+        op @ (Op::Workspace(_) | Op::WorkspaceRemoved | Op::ActivityReset { .. }) => {
+            apply_op(state, op)?;
+            ("other", 0)
+        }
+    })
 }
 
 /// Follows `workspace/{workspace}` at `url` (the server's base URL) over MessagePack for
