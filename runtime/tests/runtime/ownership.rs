@@ -20,6 +20,14 @@ struct ClusterNode {
     bridge: Node,
 }
 
+impl ClusterNode {
+    /// Shuts the runtime down, then the node's bridge.
+    async fn stop(self) {
+        self.rt.shutdown().await;
+        self.bridge.stop().await;
+    }
+}
+
 async fn cluster_node(
     url: &str,
     store: Arc<dyn agenthq_runtime::Store>,
@@ -96,9 +104,8 @@ async fn a_workspace_belongs_to_the_node_that_takes_it_and_the_others_are_told_w
     let before = store.store.workspace(ws).await.unwrap().unwrap().epoch;
     b.rt.submit(ws, sim_task(3)).await.unwrap();
     assert!(b.rt.stats(ws).await.unwrap().epoch > before);
-    b.rt.shutdown().await;
-    a.bridge.stop().await;
-    b.bridge.stop().await;
+    b.stop().await;
+    a.bridge.stop().await; // Its runtime is gone already.
 }
 
 #[tokio::test]
@@ -144,9 +151,8 @@ async fn when_the_owner_dies_another_node_takes_over_and_every_accepted_task_fin
         tasks.iter().any(|t| t.attempts > 1),
         "a task A was running ran again on B"
     );
-    b.rt.shutdown().await;
-    a.bridge.stop().await;
-    b.bridge.stop().await;
+    b.stop().await;
+    a.bridge.stop().await; // Its runtime is gone already.
 }
 
 /// Submits on `to` until it owns the workspace (told `NotOwner(from)` until then), which
@@ -289,10 +295,8 @@ async fn a_node_cut_off_from_redis_stops_writing_a_workspace_another_node_took_o
             Err(RuntimeError::NotOwner { node, .. }) if node == b.node)
     })
     .await;
-    a.rt.shutdown().await;
-    b.rt.shutdown().await;
-    a.bridge.stop().await;
-    b.bridge.stop().await;
+    a.stop().await;
+    b.stop().await;
 }
 
 #[tokio::test]
@@ -364,10 +368,8 @@ async fn through_a_redis_outage_the_owner_keeps_serving_and_keeps_its_workspace(
     matches_owner(&mut again, &a.rt).await;
     assert_eq!(again.epoch, epoch);
 
-    a.rt.shutdown().await;
-    b.rt.shutdown().await;
-    a.bridge.stop().await;
-    b.bridge.stop().await;
+    a.stop().await;
+    b.stop().await;
 }
 
 #[tokio::test]
@@ -401,9 +403,8 @@ async fn a_watched_workspace_whose_owner_died_is_taken_over_with_no_command_sent
     assert!(again.epoch > old_epoch);
     crate::helpers::all_terminal(&b.rt, ws, &[queued], Duration::from_secs(10)).await;
     matches_owner(&mut again, &b.rt).await;
-    b.rt.shutdown().await;
-    a.bridge.stop().await;
-    b.bridge.stop().await;
+    b.stop().await;
+    a.bridge.stop().await; // Its runtime is gone already.
 }
 
 #[tokio::test]
@@ -461,8 +462,6 @@ async fn a_node_that_joins_takes_its_share_of_the_workspaces_and_their_watchers_
         (a.rt.owned_workspaces().len(), b.rt.owned_workspaces().len()),
         (2, 2)
     );
-    a.rt.shutdown().await;
-    b.rt.shutdown().await;
-    a.bridge.stop().await;
-    b.bridge.stop().await;
+    a.stop().await;
+    b.stop().await;
 }
