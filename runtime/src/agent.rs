@@ -15,13 +15,12 @@ use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
-use agenthq_protocol::{AgentId, TaskId};
+use agenthq_protocol::TaskId;
 use futures::FutureExt;
 use ractor::{Actor, ActorProcessingErr, ActorRef};
 use tokio_util::sync::CancellationToken;
 
-use crate::executor::{ExecContext, ExecError, Executor, Notify, Signals};
-use crate::store::ExecutorConfig;
+use crate::executor::{ExecContext, ExecError, Executor, Identity, Notify, Signals};
 use crate::task::TaskRecord;
 use crate::workspace::WorkspaceMsg;
 
@@ -71,9 +70,7 @@ impl std::fmt::Debug for AgentMsg {
 pub struct AgentActor;
 
 pub struct AgentArgs {
-    pub id: AgentId,
-    pub name: Arc<str>,
-    pub config: Arc<ExecutorConfig>,
+    pub identity: Identity,
     pub executor: Arc<dyn Executor>,
     pub workspace: ActorRef<WorkspaceMsg>,
     /// Cancelled when the workspace incarnation ends.
@@ -167,9 +164,7 @@ impl AgentState {
         let (id, attempt) = (task.id, task.attempts);
         let ctx = ExecContext::new(
             task,
-            self.args.id,
-            self.args.name.clone(),
-            self.args.config.clone(),
+            &self.args.identity,
             cancel.clone(),
             signals,
             self.notify.clone(),
@@ -217,7 +212,7 @@ impl AgentState {
     /// Tells the workspace how attempts ended.
     fn report(&self, reports: Vec<Report>) {
         if !reports.is_empty() {
-            let agent = self.args.id;
+            let agent = self.args.identity.id;
             let _ = self
                 .args
                 .workspace

@@ -1,16 +1,21 @@
 //! Executors run one attempt of a task. The runtime gives each attempt an [`ExecContext`]
 //! for reporting progress and activity and for noticing cancellation.
 
+mod llm;
 mod sim;
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::atomic::{AtomicBool, AtomicU16, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU16, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use agenthq_protocol::{ActivityKind, AgentId, TaskId};
 use async_trait::async_trait;
 use tokio_util::sync::CancellationToken;
 
+pub use llm::{
+    ApiKey, CallPolicy, Endpoint, HttpSettings, LlmExecutor, LlmSettings, Provider, ShellSettings,
+    ToolName, ToolSettings,
+};
 pub use sim::{SimExecutor, SimParams};
 
 use crate::store::ExecutorConfig;
@@ -21,7 +26,7 @@ use crate::task::TaskRecord;
 #[error("{message}")]
 pub struct ExecError {
     pub message: String,
-    /// `false` sends the task straight to the dead set, whatever attempts are left.
+    /// `false` ends the task as failed at once, whatever attempts are left.
     pub retryable: bool,
 }
 
@@ -46,6 +51,12 @@ impl ExecError {
 #[async_trait]
 pub trait Executor: Send + Sync + std::fmt::Debug + 'static {
     async fn run(&self, ctx: &ExecContext) -> Result<serde_json::Value, ExecError>;
+
+    /// Checks an agent's executor config when the agent is created or changed, so a
+    /// mistake is a clear error then rather than a failed task later.
+    fn check(&self, _config: &ExecutorConfig) -> Result<(), String> {
+        Ok(())
+    }
 }
 
 /// Executors by the name agents use in their [`ExecutorConfig::kind`].
@@ -88,6 +99,9 @@ pub(crate) struct Signals {
     progress: AtomicU16,
     lines: Mutex<VecDeque<(ActivityKind, String)>>,
     dropped: AtomicU32,
+    /// Model tokens used since the last read: in (prompt), out (completion).
+    tokens_in: AtomicU64,
+    tokens_out: AtomicU64,
     notified: AtomicBool,
     cap: usize,
 }
@@ -101,23 +115,47 @@ impl Signals {
             progress: AtomicU16::new(NO_PROGRESS),
             lines: Mutex::new(VecDeque::new()),
             dropped: AtomicU32::new(0),
+            tokens_in: AtomicU64::new(0),
+            tokens_out: AtomicU64::new(0),
             notified: AtomicBool::new(false),
             cap: cap.max(1),
         }
     }
 
-    /// Takes what was reported since the last call: progress, lines, lines dropped.
-    pub(crate) fn take(&self) -> (Option<u16>, Vec<(ActivityKind, String)>, u32) {
+    /// Takes what was reported since the last call.
+    pub(crate) fn take(&self) -> Reported {
         self.notified.store(false, Ordering::Release);
         let progress = self.progress.swap(NO_PROGRESS, Ordering::AcqRel);
         let lines = std::mem::take(&mut *self.lines.lock().unwrap_or_else(|e| e.into_inner()));
-        let dropped = self.dropped.swap(0, Ordering::AcqRel);
-        (
-            (progress != NO_PROGRESS).then_some(progress),
-            lines.into(),
-            dropped,
-        )
+        Reported {
+            progress: (progress != NO_PROGRESS).then_some(progress),
+            lines: lines.into(),
+            dropped: self.dropped.swap(0, Ordering::AcqRel),
+            tokens_in: self.tokens_in.swap(0, Ordering::AcqRel),
+            tokens_out: self.tokens_out.swap(0, Ordering::AcqRel),
+        }
     }
+}
+
+/// What an attempt reported since its workspace last read its [`Signals`].
+#[derive(Debug)]
+pub(crate) struct Reported {
+    pub progress: Option<u16>,
+    pub lines: Vec<(ActivityKind, String)>,
+    /// Lines dropped because the attempt reported faster than the workspace read.
+    pub dropped: u32,
+    pub tokens_in: u64,
+    pub tokens_out: u64,
+}
+
+/// The agent an attempt runs as.
+#[derive(Debug, Clone)]
+pub struct Identity {
+    pub id: AgentId,
+    pub name: Arc<str>,
+    /// The agent's personality, as its people wrote it.
+    pub personality: Arc<str>,
+    pub config: Arc<ExecutorConfig>,
 }
 
 /// What an executor gets for one attempt.
@@ -126,6 +164,8 @@ pub struct ExecContext {
     pub task: Arc<TaskRecord>,
     pub agent: AgentId,
     pub agent_name: Arc<str>,
+    /// The agent's personality, as its people wrote it.
+    pub personality: Arc<str>,
     pub config: Arc<ExecutorConfig>,
     /// This attempt's number, from 1.
     pub attempt: u32,
@@ -147,9 +187,7 @@ impl std::fmt::Debug for ExecContext {
 impl ExecContext {
     pub(crate) fn new(
         task: Arc<TaskRecord>,
-        agent: AgentId,
-        agent_name: Arc<str>,
-        config: Arc<ExecutorConfig>,
+        agent: &Identity,
         cancel: CancellationToken,
         signals: Arc<Signals>,
         notify: Notify,
@@ -157,9 +195,10 @@ impl ExecContext {
         let attempt = task.attempts;
         Self {
             task,
-            agent,
-            agent_name,
-            config,
+            agent: agent.id,
+            agent_name: agent.name.clone(),
+            personality: agent.personality.clone(),
+            config: agent.config.clone(),
             attempt,
             cancel,
             signals,
@@ -185,6 +224,13 @@ impl ExecContext {
             }
             lines.push_back((kind, text.into()));
         }
+        self.wake();
+    }
+
+    /// Meters model tokens this attempt used (into its workspace's usage).
+    pub fn tokens(&self, input: u64, output: u64) {
+        self.signals.tokens_in.fetch_add(input, Ordering::AcqRel);
+        self.signals.tokens_out.fetch_add(output, Ordering::AcqRel);
         self.wake();
     }
 

@@ -5,7 +5,8 @@
 //! - [`supervisor`], [`workspace`], [`agent`]: the actor tree RootSupervisor →
 //!   WorkspaceActor → AgentActor (ractor). The workspace actor owns admission, caps,
 //!   scheduling, retries and the live office state.
-//! - [`executor`]: the [`Executor`] trait and its context; the seeded `sim` executor.
+//! - [`executor`]: the [`Executor`] trait and its context; the seeded `sim` executor and
+//!   the `llm` agent loop (Anthropic and OpenAI-compatible endpoints, tools).
 //! - [`store`]: the [`Store`] trait with SQLite, PostgreSQL and in-memory implementations,
 //!   and the group-commit writer.
 //! - [`bus`]: the [`Bus`] trait for diff publications with history and bounded
@@ -32,7 +33,10 @@ pub use bus::{Bus, Delivery, MemoryBus, Publication, SendBudget, Subscription};
 pub use cluster::{NodeId, RedisBus};
 pub use config::{RetryPolicy, RuntimeConfig, WorkspaceCaps};
 pub use error::RuntimeError;
-pub use executor::{ExecContext, ExecError, Executor, ExecutorRegistry, SimExecutor, SimParams};
+pub use executor::{
+    ExecContext, ExecError, Executor, ExecutorRegistry, LlmExecutor, LlmSettings, SimExecutor,
+    SimParams,
+};
 pub use runtime::{NewAgent, NewWorkspace, Runtime};
 pub use store::{
     ExecutorConfig, MemoryStore, PostgresStore, SqliteStore, Store, StoreError, TaskFilter,

@@ -321,12 +321,15 @@ impl Runtime {
         created_at: i64,
         new: NewAgent,
     ) -> Result<AgentRecord, RuntimeError> {
-        if self.shared.executors.get(&new.executor.kind).is_none() {
+        let Some(executor) = self.shared.executors.get(&new.executor.kind) else {
             return Err(RuntimeError::Invalid(format!(
                 "unknown executor kind {:?}",
                 new.executor.kind
             )));
-        }
+        };
+        executor
+            .check(&new.executor)
+            .map_err(RuntimeError::Invalid)?;
         if new.max_concurrent == 0 {
             return Err(RuntimeError::Invalid(
                 "max_concurrent must be at least 1".into(),

@@ -118,6 +118,9 @@ pub struct UsageDelta {
     pub failed: u64,
     pub cancelled: u64,
     pub dead: u64,
+    /// Model tokens sent to (prompts) and received from (replies) `llm` endpoints.
+    pub tokens_in: u64,
+    pub tokens_out: u64,
 }
 
 impl UsageDelta {
@@ -131,6 +134,8 @@ impl UsageDelta {
         self.failed += other.failed;
         self.cancelled += other.cancelled;
         self.dead += other.dead;
+        self.tokens_in += other.tokens_in;
+        self.tokens_out += other.tokens_out;
     }
 
     /// Counts one task that ended in `status`.

@@ -145,7 +145,7 @@ mod tests {
     use tokio_util::sync::CancellationToken;
 
     use super::*;
-    use crate::executor::Signals;
+    use crate::executor::{Identity, Signals};
     use crate::store::ExecutorConfig;
     use crate::task::TaskRecord;
 
@@ -171,11 +171,15 @@ mod tests {
             run_after: None,
         };
         let signals = Arc::new(Signals::new(64));
+        let agent = Identity {
+            id: AgentId::from_bytes([2; 16]),
+            name: "Ada".into(),
+            personality: "".into(),
+            config: Arc::new(ExecutorConfig::default()),
+        };
         let ctx = ExecContext::new(
             Arc::new(task),
-            AgentId::from_bytes([2; 16]),
-            "Ada".into(),
-            Arc::new(ExecutorConfig::default()),
+            &agent,
             CancellationToken::new(),
             signals.clone(),
             Arc::new(|_| {}),
@@ -189,9 +193,10 @@ mod tests {
     ) -> (Result<serde_json::Value, ExecError>, Vec<String>) {
         let (ctx, signals) = context(input, attempt);
         let outcome = SimExecutor.run(&ctx).await;
-        let (progress, lines, _) = signals.take();
-        assert_eq!(progress, Some(1000), "progress reaches the end");
-        (outcome, lines.into_iter().map(|(_, text)| text).collect())
+        let reported = signals.take();
+        assert_eq!(reported.progress, Some(1000), "progress reaches the end");
+        let lines = reported.lines.into_iter().map(|(_, text)| text).collect();
+        (outcome, lines)
     }
 
     #[tokio::test(start_paused = true)]

@@ -30,7 +30,9 @@ pub(super) const TASK_UPDATE: &str = " ON CONFLICT (id) DO UPDATE SET \
 pub(super) const USAGE_UPSERT: &str = " ON CONFLICT (workspace_id, day) DO UPDATE SET \
     agent_ms = usage.agent_ms + excluded.agent_ms, \
     succeeded = usage.succeeded + excluded.succeeded, failed = usage.failed + excluded.failed, \
-    cancelled = usage.cancelled + excluded.cancelled, dead = usage.dead + excluded.dead";
+    cancelled = usage.cancelled + excluded.cancelled, dead = usage.dead + excluded.dead, \
+    tokens_in = usage.tokens_in + excluded.tokens_in, \
+    tokens_out = usage.tokens_out + excluded.tokens_out";
 
 #[derive(sqlx::FromRow)]
 pub(super) struct TaskRow {
@@ -147,6 +149,8 @@ pub(super) struct UsageDbRow {
     failed: i64,
     cancelled: i64,
     dead: i64,
+    tokens_in: i64,
+    tokens_out: i64,
 }
 
 impl From<UsageDbRow> for UsageRow {
@@ -159,6 +163,8 @@ impl From<UsageDbRow> for UsageRow {
                 failed: r.failed as u64,
                 cancelled: r.cancelled as u64,
                 dead: r.dead as u64,
+                tokens_in: r.tokens_in as u64,
+                tokens_out: r.tokens_out as u64,
             },
         }
     }
@@ -354,7 +360,7 @@ macro_rules! sql_store {
                 }
                 if !batch.usage.is_empty() {
                     let mut q = sqlx::QueryBuilder::<$db>::new(
-                        "INSERT INTO usage (workspace_id, day, agent_ms, succeeded, failed, cancelled, dead) ",
+                        "INSERT INTO usage (workspace_id, day, agent_ms, succeeded, failed, cancelled, dead, tokens_in, tokens_out) ",
                     );
                     q.push_values(&batch.usage, |mut row, (ws, day, u)| {
                         row.push_bind(*ws.as_uuid())
@@ -363,7 +369,9 @@ macro_rules! sql_store {
                             .push_bind(u.succeeded as i64)
                             .push_bind(u.failed as i64)
                             .push_bind(u.cancelled as i64)
-                            .push_bind(u.dead as i64);
+                            .push_bind(u.dead as i64)
+                            .push_bind(u.tokens_in as i64)
+                            .push_bind(u.tokens_out as i64);
                     });
                     q.push(USAGE_UPSERT);
                     q.build().execute(&mut *tx).await?;

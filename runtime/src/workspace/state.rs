@@ -25,10 +25,10 @@ use super::{Opening, TopicSubscription, WorkspaceArgs, WorkspaceMsg, WorkspaceSt
 use crate::agent::{AgentActor, AgentArgs, AgentMsg, Attempt, AttemptOutcome};
 use crate::config::WorkspaceCaps;
 use crate::error::RuntimeError;
-use crate::executor::Signals;
+use crate::executor::{Identity, Reported, Signals};
 use crate::runtime::Shared;
 use crate::store::writer::WriteOp;
-use crate::store::{AgentRecord, ExecutorConfig, InsertOutcome, StoreError, UsageDelta};
+use crate::store::{AgentRecord, InsertOutcome, StoreError, UsageDelta};
 use crate::task::{MAX_IDEMPOTENCY_KEY_BYTES, NewTask, Submitted, TaskRecord, now_ms};
 
 const DAY_MS: i64 = 86_400_000;
@@ -94,8 +94,8 @@ impl Drop for Gauges {
 
 struct AgentSlot {
     record: AgentRecord,
-    name: Arc<str>,
-    config: Arc<ExecutorConfig>,
+    /// Who the agent's attempts run as (shared with its actor).
+    identity: Identity,
     /// The agent's actor while it has (or recently had) work; idle agents have none.
     actor: Option<ActorRef<AgentMsg>>,
     /// Attempts assigned in the current message, not yet handed to the actor.
@@ -218,8 +218,12 @@ impl WorkspaceState {
         self.agents.insert(
             id,
             AgentSlot {
-                name: record.name.as_str().into(),
-                config: Arc::new(record.executor.clone()),
+                identity: Identity {
+                    id,
+                    name: record.name.as_str().into(),
+                    personality: record.personality.as_str().into(),
+                    config: Arc::new(record.executor.clone()),
+                },
                 record,
                 actor: None,
                 starting: Vec::new(),
@@ -250,13 +254,13 @@ impl WorkspaceState {
         if slot.actor.is_some() {
             return Ok(());
         }
-        let Some(executor) = self.shared.executors.get(&slot.config.kind) else {
+        let Some(executor) = self.shared.executors.get(&slot.identity.config.kind) else {
             slot.faulted = true;
             slot.starting.clear();
             let running = std::mem::take(&mut slot.running);
             let text = format!(
                 "unknown executor kind {:?}; agent faulted",
-                slot.config.kind
+                slot.identity.config.kind
             );
             self.line(id, None, ActivityKind::Status, text);
             for task in running {
@@ -267,9 +271,7 @@ impl WorkspaceState {
             return Ok(());
         };
         let args = AgentArgs {
-            id,
-            name: slot.name.clone(),
-            config: slot.config.clone(),
+            identity: slot.identity.clone(),
             executor,
             workspace: myself.clone(),
             shutdown: self.shutdown.clone(),
@@ -358,7 +360,15 @@ impl WorkspaceState {
         let (Some(signals), Some(agent)) = (task.signals.clone(), task.record.assigned) else {
             return;
         };
-        let (progress, lines, dropped) = signals.take();
+        let Reported {
+            progress,
+            lines,
+            dropped,
+            tokens_in,
+            tokens_out,
+        } = signals.take();
+        self.usage.tokens_in += tokens_in;
+        self.usage.tokens_out += tokens_out;
         if let Some(p) = progress {
             task.progress = p;
             if let Some(view) = self.office.task_mut(id) {

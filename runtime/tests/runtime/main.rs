@@ -6,6 +6,8 @@ mod diffs;
 mod durability;
 mod helpers;
 mod lifecycle;
+mod llm;
+mod model_server;
 mod ownership;
 mod redis_fixtures;
 mod scheduling;

@@ -137,6 +137,8 @@ async fn contract(store: &dyn Store) {
     let delta = UsageDelta {
         agent_ms: 10,
         succeeded: 1,
+        tokens_in: 1_000,
+        tokens_out: 3_000_000_000, // Past 32 bits: the columns are 64-bit.
         ..UsageDelta::default()
     };
     let day = 20_000;
@@ -169,9 +171,11 @@ async fn contract(store: &dyn Store) {
         (
             usage.len(),
             usage[0].usage.agent_ms,
-            usage[0].usage.succeeded
+            usage[0].usage.succeeded,
+            usage[0].usage.tokens_in,
+            usage[0].usage.tokens_out,
         ),
-        (1, 20, 2)
+        (1, 20, 2, 2_000, 6_000_000_000)
     );
 
     // Recovery: running goes back to queued; on its last attempt it is dead.

@@ -444,6 +444,10 @@ pub struct UsageDay {
     pub failed: u64,
     pub cancelled: u64,
     pub dead: u64,
+    /// Model tokens sent to `llm` endpoints (prompts, tool results).
+    pub tokens_in: u64,
+    /// Model tokens received from them (replies, tool calls).
+    pub tokens_out: u64,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -478,6 +482,8 @@ fn usage_day(day: String, u: &agenthq_runtime::store::UsageDelta) -> UsageDay {
         failed: u.failed,
         cancelled: u.cancelled,
         dead: u.dead,
+        tokens_in: u.tokens_in,
+        tokens_out: u.tokens_out,
     }
 }
 

@@ -1,0 +1,366 @@
+//! `llm`: an agent loop over a model endpoint. The agent's name, personality and
+//! instructions are the system prompt, the task is the user turn; then the model is called
+//! again and again, its tool calls run and their results sent back, until it answers
+//! without a tool call, calls `finish`, or hits the step or token limit.
+//!
+//! Two wire formats, chosen per endpoint: Anthropic's Messages API and OpenAI-compatible
+//! chat completions, both streamed. What the model says streams into the agent's activity
+//! (its bubble in the office) as it arrives; each tool call and its outcome is a line too.
+//! Tokens are metered per call into the workspace's usage and returned with the result.
+//!
+//! Parts: [`sse`] decodes the event streams, [`anthropic`] and [`openai`] speak the two
+//! formats, [`client`] makes one call with retries, [`tools`] holds what an agent may use.
+
+mod anthropic;
+mod client;
+mod conversation;
+mod openai;
+mod sse;
+mod tools;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use agenthq_protocol::ActivityKind;
+use async_trait::async_trait;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+pub use client::{ApiKey, CallPolicy, Endpoint, Provider};
+pub use tools::{HttpSettings, ShellSettings, ToolName, ToolSettings};
+
+use self::client::Progress;
+use self::conversation::{Block, Delta, Message, Request, Role, Usage};
+use self::tools::{ToolOutcome, Toolbox};
+use super::{ExecContext, ExecError, Executor};
+use crate::store::ExecutorConfig;
+
+/// The operator's settings for every `llm` agent of the node.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct LlmSettings {
+    /// Model endpoints by name; an agent names one (`"endpoint": "local"`), or gets
+    /// [`Self::default_endpoint`].
+    pub endpoints: BTreeMap<String, Endpoint>,
+    pub default_endpoint: String,
+    /// Model calls one task may make.
+    pub max_steps: u32,
+    /// Most tokens one reply may have.
+    pub max_reply_tokens: u32,
+    /// Tokens (in and out, all calls together) one attempt may use before it is stopped.
+    pub max_task_tokens: u64,
+    /// Each workspace's `shell` tool works in `<sandbox_dir>/<workspace id>`; unset, no
+    /// agent can be granted `shell`.
+    pub sandbox_dir: Option<PathBuf>,
+    pub tools: ToolSettings,
+    #[serde(skip)]
+    pub call: CallPolicy,
+}
+
+impl Default for LlmSettings {
+    fn default() -> Self {
+        Self {
+            endpoints: BTreeMap::new(),
+            default_endpoint: "default".into(),
+            max_steps: 12,
+            max_reply_tokens: 2048,
+            max_task_tokens: 200_000,
+            sandbox_dir: None,
+            tools: ToolSettings::default(),
+            call: CallPolicy::default(),
+        }
+    }
+}
+
+/// What an `llm` agent's executor params say.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct Params {
+    /// A name in the settings' endpoints; the default endpoint when absent.
+    endpoint: Option<String>,
+    /// The endpoint's model when absent.
+    model: Option<String>,
+    /// The agent's role and instructions, after its personality in the system prompt.
+    instructions: Option<String>,
+    tools: Vec<ToolName>,
+    /// At most the settings' `max_steps`.
+    max_steps: Option<u32>,
+}
+
+impl Params {
+    fn parse(params: &Value) -> Result<Self, String> {
+        if params.is_null() {
+            return Ok(Self::default());
+        }
+        Self::deserialize(params).map_err(|e| format!("invalid llm parameters: {e}"))
+    }
+}
+
+/// The `llm` executor.
+#[derive(Debug)]
+pub struct LlmExecutor {
+    settings: LlmSettings,
+    http: reqwest::Client,
+}
+
+impl LlmExecutor {
+    pub fn new(settings: LlmSettings) -> Result<Self, String> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(settings.call.connect_timeout)
+            .build()
+            .map_err(|e| format!("the HTTP client could not be built: {e}"))?;
+        Ok(Self { settings, http })
+    }
+
+    /// The endpoint and model an agent's params resolve to.
+    fn endpoint<'a>(&'a self, params: &'a Params) -> Result<(&'a Endpoint, &'a str), String> {
+        let name = params
+            .endpoint
+            .as_deref()
+            .unwrap_or(&self.settings.default_endpoint);
+        let endpoint = self.settings.endpoints.get(name).ok_or_else(|| {
+            if self.settings.endpoints.is_empty() {
+                "no model endpoint is configured on this node (see docs/agents.md)".to_owned()
+            } else {
+                format!(
+                    "no model endpoint named {name:?} (configured: {})",
+                    self.settings
+                        .endpoints
+                        .keys()
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            }
+        })?;
+        Ok((endpoint, params.model.as_deref().unwrap_or(&endpoint.model)))
+    }
+
+    fn toolbox(&self, params: &Params, ctx: Option<&ExecContext>) -> Result<Toolbox, String> {
+        let sandbox = self.settings.sandbox_dir.as_ref().map(|dir| match ctx {
+            Some(ctx) => dir.join(ctx.task.workspace.to_string()),
+            None => dir.clone(),
+        });
+        Toolbox::new(&params.tools, &self.settings.tools, sandbox).map_err(|e| e.to_string())
+    }
+}
+
+#[async_trait]
+impl Executor for LlmExecutor {
+    fn check(&self, config: &ExecutorConfig) -> Result<(), String> {
+        let params = Params::parse(&config.params)?;
+        self.endpoint(&params)?;
+        self.toolbox(&params, None)?;
+        Ok(())
+    }
+
+    async fn run(&self, ctx: &ExecContext) -> Result<Value, ExecError> {
+        let params = Params::parse(&ctx.config.params).map_err(ExecError::permanent)?;
+        let (endpoint, model) = self.endpoint(&params).map_err(ExecError::permanent)?;
+        let toolbox = self
+            .toolbox(&params, Some(ctx))
+            .map_err(ExecError::permanent)?;
+        let specs = toolbox.specs();
+        let system = system_prompt(ctx, &params);
+        let max_steps = params
+            .max_steps
+            .unwrap_or(self.settings.max_steps)
+            .clamp(1, self.settings.max_steps.max(1));
+        let mut messages = vec![Message::user_text(task_prompt(ctx))];
+        let mut usage = Usage::default();
+        let mut speech = Speech::new(ctx);
+        for step in 1..=max_steps {
+            if usage.total() >= self.settings.max_task_tokens {
+                return Err(ExecError::permanent(format!(
+                    "the task used {} tokens, past its limit of {}",
+                    usage.total(),
+                    self.settings.max_task_tokens
+                )));
+            }
+            ctx.progress(((step - 1) * 1000 / max_steps) as u16);
+            let request = Request {
+                model,
+                system: &system,
+                messages: &messages,
+                tools: &specs,
+                max_tokens: self.settings.max_reply_tokens,
+            };
+            let reply = client::complete(
+                &self.http,
+                endpoint,
+                &self.settings.call,
+                &request,
+                &mut |p| speech.hear(p),
+            )
+            .await;
+            speech.flush();
+            let reply = reply.map_err(|e| ExecError {
+                retryable: e.retryable(),
+                message: e.to_string(),
+            })?;
+            usage.add(reply.usage);
+            ctx.tokens(reply.usage.input_tokens, reply.usage.output_tokens);
+            let text = reply.text();
+            let calls: Vec<(String, String, Value)> = reply
+                .tool_uses()
+                .map(|(id, name, input)| (id.to_owned(), name.to_owned(), input.clone()))
+                .collect();
+            messages.push(Message {
+                role: Role::Assistant,
+                blocks: reply.blocks,
+            });
+            if calls.is_empty() {
+                return Ok(outcome(json!(text), step, usage));
+            }
+            let mut results = Vec::with_capacity(calls.len());
+            for (id, name, input) in calls {
+                ctx.activity(ActivityKind::ToolCall, format!("{name} {}", brief(&input)));
+                let (content, is_error) = match toolbox.call(&name, &input).await {
+                    ToolOutcome::Finish(result) => return Ok(outcome(result, step, usage)),
+                    ToolOutcome::Ok(content) => {
+                        ctx.activity(ActivityKind::Output, first_line(&content));
+                        (content, false)
+                    }
+                    ToolOutcome::Error(content) => {
+                        let line = format!("{name} failed: {}", first_line(&content));
+                        ctx.activity(ActivityKind::Status, line);
+                        (content, true)
+                    }
+                };
+                results.push(Block::ToolResult {
+                    id,
+                    content,
+                    is_error,
+                });
+            }
+            messages.push(Message {
+                role: Role::User,
+                blocks: results,
+            });
+        }
+        Err(ExecError::permanent(format!(
+            "the agent did not finish within {max_steps} model calls"
+        )))
+    }
+}
+
+/// The task's result: what the agent answered, and what it took.
+fn outcome(result: Value, steps: u32, usage: Usage) -> Value {
+    json!({
+        "result": result,
+        "steps": steps,
+        "usage": { "input_tokens": usage.input_tokens, "output_tokens": usage.output_tokens },
+    })
+}
+
+fn system_prompt(ctx: &ExecContext, params: &Params) -> String {
+    let mut prompt = format!(
+        "You are {}, an agent working in a team of agents (AgentHQ).",
+        ctx.agent_name
+    );
+    if !ctx.personality.is_empty() {
+        prompt.push(' ');
+        prompt.push_str(&ctx.personality);
+    }
+    if let Some(instructions) = &params.instructions {
+        prompt.push_str("\n\n");
+        prompt.push_str(instructions);
+    }
+    prompt.push_str(
+        "\n\nWork on the task you are given. Use your tools when they help. When the work \
+         is done, call `finish` with the result, or answer without calling a tool.",
+    );
+    prompt
+}
+
+/// The user turn: the task's title, then its input (a string as is, an object's `prompt`,
+/// anything else as JSON).
+fn task_prompt(ctx: &ExecContext) -> String {
+    let title = &ctx.task.title;
+    match &ctx.task.input {
+        Value::Null => title.clone(),
+        Value::String(s) => format!("{title}\n\n{s}"),
+        Value::Object(o) if o.get("prompt").is_some_and(Value::is_string) => {
+            format!("{title}\n\n{}", o["prompt"].as_str().unwrap_or_default())
+        }
+        other => format!("{title}\n\n{other}"),
+    }
+}
+
+/// Longest activity line made from model text or tool output, in characters.
+const LINE_CHARS: usize = 200;
+
+fn first_line(text: &str) -> String {
+    let line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+    clip(line.trim())
+}
+
+fn brief(input: &Value) -> String {
+    clip(&input.to_string())
+}
+
+fn clip(text: &str) -> String {
+    match text.char_indices().nth(LINE_CHARS) {
+        Some((end, _)) => format!("{}…", &text[..end]),
+        None => text.to_owned(),
+    }
+}
+
+/// Turns streamed text into activity lines: one per line of text, or per
+/// [`LINE_CHARS`] of a long one (cut at a space), so the office bubble follows the model
+/// without a line per token.
+struct Speech<'a> {
+    ctx: &'a ExecContext,
+    pending: String,
+}
+
+impl<'a> Speech<'a> {
+    fn new(ctx: &'a ExecContext) -> Self {
+        Self {
+            ctx,
+            pending: String::new(),
+        }
+    }
+
+    fn hear(&mut self, progress: Progress<'_>) {
+        match progress {
+            Progress::Delta(Delta::Text(text)) => {
+                self.pending.push_str(text);
+                while let Some(end) = self.pending.find('\n') {
+                    let line: String = self.pending.drain(..=end).collect();
+                    self.say(&line);
+                }
+                if let Some((limit, _)) = self.pending.char_indices().nth(LINE_CHARS) {
+                    let cut = self.pending[..limit]
+                        .rfind(' ')
+                        .filter(|&i| i > 0)
+                        .unwrap_or(limit);
+                    let line: String = self.pending.drain(..cut).collect();
+                    self.say(&line);
+                }
+            }
+            Progress::Delta(Delta::ToolCall(_)) => self.flush(),
+            Progress::Retry { why, after } => {
+                self.pending.clear(); // The next try says it again.
+                let line = format!(
+                    "model call failed ({}); retrying in {:.1} s",
+                    clip(why),
+                    after.as_secs_f64()
+                );
+                self.ctx.activity(ActivityKind::Status, line);
+            }
+        }
+    }
+
+    fn flush(&mut self) {
+        let line = std::mem::take(&mut self.pending);
+        self.say(&line);
+    }
+
+    fn say(&self, line: &str) {
+        let line = line.trim();
+        if !line.is_empty() {
+            self.ctx.activity(ActivityKind::Thought, clip(line));
+        }
+    }
+}

@@ -1,0 +1,400 @@
+//! The `llm` executor against a local server speaking each provider's wire format: text
+//! only, a tool loop, a 429 then success, a stream cut mid-way, a cancellation mid-stream,
+//! a refused key; the office sees the agent's words and tool calls; tokens are metered.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use agenthq_protocol::{ActivityKind, ActivityLine, AgentId, TaskStatus, Topic, WorkspaceId};
+use agenthq_runtime::executor::{
+    ApiKey, CallPolicy, Endpoint, LlmExecutor, LlmSettings, Provider, ShellSettings, ToolSettings,
+};
+use agenthq_runtime::{
+    ExecutorConfig, ExecutorRegistry, MemoryBus, MemoryStore, NewAgent, NewTask, Runtime,
+    RuntimeError, TaskRecord,
+};
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+use crate::model_server::{Answer, ModelServer, Turn};
+
+const KEY: &str = "sk-test-0123456789";
+
+/// Settings with one endpoint per provider on `server`, quick retries, and a shell.
+fn settings(server: &ModelServer, sandbox: &std::path::Path) -> LlmSettings {
+    let endpoint = |provider, base: String, model: &str| Endpoint {
+        provider,
+        base_url: base,
+        api_key: Some(ApiKey::new(KEY)),
+        model: model.into(),
+    };
+    LlmSettings {
+        endpoints: [
+            (
+                "default".to_owned(),
+                endpoint(Provider::Anthropic, server.base.clone(), "claude-test"),
+            ),
+            (
+                "local".to_owned(),
+                endpoint(
+                    Provider::Openai,
+                    format!("{}/v1", server.base),
+                    "local-test",
+                ),
+            ),
+        ]
+        .into(),
+        sandbox_dir: Some(sandbox.to_owned()),
+        tools: ToolSettings {
+            shell: ShellSettings {
+                enabled: true,
+                ..ShellSettings::default()
+            },
+            ..ToolSettings::default()
+        },
+        call: CallPolicy {
+            base_backoff: Duration::from_millis(10),
+            idle_timeout: Duration::from_secs(10),
+            ..CallPolicy::default()
+        },
+        ..LlmSettings::default()
+    }
+}
+
+struct Office {
+    rt: Runtime,
+    ws: WorkspaceId,
+    server: ModelServer,
+    sandbox: tempfile::TempDir,
+}
+
+async fn office(script: Vec<Answer>) -> Office {
+    let server = ModelServer::start(script).await;
+    let sandbox = tempfile::tempdir().unwrap();
+    let mut registry = ExecutorRegistry::default();
+    let llm = LlmExecutor::new(settings(&server, sandbox.path())).unwrap();
+    registry.register("llm", Arc::new(llm));
+    let config = test_config();
+    let bus = Arc::new(MemoryBus::new(config.history_len, config.subscriber_buffer));
+    let rt = Runtime::start(config, Arc::new(MemoryStore::default()), bus, registry)
+        .await
+        .unwrap();
+    let ws = workspace(&rt, 4, 10).await;
+    Office {
+        rt,
+        ws,
+        server,
+        sandbox,
+    }
+}
+
+async fn llm_agent(office: &Office, params: Value) -> Result<AgentId, RuntimeError> {
+    let agent = office
+        .rt
+        .create_agent(
+            office.ws,
+            NewAgent {
+                name: "Ada".into(),
+                personality: "Meticulous, and fond of lists.".into(),
+                executor: ExecutorConfig {
+                    kind: "llm".into(),
+                    params,
+                },
+                max_concurrent: 1,
+            },
+        )
+        .await?;
+    Ok(agent.id)
+}
+
+async fn run(office: &Office, agent: AgentId, prompt: &str) -> TaskRecord {
+    let task = office
+        .rt
+        .submit(
+            office.ws,
+            NewTask {
+                agent: Some(agent),
+                title: "Plan the launch".into(),
+                input: json!(prompt),
+                max_attempts: Some(1),
+                ..NewTask::default()
+            },
+        )
+        .await
+        .unwrap()
+        .task;
+    all_terminal(&office.rt, office.ws, &[task.id], Duration::from_secs(20)).await;
+    office.rt.task(office.ws, task.id).await.unwrap()
+}
+
+/// Every activity line the workspace's office shows until one matches `last`.
+async fn lines_until(
+    follower: &mut Follower,
+    last: impl Fn(&ActivityLine) -> bool,
+) -> Vec<ActivityLine> {
+    let mut seen: Vec<ActivityLine> = Vec::new();
+    loop {
+        for line in &follower.state.activity {
+            if seen.last().is_none_or(|l| l.id < line.id) {
+                seen.push(line.clone());
+            }
+        }
+        if seen.iter().any(&last) {
+            return seen;
+        }
+        let next = tokio::time::timeout(Duration::from_secs(10), follower.sub.stream.recv())
+            .await
+            .expect("the expected activity line arrives")
+            .expect("stream open");
+        follower.apply(next);
+    }
+}
+
+fn texts(lines: &[ActivityLine], kind: ActivityKind) -> Vec<String> {
+    lines
+        .iter()
+        .filter(|l| l.kind == kind)
+        .map(|l| l.text.clone())
+        .collect()
+}
+
+#[tokio::test]
+async fn an_anthropic_agent_answers_in_text_its_words_reach_the_office_and_tokens_are_metered() {
+    let office = office(vec![Answer::Reply(Turn::text(&[
+        "First, list the risks.\n",
+        "Then ",
+        "ship it.",
+    ]))])
+    .await;
+    let agent = llm_agent(&office, Value::Null).await.unwrap();
+    let mut follower = Follower::subscribe(&office.rt, Topic::Workspace(office.ws)).await;
+
+    let task = run(&office, agent, "Launch on Friday").await;
+
+    assert_eq!(task.status, TaskStatus::Succeeded, "{:?}", task.error);
+    let result = task.result.unwrap();
+    assert_eq!(result["result"], "First, list the risks.\nThen ship it.");
+    assert_eq!(result["steps"], 1);
+    assert_eq!(
+        result["usage"],
+        json!({"input_tokens": 100, "output_tokens": 20})
+    );
+    let lines = lines_until(&mut follower, |l| l.text == "Then ship it.").await;
+    assert_eq!(
+        texts(&lines, ActivityKind::Thought),
+        ["First, list the risks.", "Then ship it."]
+    );
+
+    let sent = &office.server.received()[0];
+    assert_eq!(sent.path, "/v1/messages");
+    assert_eq!(sent.headers["x-api-key"], KEY);
+    assert_eq!(sent.headers["anthropic-version"], "2023-06-01");
+    assert_eq!(sent.body["model"], "claude-test");
+    assert_eq!(sent.body["stream"], true);
+    let system = sent.body["system"].as_str().unwrap();
+    assert!(
+        system.contains("You are Ada") && system.contains("fond of lists"),
+        "{system}"
+    );
+    assert_eq!(
+        sent.body["messages"][0]["content"][0]["text"],
+        "Plan the launch\n\nLaunch on Friday"
+    );
+
+    eventually(Duration::from_secs(5), "tokens in the usage", || async {
+        let usage = office.rt.usage(office.ws).await.unwrap();
+        usage.iter().map(|d| d.usage.tokens_in).sum::<u64>() == 100
+            && usage.iter().map(|d| d.usage.tokens_out).sum::<u64>() == 20
+    })
+    .await;
+    office.rt.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_openai_compatible_agent_runs_a_tool_loop_until_it_finishes() {
+    let office = office(vec![
+        Answer::Reply(Turn::call("call_1", "shell", json!({"command": ["ls"]}))),
+        Answer::Reply(Turn::call(
+            "call_2",
+            "finish",
+            json!({"result": {"files": ["brief.md"]}}),
+        )),
+    ])
+    .await;
+    let agent = llm_agent(&office, json!({"endpoint": "local", "tools": ["shell"]}))
+        .await
+        .unwrap();
+    let folder = office.sandbox.path().join(office.ws.to_string());
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::write(folder.join("brief.md"), "# Launch").unwrap();
+    let mut follower = Follower::subscribe(&office.rt, Topic::Workspace(office.ws)).await;
+
+    let task = run(&office, agent, "What is in the folder?").await;
+
+    assert_eq!(task.status, TaskStatus::Succeeded, "{:?}", task.error);
+    let result = task.result.unwrap();
+    assert_eq!(result["result"], json!({"files": ["brief.md"]}));
+    assert_eq!(result["steps"], 2);
+    assert_eq!(result["usage"]["input_tokens"], 200);
+
+    let sent = office.server.received();
+    assert_eq!(sent.len(), 2);
+    assert_eq!(sent[0].path, "/v1/chat/completions");
+    assert_eq!(sent[0].headers["authorization"], format!("Bearer {KEY}"));
+    let tools: Vec<&str> = sent[0].body["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["function"]["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(tools, ["finish", "shell"]);
+    // The second call carries the tool call and its result.
+    let messages = sent[1].body["messages"].as_array().unwrap();
+    let call = &messages[2]["tool_calls"][0];
+    assert_eq!(call["id"], "call_1");
+    assert_eq!(call["function"]["arguments"], "{\"command\":[\"ls\"]}");
+    assert_eq!(messages[3]["role"], "tool");
+    assert_eq!(messages[3]["tool_call_id"], "call_1");
+    assert_eq!(messages[3]["content"], "brief.md\n");
+
+    let lines = lines_until(&mut follower, |l| l.kind == ActivityKind::Output).await;
+    assert_eq!(
+        texts(&lines, ActivityKind::ToolCall),
+        ["shell {\"command\":[\"ls\"]}"]
+    );
+    assert_eq!(texts(&lines, ActivityKind::Output), ["brief.md"]);
+    office.rt.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_429_is_retried_after_what_the_server_asked_and_a_cut_stream_is_tried_again() {
+    let office = office(vec![
+        Answer::Status {
+            status: 429,
+            retry_after: Some("1"),
+        },
+        Answer::Cut(Turn::text(&["Half ", "a ", "thought ", "and"])),
+        Answer::Reply(Turn::text(&["Done."])),
+    ])
+    .await;
+    let agent = llm_agent(&office, Value::Null).await.unwrap();
+    let mut follower = Follower::subscribe(&office.rt, Topic::Workspace(office.ws)).await;
+
+    let task = run(&office, agent, "Go").await;
+
+    assert_eq!(task.status, TaskStatus::Succeeded, "{:?}", task.error);
+    assert_eq!(task.result.unwrap()["result"], "Done.");
+    assert_eq!(
+        office.server.received().len(),
+        3,
+        "429, cut, then the reply"
+    );
+    let lines = lines_until(&mut follower, |l| l.text == "Done.").await;
+    let status = texts(&lines, ActivityKind::Status);
+    assert!(
+        status[0].contains("HTTP 429") && status[0].ends_with("retrying in 1.0 s"),
+        "{status:?}"
+    );
+    assert!(status[1].contains("stream"), "{status:?}");
+    assert!(
+        !texts(&lines, ActivityKind::Thought)
+            .iter()
+            .any(|t| t.contains("Half")),
+        "text of a cut try is not shown as said"
+    );
+    office.rt.shutdown().await;
+}
+
+#[tokio::test]
+async fn cancelling_a_task_mid_stream_closes_the_models_stream() {
+    let office = office(vec![Answer::Hang]).await;
+    let agent = llm_agent(&office, json!({"endpoint": "local"}))
+        .await
+        .unwrap();
+    let task = office
+        .rt
+        .submit(
+            office.ws,
+            NewTask {
+                agent: Some(agent),
+                title: "Think forever".into(),
+                ..NewTask::default()
+            },
+        )
+        .await
+        .unwrap()
+        .task;
+    let left = office.server.client_left();
+    office.server.requests(1).await;
+
+    office.rt.cancel(office.ws, task.id).await.unwrap();
+
+    tokio::time::timeout(Duration::from_secs(10), left)
+        .await
+        .expect("the model server sees its client leave");
+    all_terminal(&office.rt, office.ws, &[task.id], Duration::from_secs(10)).await;
+    let task = office.rt.task(office.ws, task.id).await.unwrap();
+    assert_eq!(task.status, TaskStatus::Cancelled);
+    office.rt.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_refused_key_fails_the_task_at_once_without_retries() {
+    let office = office(vec![Answer::Status {
+        status: 401,
+        retry_after: None,
+    }])
+    .await;
+    let agent = llm_agent(&office, Value::Null).await.unwrap();
+    let task = office
+        .rt
+        .submit(
+            office.ws,
+            NewTask {
+                agent: Some(agent),
+                title: "Anything".into(),
+                max_attempts: Some(3),
+                ..NewTask::default()
+            },
+        )
+        .await
+        .unwrap()
+        .task;
+    all_terminal(&office.rt, office.ws, &[task.id], Duration::from_secs(10)).await;
+    let task = office.rt.task(office.ws, task.id).await.unwrap();
+    assert_eq!(
+        task.status,
+        TaskStatus::Failed,
+        "a refusal is final, not retried"
+    );
+    assert_eq!(task.attempts, 1);
+    let error = task.error.unwrap();
+    assert!(
+        error.contains("HTTP 401") && error.contains("scripted refusal"),
+        "{error}"
+    );
+    assert!(!error.contains(KEY));
+    assert_eq!(office.server.received().len(), 1);
+    office.rt.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_agent_naming_an_unknown_endpoint_or_tool_is_refused_when_created() {
+    let office = office(Vec::new()).await;
+    let unknown = llm_agent(&office, json!({"endpoint": "elsewhere"})).await;
+    assert!(
+        matches!(&unknown, Err(RuntimeError::Invalid(m)) if m.contains("no model endpoint named \"elsewhere\"")),
+        "{unknown:?}"
+    );
+    let tool = llm_agent(&office, json!({"tools": ["teleport"]})).await;
+    assert!(
+        matches!(&tool, Err(RuntimeError::Invalid(m)) if m.contains("teleport")),
+        "{tool:?}"
+    );
+    let http = llm_agent(&office, json!({"tools": ["http"]})).await;
+    assert!(
+        matches!(&http, Err(RuntimeError::Invalid(m)) if m.contains("no host is allowed")),
+        "{http:?}"
+    );
+    office.rt.shutdown().await;
+}
