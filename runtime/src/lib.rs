@@ -27,6 +27,8 @@ pub mod runtime;
 pub mod store;
 mod supervisor;
 pub mod task;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod workspace;
 
 pub use bus::{Bus, Delivery, MemoryBus, Publication, SendBudget, Subscription};

@@ -2,11 +2,15 @@
 //! environment variables (`AGENTHQ_LISTEN=0.0.0.0:8080`, `AGENTHQ_DATABASE_URL=...`).
 //! `.env.example` lists every variable.
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use agenthq_runtime::RuntimeConfig;
+use agenthq_runtime::executor::{
+    ApiKey, Endpoint, HttpSettings, LlmSettings, Provider, ShellSettings, ToolSettings,
+};
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
@@ -75,6 +79,42 @@ pub struct Settings {
     /// In a cluster: hand workspaces to nodes that own fewer, one per lease-renewal period,
     /// so a node that joins takes its share. Every node should have the same setting.
     pub rebalance: bool,
+    /// The default model endpoint of `llm` agents: `anthropic` (Messages API) or `openai`
+    /// (any OpenAI-compatible chat API: hosted, llama.cpp, Ollama, vLLM). Unset: none.
+    pub llm_provider: Option<Provider>,
+    /// Its base URL. Unset: the provider's public API.
+    pub llm_base_url: Option<String>,
+    pub llm_api_key: Option<Secret>,
+    /// Its model; required with `llm_provider`.
+    pub llm_model: Option<String>,
+    /// More endpoints by name, which an agent picks with `"endpoint": "<name>"` (a table
+    /// per endpoint in the TOML file: provider, base_url, api_key, model).
+    pub llm_endpoints: BTreeMap<String, LlmEndpoint>,
+    /// Model calls one `llm` task may make.
+    pub llm_max_steps: u32,
+    /// Tokens (in and out) one `llm` attempt may use before it is stopped.
+    pub llm_max_task_tokens: u64,
+    /// Where each workspace's `shell` sandbox folder is made. Unset: `data_dir/sandbox`.
+    pub sandbox_dir: Option<PathBuf>,
+    /// Whether agents may be granted the `shell` tool.
+    pub shell_enabled: bool,
+    /// Programs the `shell` tool may run, by bare name.
+    pub shell_programs: Vec<String>,
+    /// A `shell` command running this long is killed, in seconds.
+    pub shell_timeout_secs: u64,
+    /// Hosts the `http` tool may call (`hooks.example.com`, `*.example.com`); empty: none.
+    pub http_allowed_hosts: Vec<String>,
+}
+
+/// A named model endpoint in settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LlmEndpoint {
+    pub provider: Provider,
+    #[serde(default)]
+    pub base_url: Option<String>,
+    #[serde(default)]
+    pub api_key: Option<Secret>,
+    pub model: String,
 }
 
 impl Settings {
@@ -137,6 +177,18 @@ impl Default for Settings {
             lease_ttl_secs: 10,
             forward_timeout_ms: 5_000,
             rebalance: false,
+            llm_provider: None,
+            llm_base_url: None,
+            llm_api_key: None,
+            llm_model: None,
+            llm_endpoints: BTreeMap::new(),
+            llm_max_steps: LlmSettings::default().max_steps,
+            llm_max_task_tokens: LlmSettings::default().max_task_tokens,
+            sandbox_dir: None,
+            shell_enabled: false,
+            shell_programs: ShellSettings::default().programs,
+            shell_timeout_secs: ShellSettings::default().timeout_secs,
+            http_allowed_hosts: Vec::new(),
         }
     }
 }
@@ -148,6 +200,8 @@ pub enum SettingsError {
     MissingFile(PathBuf),
     #[error("invalid settings: {0}")]
     Invalid(#[from] Box<figment::Error>),
+    #[error("invalid model endpoint settings: {0}")]
+    Llm(String),
 }
 
 impl Settings {
@@ -182,6 +236,69 @@ impl Settings {
             }
             _ => url,
         }
+    }
+
+    /// The `llm` executor's settings: the default endpoint (`llm_*`) as `default`, the
+    /// named ones, the limits and the tools.
+    pub fn llm_settings(&self) -> Result<LlmSettings, SettingsError> {
+        let mut named: Vec<(String, LlmEndpoint)> =
+            self.llm_endpoints.clone().into_iter().collect();
+        if let Some(provider) = self.llm_provider {
+            let model = self.llm_model.clone().ok_or_else(|| {
+                SettingsError::Llm("AGENTHQ_LLM_MODEL is required with AGENTHQ_LLM_PROVIDER".into())
+            })?;
+            named.push((
+                "default".into(),
+                LlmEndpoint {
+                    provider,
+                    base_url: self.llm_base_url.clone(),
+                    api_key: self.llm_api_key.clone(),
+                    model,
+                },
+            ));
+        }
+        let endpoints = named
+            .into_iter()
+            .map(|(name, e)| {
+                let base_url = e.base_url.unwrap_or_else(|| {
+                    match e.provider {
+                        Provider::Anthropic => "https://api.anthropic.com",
+                        Provider::Openai => "https://api.openai.com/v1",
+                    }
+                    .into()
+                });
+                let endpoint = Endpoint {
+                    provider: e.provider,
+                    base_url,
+                    api_key: e.api_key.map(|k| ApiKey::new(k.expose())),
+                    model: e.model,
+                };
+                (name, endpoint)
+            })
+            .collect();
+        Ok(LlmSettings {
+            endpoints,
+            max_steps: self.llm_max_steps.max(1),
+            max_task_tokens: self.llm_max_task_tokens,
+            sandbox_dir: Some(
+                self.sandbox_dir
+                    .clone()
+                    .unwrap_or_else(|| self.data_dir.join("sandbox")),
+            ),
+            tools: ToolSettings {
+                shell: ShellSettings {
+                    enabled: self.shell_enabled,
+                    programs: self.shell_programs.clone(),
+                    timeout_secs: self.shell_timeout_secs.max(1),
+                    ..ShellSettings::default()
+                },
+                http: HttpSettings {
+                    allowed_hosts: self.http_allowed_hosts.clone(),
+                    ..HttpSettings::default()
+                },
+            },
+            ..LlmSettings::default()
+        })
     }
 
     pub fn runtime_config(&self) -> RuntimeConfig {
@@ -231,6 +348,42 @@ mod tests {
                 Some("hunter2hunter2")
             );
             assert!(!format!("{settings:?}").contains("hunter2"), "redacted");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn the_llm_settings_name_the_default_endpoint_and_keep_its_key_secret() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "agenthq.toml",
+                "[llm_endpoints.local]\nprovider = \"openai\"\nbase_url = \"http://127.0.0.1:11434/v1\"\nmodel = \"llama3.2\"\n",
+            )?;
+            jail.set_env("AGENTHQ_LLM_PROVIDER", "anthropic");
+            jail.set_env("AGENTHQ_LLM_API_KEY", "sk-ant-hunter2");
+            let settings = Settings::load(Some(Path::new("agenthq.toml"))).expect("settings");
+            let missing = settings.llm_settings().unwrap_err().to_string();
+            assert!(
+                missing.contains("AGENTHQ_LLM_MODEL is required"),
+                "{missing}"
+            );
+
+            jail.set_env("AGENTHQ_LLM_MODEL", "claude-test");
+            let settings = Settings::load(Some(Path::new("agenthq.toml"))).expect("settings");
+            let llm = settings.llm_settings().expect("llm settings");
+            let default = &llm.endpoints["default"];
+            assert_eq!(default.provider, Provider::Anthropic);
+            assert_eq!(default.base_url, "https://api.anthropic.com");
+            assert_eq!(default.model, "claude-test");
+            let local = &llm.endpoints["local"];
+            assert_eq!(local.base_url, "http://127.0.0.1:11434/v1");
+            assert_eq!(local.api_key, None);
+            assert!(
+                !format!("{settings:?}{llm:?}").contains("hunter2"),
+                "redacted"
+            );
+            assert_eq!(llm.sandbox_dir, Some(PathBuf::from("data/sandbox")));
+            assert!(!llm.tools.shell.enabled, "the shell is off unless enabled");
             Ok(())
         });
     }

@@ -29,11 +29,26 @@ pub enum StartupError {
     Secret(std::io::Error),
     #[error("cannot join the cluster: {0}")]
     Cluster(String),
+    #[error("cannot set up the llm executor: {0}")]
+    Llm(String),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: String,
         source: std::io::Error,
     },
+}
+
+/// The executors agents may use: the built-in `sim`, and `llm` with the settings' model
+/// endpoints and tools (with no endpoint configured, an `llm` agent is refused when it is
+/// created, with a message saying so).
+pub fn executors(settings: &Settings) -> Result<ExecutorRegistry, StartupError> {
+    let llm = settings
+        .llm_settings()
+        .map_err(|e| StartupError::Llm(e.to_string()))?;
+    let mut registry = ExecutorRegistry::default();
+    let llm = agenthq_runtime::LlmExecutor::new(llm).map_err(StartupError::Llm)?;
+    registry.register("llm", Arc::new(llm));
+    Ok(registry)
 }
 
 /// Starts the runtime as a node of the cluster that shares `url`.
@@ -78,8 +93,7 @@ async fn join_cluster(
         leases,
         rebalance: settings.rebalance,
     };
-    let runtime =
-        Runtime::start_in_cluster(config, store, cluster, ExecutorRegistry::default()).await?;
+    let runtime = Runtime::start_in_cluster(config, store, cluster, executors(settings)?).await?;
     tracing::info!(node = %node, "joined the cluster");
     let state = crate::forward::ClusterState {
         bus,
@@ -135,7 +149,7 @@ impl Application {
             crate::auth::Auth::new(store.clone(), &settings).map_err(StartupError::Secret)?;
         let (runtime, cluster) = match &settings.redis_url {
             None => (
-                Runtime::start(config, store, bus, ExecutorRegistry::default()).await?,
+                Runtime::start(config, store, bus, executors(&settings)?).await?,
                 None,
             ),
             Some(url) => join_cluster(&settings, url, config, store, bus).await?,

@@ -16,7 +16,7 @@ use agenthq_runtime::{
 use serde_json::{Value, json};
 
 use crate::helpers::*;
-use crate::model_server::{Answer, ModelServer, Turn};
+use agenthq_runtime::testing::{Answer, ModelServer, Turn};
 
 const KEY: &str = "sk-test-0123456789";
 

@@ -7,7 +7,6 @@ mod durability;
 mod helpers;
 mod lifecycle;
 mod llm;
-mod model_server;
 mod ownership;
 mod redis_fixtures;
 mod scheduling;

@@ -2,6 +2,7 @@
 //! SQLite database, spoken to over HTTP.
 
 mod accounts;
+mod agents;
 mod cli;
 mod cluster;
 mod demo;

@@ -1,7 +1,9 @@
-//! A model endpoint for the tests: a local HTTP server that speaks Anthropic's Messages API
-//! and OpenAI's chat completions as they stream (server-sent events with the providers'
-//! event shapes, tool calls in pieces), answering each request with the next entry of a
-//! script, and recording what it was sent.
+//! Test support (feature `testing`): [`ModelServer`], a model endpoint on a local port that
+//! speaks Anthropic's Messages API and OpenAI's chat completions as they stream
+//! (server-sent events with the providers' event shapes, tool calls in pieces), answering
+//! each request with the next entry of a script and recording what it was sent. The
+//! runtime's and the server's tests drive the `llm` executor with it.
+#![allow(clippy::unwrap_used, clippy::missing_panics_doc)] // Test support: a broken script should panic.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
@@ -81,6 +83,7 @@ struct Inner {
 }
 
 #[derive(Clone)]
+#[allow(missing_debug_implementations)]
 pub struct ModelServer {
     pub base: String,
     inner: Arc<Inner>,
