@@ -20,6 +20,7 @@ use futures::FutureExt;
 use ractor::{Actor, ActorProcessingErr, ActorRef};
 use tokio_util::sync::CancellationToken;
 
+use crate::budget::Budget;
 use crate::executor::{ExecContext, ExecError, Executor, Identity, Notify, Signals};
 use crate::task::TaskRecord;
 use crate::workspace::WorkspaceMsg;
@@ -71,6 +72,8 @@ pub struct AgentActor;
 
 pub struct AgentArgs {
     pub identity: Identity,
+    /// The workspace's model budget, which attempts spend.
+    pub budget: Arc<Budget>,
     pub executor: Arc<dyn Executor>,
     pub workspace: ActorRef<WorkspaceMsg>,
     /// Cancelled when the workspace incarnation ends.
@@ -165,6 +168,7 @@ impl AgentState {
         let ctx = ExecContext::new(
             task,
             &self.args.identity,
+            self.args.budget.clone(),
             cancel.clone(),
             signals,
             self.notify.clone(),

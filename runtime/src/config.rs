@@ -4,6 +4,8 @@ use std::time::Duration;
 
 use agenthq_protocol::Tier;
 
+use crate::budget::Budgets;
+
 /// Caps of one workspace; a workspace's tier picks them (see [`WorkspaceCaps::for_tier`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WorkspaceCaps {
@@ -94,6 +96,8 @@ pub struct RuntimeConfig {
     /// Activity lines an executor may buffer between two reads by its workspace; past it
     /// the oldest are dropped and counted.
     pub activity_buffer: usize,
+    /// What each tier's workspaces may spend on model calls per calendar month.
+    pub budgets: Budgets,
 }
 
 impl Default for RuntimeConfig {
@@ -111,6 +115,7 @@ impl Default for RuntimeConfig {
             writer_batch: 2_048,
             agent_idle_timeout: Some(Duration::from_secs(30)),
             activity_buffer: 64,
+            budgets: Budgets::default(),
         }
     }
 }

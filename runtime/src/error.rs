@@ -17,6 +17,18 @@ pub enum RuntimeError {
         queued: u32,
         max_queued: u32,
     },
+    /// The workspace spent its model budget for the month; tasks for agents that call a
+    /// model are refused until the next (HTTP 402).
+    #[error(
+        "budget exceeded: workspace {workspace} spent {spent} of its {limit} model budget this month",
+        spent = crate::budget::dollars(*spent),
+        limit = crate::budget::dollars(*limit)
+    )]
+    BudgetExceeded {
+        workspace: WorkspaceId,
+        spent: crate::budget::Micros,
+        limit: crate::budget::Micros,
+    },
     #[error("workspace {0} not found")]
     UnknownWorkspace(WorkspaceId),
     #[error("agent {0} not found in this workspace")]

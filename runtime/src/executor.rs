@@ -13,11 +13,12 @@ use async_trait::async_trait;
 use tokio_util::sync::CancellationToken;
 
 pub use llm::{
-    ApiKey, CallPolicy, Endpoint, HttpSettings, LlmExecutor, LlmSettings, Provider, ShellSettings,
-    ToolName, ToolSettings,
+    ApiKey, CallPolicy, Endpoint, HttpSettings, LlmExecutor, LlmSettings, Price, Provider,
+    ShellSettings, ToolName, ToolSettings,
 };
 pub use sim::{SimExecutor, SimParams};
 
+use crate::budget::{Budget, Level};
 use crate::store::ExecutorConfig;
 use crate::task::TaskRecord;
 
@@ -51,6 +52,12 @@ impl ExecError {
 #[async_trait]
 pub trait Executor: Send + Sync + std::fmt::Debug + 'static {
     async fn run(&self, ctx: &ExecContext) -> Result<serde_json::Value, ExecError>;
+
+    /// Whether this executor's attempts spend the workspace's model budget (tasks for its
+    /// agents are refused once the budget is spent).
+    fn spends(&self) -> bool {
+        false
+    }
 
     /// Checks an agent's executor config when the agent is created or changed, so a
     /// mistake is a clear error then rather than a failed task later.
@@ -102,6 +109,8 @@ pub(crate) struct Signals {
     /// Model tokens used since the last read: in (prompt), out (completion).
     tokens_in: AtomicU64,
     tokens_out: AtomicU64,
+    /// Micro-dollars spent since the last read.
+    spend: AtomicU64,
     notified: AtomicBool,
     cap: usize,
 }
@@ -117,6 +126,7 @@ impl Signals {
             dropped: AtomicU32::new(0),
             tokens_in: AtomicU64::new(0),
             tokens_out: AtomicU64::new(0),
+            spend: AtomicU64::new(0),
             notified: AtomicBool::new(false),
             cap: cap.max(1),
         }
@@ -133,6 +143,7 @@ impl Signals {
             dropped: self.dropped.swap(0, Ordering::AcqRel),
             tokens_in: self.tokens_in.swap(0, Ordering::AcqRel),
             tokens_out: self.tokens_out.swap(0, Ordering::AcqRel),
+            spend: self.spend.swap(0, Ordering::AcqRel),
         }
     }
 }
@@ -146,6 +157,7 @@ pub(crate) struct Reported {
     pub dropped: u32,
     pub tokens_in: u64,
     pub tokens_out: u64,
+    pub spend: u64,
 }
 
 /// The agent an attempt runs as.
@@ -172,6 +184,7 @@ pub struct ExecContext {
     cancel: CancellationToken,
     signals: Arc<Signals>,
     notify: Notify,
+    budget: Arc<Budget>,
 }
 
 impl std::fmt::Debug for ExecContext {
@@ -188,6 +201,7 @@ impl ExecContext {
     pub(crate) fn new(
         task: Arc<TaskRecord>,
         agent: &Identity,
+        budget: Arc<Budget>,
         cancel: CancellationToken,
         signals: Arc<Signals>,
         notify: Notify,
@@ -203,6 +217,7 @@ impl ExecContext {
             cancel,
             signals,
             notify,
+            budget,
         }
     }
 
@@ -227,11 +242,24 @@ impl ExecContext {
         self.wake();
     }
 
-    /// Meters model tokens this attempt used (into its workspace's usage).
-    pub fn tokens(&self, input: u64, output: u64) {
-        self.signals.tokens_in.fetch_add(input, Ordering::AcqRel);
-        self.signals.tokens_out.fetch_add(output, Ordering::AcqRel);
+    /// Meters a model call: its tokens, and what they cost in micro-dollars, into the
+    /// workspace's usage; the cost counts against the budget at once.
+    pub fn spend(&self, tokens_in: u64, tokens_out: u64, micros: u64) {
+        self.budget.spend(micros);
+        self.signals
+            .tokens_in
+            .fetch_add(tokens_in, Ordering::AcqRel);
+        self.signals
+            .tokens_out
+            .fetch_add(tokens_out, Ordering::AcqRel);
+        self.signals.spend.fetch_add(micros, Ordering::AcqRel);
         self.wake();
+    }
+
+    /// Whether the workspace's model budget for the month is spent: an attempt that calls
+    /// a model stops before its next call.
+    pub fn budget_exhausted(&self) -> bool {
+        self.budget.level() == Level::Exhausted
     }
 
     pub fn is_cancelled(&self) -> bool {

@@ -12,12 +12,14 @@
 //! - [`bus`]: the [`Bus`] trait for diff publications with history and bounded
 //!   subscribers; the in-process [`MemoryBus`].
 //! - [`cluster`]: scale-out over Redis: workspace leases and the bridging [`RedisBus`].
+//! - [`budget`]: each workspace's monthly model spend against its tier's limit.
 //! - [`config`], [`task`], [`error`]: settings, task records, errors.
 //!
 //! The guarantees (ordering, caps, retries, at-least-once execution, idempotent
 //! submission, crashes) are written down in `docs/runtime-semantics.md`.
 
 mod agent;
+pub mod budget;
 pub mod bus;
 pub mod cluster;
 pub mod config;
@@ -31,6 +33,7 @@ pub mod task;
 pub mod testing;
 mod workspace;
 
+pub use budget::Budgets;
 pub use bus::{Bus, Delivery, MemoryBus, Publication, SendBudget, Subscription};
 pub use cluster::{NodeId, RedisBus};
 pub use config::{RetryPolicy, RuntimeConfig, WorkspaceCaps};

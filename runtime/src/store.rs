@@ -121,6 +121,8 @@ pub struct UsageDelta {
     /// Model tokens sent to (prompts) and received from (replies) `llm` endpoints.
     pub tokens_in: u64,
     pub tokens_out: u64,
+    /// What those tokens cost by the node's price table, in micro-dollars.
+    pub spend_micros: u64,
 }
 
 impl UsageDelta {
@@ -136,6 +138,7 @@ impl UsageDelta {
         self.dead += other.dead;
         self.tokens_in += other.tokens_in;
         self.tokens_out += other.tokens_out;
+        self.spend_micros += other.spend_micros;
     }
 
     /// Counts one task that ended in `status`.

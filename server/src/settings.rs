@@ -7,10 +7,10 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use agenthq_runtime::RuntimeConfig;
 use agenthq_runtime::executor::{
-    ApiKey, Endpoint, HttpSettings, LlmSettings, Provider, ShellSettings, ToolSettings,
+    ApiKey, Endpoint, HttpSettings, LlmSettings, Price, Provider, ShellSettings, ToolSettings,
 };
+use agenthq_runtime::{Budgets, RuntimeConfig};
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
@@ -104,6 +104,46 @@ pub struct Settings {
     pub shell_timeout_secs: u64,
     /// Hosts the `http` tool may call (`hooks.example.com`, `*.example.com`); empty: none.
     pub http_allowed_hosts: Vec<String>,
+    /// Model prices in US dollars per million tokens, by model name:
+    /// `{ "claude-sonnet-4-5" = { input = 3.0, output = 15.0 } }`. A model not listed costs
+    /// nothing (its tokens are still counted).
+    pub llm_prices: BTreeMap<String, Price>,
+    /// What a workspace may spend on model calls per calendar month, in US dollars, by tier.
+    pub llm_budget_usd: TierDollars,
+}
+
+/// An amount in US dollars per tier.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct TierDollars {
+    pub free: f64,
+    pub starter: f64,
+    pub pro: f64,
+    pub enterprise: f64,
+}
+
+impl TierDollars {
+    fn micros(&self) -> Budgets {
+        let m = |usd: f64| (usd.max(0.0) * 1e6).round() as u64;
+        Budgets {
+            free: m(self.free),
+            starter: m(self.starter),
+            pro: m(self.pro),
+            enterprise: m(self.enterprise),
+        }
+    }
+}
+
+impl Default for TierDollars {
+    fn default() -> Self {
+        let usd = |micros: u64| micros as f64 / 1e6;
+        let b = Budgets::default();
+        Self {
+            free: usd(b.free),
+            starter: usd(b.starter),
+            pro: usd(b.pro),
+            enterprise: usd(b.enterprise),
+        }
+    }
 }
 
 /// A named model endpoint in settings.
@@ -189,6 +229,8 @@ impl Default for Settings {
             shell_programs: ShellSettings::default().programs,
             shell_timeout_secs: ShellSettings::default().timeout_secs,
             http_allowed_hosts: Vec::new(),
+            llm_prices: BTreeMap::new(),
+            llm_budget_usd: TierDollars::default(),
         }
     }
 }
@@ -297,6 +339,7 @@ impl Settings {
                     ..HttpSettings::default()
                 },
             },
+            prices: self.llm_prices.clone(),
             ..LlmSettings::default()
         })
     }
@@ -305,6 +348,7 @@ impl Settings {
         RuntimeConfig {
             tick: Duration::from_millis(self.tick_ms.max(1)),
             history_len: self.ws_history_len.max(1),
+            budgets: self.llm_budget_usd.micros(),
             ..RuntimeConfig::default()
         }
     }

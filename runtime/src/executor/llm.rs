@@ -27,6 +27,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 pub use client::{ApiKey, CallPolicy, Endpoint, Provider};
+
 pub use tools::{HttpSettings, ShellSettings, ToolName, ToolSettings};
 
 use self::client::Progress;
@@ -53,8 +54,28 @@ pub struct LlmSettings {
     /// agent can be granted `shell`.
     pub sandbox_dir: Option<PathBuf>,
     pub tools: ToolSettings,
+    /// What each model costs, by model name; a model not listed costs nothing (its tokens
+    /// are still counted).
+    pub prices: BTreeMap<String, Price>,
     #[serde(skip)]
     pub call: CallPolicy,
+}
+
+/// A model's price in US dollars per million tokens (the providers' own unit).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, Deserialize)]
+pub struct Price {
+    pub input: f64,
+    pub output: f64,
+}
+
+impl Price {
+    /// The cost of one call in micro-dollars (dollars per million tokens are micro-dollars
+    /// per token).
+    fn micros(&self, usage: Usage) -> u64 {
+        let cost =
+            usage.input_tokens as f64 * self.input + usage.output_tokens as f64 * self.output;
+        cost.max(0.0).round() as u64
+    }
 }
 
 impl Default for LlmSettings {
@@ -67,6 +88,7 @@ impl Default for LlmSettings {
             max_task_tokens: 200_000,
             sandbox_dir: None,
             tools: ToolSettings::default(),
+            prices: BTreeMap::new(),
             call: CallPolicy::default(),
         }
     }
@@ -147,6 +169,10 @@ impl LlmExecutor {
 
 #[async_trait]
 impl Executor for LlmExecutor {
+    fn spends(&self) -> bool {
+        true
+    }
+
     fn check(&self, config: &ExecutorConfig) -> Result<(), String> {
         let params = Params::parse(&config.params)?;
         self.endpoint(&params)?;
@@ -169,7 +195,13 @@ impl Executor for LlmExecutor {
         let mut messages = vec![Message::user_text(task_prompt(ctx))];
         let mut usage = Usage::default();
         let mut speech = Speech::new(ctx);
+        let price = self.settings.prices.get(model);
         for step in 1..=max_steps {
+            if ctx.budget_exhausted() {
+                return Err(ExecError::permanent(
+                    "budget_exceeded: the workspace's model budget for this month is spent",
+                ));
+            }
             if usage.total() >= self.settings.max_task_tokens {
                 return Err(ExecError::permanent(format!(
                     "the task used {} tokens, past its limit of {}",
@@ -199,7 +231,11 @@ impl Executor for LlmExecutor {
                 message: e.to_string(),
             })?;
             usage.add(reply.usage);
-            ctx.tokens(reply.usage.input_tokens, reply.usage.output_tokens);
+            ctx.spend(
+                reply.usage.input_tokens,
+                reply.usage.output_tokens,
+                price.map_or(0, |p| p.micros(reply.usage)),
+            );
             let text = reply.text();
             let calls: Vec<(String, String, Value)> = reply
                 .tool_uses()

@@ -180,6 +180,7 @@ mod tests {
         let ctx = ExecContext::new(
             Arc::new(task),
             &agent,
+            Arc::new(crate::budget::Budget::new(0, 0)),
             CancellationToken::new(),
             signals.clone(),
             Arc::new(|_| {}),

@@ -32,7 +32,8 @@ pub(super) const USAGE_UPSERT: &str = " ON CONFLICT (workspace_id, day) DO UPDAT
     succeeded = usage.succeeded + excluded.succeeded, failed = usage.failed + excluded.failed, \
     cancelled = usage.cancelled + excluded.cancelled, dead = usage.dead + excluded.dead, \
     tokens_in = usage.tokens_in + excluded.tokens_in, \
-    tokens_out = usage.tokens_out + excluded.tokens_out";
+    tokens_out = usage.tokens_out + excluded.tokens_out, \
+    spend_micros = usage.spend_micros + excluded.spend_micros";
 
 #[derive(sqlx::FromRow)]
 pub(super) struct TaskRow {
@@ -151,6 +152,7 @@ pub(super) struct UsageDbRow {
     dead: i64,
     tokens_in: i64,
     tokens_out: i64,
+    spend_micros: i64,
 }
 
 impl From<UsageDbRow> for UsageRow {
@@ -165,6 +167,7 @@ impl From<UsageDbRow> for UsageRow {
                 dead: r.dead as u64,
                 tokens_in: r.tokens_in as u64,
                 tokens_out: r.tokens_out as u64,
+                spend_micros: r.spend_micros as u64,
             },
         }
     }
@@ -360,7 +363,7 @@ macro_rules! sql_store {
                 }
                 if !batch.usage.is_empty() {
                     let mut q = sqlx::QueryBuilder::<$db>::new(
-                        "INSERT INTO usage (workspace_id, day, agent_ms, succeeded, failed, cancelled, dead, tokens_in, tokens_out) ",
+                        "INSERT INTO usage (workspace_id, day, agent_ms, succeeded, failed, cancelled, dead, tokens_in, tokens_out, spend_micros) ",
                     );
                     q.push_values(&batch.usage, |mut row, (ws, day, u)| {
                         row.push_bind(*ws.as_uuid())
@@ -371,7 +374,8 @@ macro_rules! sql_store {
                             .push_bind(u.cancelled as i64)
                             .push_bind(u.dead as i64)
                             .push_bind(u.tokens_in as i64)
-                            .push_bind(u.tokens_out as i64);
+                            .push_bind(u.tokens_out as i64)
+                            .push_bind(u.spend_micros as i64);
                     });
                     q.push(USAGE_UPSERT);
                     q.build().execute(&mut *tx).await?;

@@ -23,6 +23,7 @@ use super::office::Office;
 use super::scheduler::{self, Ready};
 use super::{Opening, TopicSubscription, WorkspaceArgs, WorkspaceMsg, WorkspaceStats};
 use crate::agent::{AgentActor, AgentArgs, AgentMsg, Attempt, AttemptOutcome};
+use crate::budget::{Budget, Level, dollars, month_start};
 use crate::config::WorkspaceCaps;
 use crate::error::RuntimeError;
 use crate::executor::{Identity, Reported, Signals};
@@ -60,6 +61,12 @@ pub struct WorkspaceState {
     next_batch: u64,
     office: Office,
     usage: UsageDelta,
+    /// This month's model spend against the tier's limit, shared with running attempts.
+    budget: Arc<Budget>,
+    /// The month the budget counts (its first day, in days since the epoch).
+    budget_month: i64,
+    /// The highest budget level announced this month (each is announced once).
+    budget_announced: Level,
     outbox: Vec<WriteOp>,
     tick_armed: bool,
     rng: SmallRng,
@@ -159,6 +166,16 @@ impl WorkspaceState {
             max_running: record.max_running,
             max_queued: record.max_queued,
         };
+        let month = month_start(now_ms() / DAY_MS);
+        let spent = store
+            .usage(id)
+            .await?
+            .iter()
+            .filter(|row| row.day >= month)
+            .map(|row| row.usage.spend_micros)
+            .sum();
+        let budget = Budget::new(shared.config.budgets.for_tier(record.tier), spent);
+        let budget_announced = budget.level();
         let office = Office::new(WorkspaceView {
             id,
             name: record.name.clone(),
@@ -186,6 +203,9 @@ impl WorkspaceState {
             next_batch: 0,
             office,
             usage: UsageDelta::default(),
+            budget: Arc::new(budget),
+            budget_month: month,
+            budget_announced,
             outbox: Vec::new(),
             tick_armed: false,
             gauges: Gauges::default(),
@@ -272,6 +292,7 @@ impl WorkspaceState {
         };
         let args = AgentArgs {
             identity: slot.identity.clone(),
+            budget: self.budget.clone(),
             executor,
             workspace: myself.clone(),
             shutdown: self.shutdown.clone(),
@@ -366,9 +387,11 @@ impl WorkspaceState {
             dropped,
             tokens_in,
             tokens_out,
+            spend,
         } = signals.take();
         self.usage.tokens_in += tokens_in;
         self.usage.tokens_out += tokens_out;
+        self.usage.spend_micros += spend;
         if let Some(p) = progress {
             task.progress = p;
             if let Some(view) = self.office.task_mut(id) {
@@ -387,7 +410,49 @@ impl WorkspaceState {
             );
             self.line(agent, Some(id), ActivityKind::Status, text);
         }
+        if spend > 0 {
+            self.announce_budget(agent);
+        }
         self.refresh_agent(agent);
+    }
+
+    /// The budget's level now: a new month starts afresh.
+    pub(super) fn budget_level(&mut self) -> Level {
+        let month = month_start(now_ms() / DAY_MS);
+        if month != self.budget_month {
+            self.budget_month = month;
+            self.budget.reset();
+            self.budget_announced = Level::Under;
+        }
+        self.budget.level()
+    }
+
+    /// Tells the office (an activity line of the agent whose spend crossed it), the log and
+    /// the metrics when the budget passes 80 % and 100 %, once each per month.
+    fn announce_budget(&mut self, agent: AgentId) {
+        let level = self.budget_level();
+        if level <= self.budget_announced {
+            return;
+        }
+        self.budget_announced = level;
+        let (spent, limit) = (dollars(self.budget.spent()), dollars(self.budget.limit()));
+        let text = match level {
+            Level::Under => return,
+            Level::Warning => {
+                format!("Model budget: 80 % of this month's {limit} spent ({spent})")
+            }
+            Level::Exhausted => format!(
+                "Model budget spent ({spent} of {limit}): tasks for model agents are refused until next month"
+            ),
+        };
+        tracing::warn!(workspace_id = %self.id, %spent, %limit, "{text}");
+        let level_name = if level == Level::Warning {
+            "warning"
+        } else {
+            "exhausted"
+        };
+        metrics::counter!("agenthq_budget_alerts_total", "level" => level_name).increment(1);
+        self.line(agent, None, ActivityKind::Status, text);
     }
 
     pub(super) fn line(

@@ -1,22 +1,24 @@
 //! The `llm` executor against a local server speaking each provider's wire format: text
 //! only, a tool loop, a 429 then success, a stream cut mid-way, a cancellation mid-stream,
-//! a refused key; the office sees the agent's words and tool calls; tokens are metered.
+//! a refused key; the office sees the agent's words and tool calls; tokens are metered and
+//! the monthly budget warns, then refuses.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use agenthq_protocol::{ActivityKind, ActivityLine, AgentId, TaskStatus, Topic, WorkspaceId};
 use agenthq_runtime::executor::{
-    ApiKey, CallPolicy, Endpoint, LlmExecutor, LlmSettings, Provider, ShellSettings, ToolSettings,
+    ApiKey, CallPolicy, Endpoint, LlmExecutor, LlmSettings, Price, Provider, ShellSettings,
+    ToolSettings,
 };
+use agenthq_runtime::testing::{Answer, ModelServer, Turn};
 use agenthq_runtime::{
-    ExecutorConfig, ExecutorRegistry, MemoryBus, MemoryStore, NewAgent, NewTask, Runtime,
-    RuntimeError, TaskRecord,
+    Budgets, ExecutorConfig, ExecutorRegistry, MemoryBus, MemoryStore, NewAgent, NewTask, Runtime,
+    RuntimeConfig, RuntimeError, TaskRecord,
 };
 use serde_json::{Value, json};
 
 use crate::helpers::*;
-use agenthq_runtime::testing::{Answer, ModelServer, Turn};
 
 const KEY: &str = "sk-test-0123456789";
 
@@ -69,12 +71,20 @@ struct Office {
 }
 
 async fn office(script: Vec<Answer>) -> Office {
+    office_with(script, |_, _| {}).await
+}
+
+async fn office_with(
+    script: Vec<Answer>,
+    tweak: impl FnOnce(&mut LlmSettings, &mut RuntimeConfig),
+) -> Office {
     let server = ModelServer::start(script).await;
     let sandbox = tempfile::tempdir().unwrap();
     let mut registry = ExecutorRegistry::default();
-    let llm = LlmExecutor::new(settings(&server, sandbox.path())).unwrap();
-    registry.register("llm", Arc::new(llm));
-    let config = test_config();
+    let mut llm = settings(&server, sandbox.path());
+    let mut config = test_config();
+    tweak(&mut llm, &mut config);
+    registry.register("llm", Arc::new(LlmExecutor::new(llm).unwrap()));
     let bus = Arc::new(MemoryBus::new(config.history_len, config.subscriber_buffer));
     let rt = Runtime::start(config, Arc::new(MemoryStore::default()), bus, registry)
         .await
@@ -395,6 +405,124 @@ async fn an_agent_naming_an_unknown_endpoint_or_tool_is_refused_when_created() {
     assert!(
         matches!(&http, Err(RuntimeError::Invalid(m)) if m.contains("no host is allowed")),
         "{http:?}"
+    );
+    office.rt.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_budget_warns_at_80_percent_then_refuses_new_tasks_and_stops_running_ones() {
+    // Each call: 100 tokens in at $10 and 20 out at $50 per million = 2 000 micro-dollars;
+    // the workspace (tier pro) may spend 5 000 this month.
+    let office = office_with(
+        vec![
+            Answer::Reply(Turn::text(&["One."])),
+            Answer::Reply(Turn::text(&["Two."])),
+            Answer::Reply(Turn::call("toolu_1", "shell", json!({"command": ["ls"]}))),
+        ],
+        |llm, config| {
+            let price = Price {
+                input: 10.0,
+                output: 50.0,
+            };
+            llm.prices = [("claude-test".to_owned(), price)].into();
+            config.budgets = Budgets {
+                pro: 5_000,
+                ..Budgets::default()
+            };
+        },
+    )
+    .await;
+    let agent = llm_agent(&office, json!({"tools": ["shell"]}))
+        .await
+        .unwrap();
+    let mut follower = Follower::subscribe(&office.rt, Topic::Workspace(office.ws)).await;
+
+    let first = run(&office, agent, "one").await;
+    let second = run(&office, agent, "two").await;
+    assert_eq!(
+        (first.status, second.status),
+        (TaskStatus::Succeeded, TaskStatus::Succeeded)
+    );
+    let lines = lines_until(&mut follower, |l| l.text.starts_with("Model budget: 80 %")).await;
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.text == "Model budget: 80 % of this month's $0.0050 spent ($0.0040)"),
+        "{:?}",
+        texts(&lines, ActivityKind::Status)
+    );
+
+    // The third task's first call spends the rest; it stops before its second.
+    let third = run(&office, agent, "three").await;
+    assert_eq!(third.status, TaskStatus::Failed);
+    assert!(
+        third
+            .error
+            .as_deref()
+            .unwrap()
+            .starts_with("budget_exceeded"),
+        "{:?}",
+        third.error
+    );
+    lines_until(&mut follower, |l| {
+        l.text
+            .starts_with("Model budget spent ($0.0060 of $0.0050)")
+    })
+    .await;
+
+    let refused = office
+        .rt
+        .submit(
+            office.ws,
+            NewTask {
+                agent: Some(agent),
+                title: "four".into(),
+                ..NewTask::default()
+            },
+        )
+        .await;
+    assert!(
+        matches!(
+            refused,
+            Err(RuntimeError::BudgetExceeded {
+                spent: 6_000,
+                limit: 5_000,
+                ..
+            })
+        ),
+        "{refused:?}"
+    );
+    assert_eq!(
+        office.server.received().len(),
+        3,
+        "no call after the budget was spent"
+    );
+
+    // The usage totals are the sum over the calls made.
+    eventually(Duration::from_secs(5), "usage written", || async {
+        let days = office.rt.usage(office.ws).await.unwrap();
+        let sum = |f: fn(&agenthq_runtime::store::UsageDelta) -> u64| {
+            days.iter().map(|d| f(&d.usage)).sum::<u64>()
+        };
+        (
+            sum(|u| u.tokens_in),
+            sum(|u| u.tokens_out),
+            sum(|u| u.spend_micros),
+        ) == (300, 60, 6_000)
+    })
+    .await;
+    let per_task: u64 = [&first, &second]
+        .iter()
+        .map(|t| {
+            t.result.as_ref().unwrap()["usage"]["input_tokens"]
+                .as_u64()
+                .unwrap()
+        })
+        .sum();
+    assert_eq!(
+        per_task + 100,
+        300,
+        "two results and the failed task's one call"
     );
     office.rt.shutdown().await;
 }

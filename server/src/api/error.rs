@@ -183,6 +183,9 @@ impl From<RuntimeError> for ApiError {
                 retry_after: Some(1),
                 ..ApiError::new(StatusCode::TOO_MANY_REQUESTS, "queue_full", message)
             },
+            RuntimeError::BudgetExceeded { .. } => {
+                ApiError::new(StatusCode::PAYMENT_REQUIRED, "budget_exceeded", message)
+            }
             RuntimeError::UnknownWorkspace(_) => ApiError::not_found("workspace"),
             RuntimeError::UnknownAgent(_) | RuntimeError::UnknownTask(_) => {
                 ApiError::new(StatusCode::NOT_FOUND, "not_found", message)

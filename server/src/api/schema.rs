@@ -448,6 +448,8 @@ pub struct UsageDay {
     pub tokens_in: u64,
     /// Model tokens received from them (replies, tool calls).
     pub tokens_out: u64,
+    /// What those tokens cost by the node's price table, in US dollars.
+    pub spend_usd: f64,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -455,10 +457,42 @@ pub struct Usage {
     /// Oldest first.
     pub days: Vec<UsageDay>,
     pub total: UsageDay,
+    pub budget: Budget,
+}
+
+/// The workspace's model budget for the current calendar month (UTC), set by its tier.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Budget {
+    /// `YYYY-MM`.
+    pub month: String,
+    pub limit_usd: f64,
+    pub spent_usd: f64,
+    /// `under`; `warning` from 80 % spent; `exhausted` from 100 %, when tasks for agents
+    /// that call a model are refused (402 `budget_exceeded`) until the next month.
+    pub level: &'static str,
 }
 
 impl Usage {
-    pub fn new(rows: &[UsageRow]) -> Self {
+    /// The rows' days and totals, and the budget of the month holding `today` (days since
+    /// the epoch) against `limit` micro-dollars.
+    pub fn new(rows: &[UsageRow], limit: u64, today: i64) -> Self {
+        let month = agenthq_runtime::budget::month_start(today);
+        let spent: u64 = rows
+            .iter()
+            .filter(|row| row.day >= month)
+            .map(|row| row.usage.spend_micros)
+            .sum();
+        let level = match agenthq_runtime::budget::Budget::new(limit, spent).level() {
+            agenthq_runtime::budget::Level::Under => "under",
+            agenthq_runtime::budget::Level::Warning => "warning",
+            agenthq_runtime::budget::Level::Exhausted => "exhausted",
+        };
+        let budget = Budget {
+            month: civil_date(month)[..7].to_owned(),
+            limit_usd: limit as f64 / 1e6,
+            spent_usd: spent as f64 / 1e6,
+            level,
+        };
         let mut total = agenthq_runtime::store::UsageDelta::default();
         let days = rows
             .iter()
@@ -470,6 +504,7 @@ impl Usage {
         Self {
             days,
             total: usage_day("total".into(), &total),
+            budget,
         }
     }
 }
@@ -484,6 +519,7 @@ fn usage_day(day: String, u: &agenthq_runtime::store::UsageDelta) -> UsageDay {
         dead: u.dead,
         tokens_in: u.tokens_in,
         tokens_out: u.tokens_out,
+        spend_usd: u.spend_micros as f64 / 1e6,
     }
 }
 

@@ -53,6 +53,7 @@ fn page(items: Vec<TaskRecord>, limit: u32) -> TaskPage {
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, description = "No such workspace or agent", body = ErrorBody),
         (status = 422, body = ErrorBody),
+        (status = 402, description = "`budget_exceeded`: the task is for an agent that calls a model, and the workspace spent its model budget for the month", body = ErrorBody),
         (status = 429, description = "`queue_full`: the workspace holds max_queued tasks", body = ErrorBody),
     ))]
 #[tracing::instrument(skip_all, fields(workspace_id = %workspace))]
@@ -293,5 +294,9 @@ pub async fn usage(
     Path(workspace): Path<WorkspaceId>,
 ) -> Result<Json<Usage>, ApiError> {
     access(&state, &caller, workspace, Role::Viewer).await?;
-    Ok(Json(Usage::new(&state.runtime.usage(workspace).await?)))
+    let tier = state.runtime.workspace(workspace).await?.tier;
+    let limit = state.runtime.config().budgets.for_tier(tier);
+    let today = agenthq_runtime::task::now_ms() / 86_400_000;
+    let rows = state.runtime.usage(workspace).await?;
+    Ok(Json(Usage::new(&rows, limit, today)))
 }

@@ -86,3 +86,87 @@ async fn an_llm_agent_runs_its_task_on_the_configured_endpoint_and_its_tokens_ar
         "{total}"
     );
 }
+
+#[tokio::test]
+async fn past_its_model_budget_a_workspace_gets_402_for_model_tasks_and_its_usage_says_why() {
+    let model = ModelServer::start(vec![Answer::Reply(Turn::text(&["Done."]))]).await;
+    let base = format!("{}/v1", model.base);
+    let app = spawn_app_with(|s| {
+        s.llm_provider = Some(Provider::Openai);
+        s.llm_base_url = Some(base);
+        s.llm_model = Some("local-test".into());
+        // 100 tokens in and 20 out cost $0.002; a free workspace may spend $0.001.
+        let price = agenthq_runtime::executor::Price {
+            input: 10.0,
+            output: 50.0,
+        };
+        s.llm_prices = [("local-test".to_owned(), price)].into();
+        s.llm_budget_usd.free = 0.001;
+    })
+    .await;
+    let owner = app.register("ada@generic.example").await;
+    let ws = app.create_workspace(&owner.access, "Generic Corp").await;
+    let agents = format!("/api/v1/workspaces/{ws}/agents");
+    let (_, agent) = app
+        .call(
+            Method::POST,
+            &agents,
+            Some(&owner.access),
+            Some(json!({ "name": "Ada", "executor": { "kind": "llm" } })),
+        )
+        .await;
+    let tasks = format!("/api/v1/workspaces/{ws}/tasks");
+    let body = json!({ "title": "Spend it", "agent": agent["id"] });
+    let (status, task) = app
+        .call(
+            Method::POST,
+            &tasks,
+            Some(&owner.access),
+            Some(body.clone()),
+        )
+        .await;
+    assert_eq!(status, 201, "{task}");
+    finished(&app, ws, task["id"].as_str().unwrap().parse().unwrap()).await;
+
+    let (status, refused) = app
+        .call(Method::POST, &tasks, Some(&owner.access), Some(body))
+        .await;
+    assert_eq!(
+        (status, refused["error"]["code"].as_str()),
+        (402, Some("budget_exceeded")),
+        "{refused}"
+    );
+    let sim = json!({ "name": "Sable", "executor": { "kind": "sim" } });
+    let (_, sim) = app
+        .call(Method::POST, &agents, Some(&owner.access), Some(sim))
+        .await;
+    let (status, _) = app
+        .call(
+            Method::POST,
+            &tasks,
+            Some(&owner.access),
+            Some(json!({ "title": "No model", "agent": sim["id"] })),
+        )
+        .await;
+    assert_eq!(status, 201, "tasks for agents that call no model still run");
+
+    let usage = format!("/api/v1/workspaces/{ws}/usage");
+    let mut budget = json!(null);
+    for _ in 0..500 {
+        // Usage reaches the store with the workspace's next write: poll, bounded.
+        let (_, body) = app
+            .call(Method::GET, &usage, Some(&owner.access), None)
+            .await;
+        budget = body["budget"].clone();
+        if budget["level"] == "exhausted" {
+            assert_eq!(body["total"]["spend_usd"], 0.002);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert_eq!(
+        (&budget["level"], &budget["limit_usd"], &budget["spent_usd"]),
+        (&json!("exhausted"), &json!(0.001), &json!(0.002)),
+        "{budget}"
+    );
+}

@@ -46,8 +46,22 @@ impl WorkspaceState {
     /// Checks a submission against the caps and reserves its place; nothing is buffered
     /// past `max_queued`.
     pub(super) fn admit(&mut self, task: NewTask, now: i64) -> Result<TaskRecord, RuntimeError> {
-        if let Some(agent) = task.agent.filter(|a| !self.agents.contains_key(a)) {
-            return Err(RuntimeError::UnknownAgent(agent));
+        if let Some(agent) = task.agent {
+            let Some(slot) = self.agents.get(&agent) else {
+                return Err(RuntimeError::UnknownAgent(agent));
+            };
+            let spends = self
+                .shared
+                .executors
+                .get(&slot.identity.config.kind)
+                .is_some_and(|e| e.spends());
+            if spends && self.budget_level() == Level::Exhausted {
+                return Err(RuntimeError::BudgetExceeded {
+                    workspace: self.id,
+                    spent: self.budget.spent(),
+                    limit: self.budget.limit(),
+                });
+            }
         }
         if let Some(key) = &task.idempotency_key
             && (key.is_empty() || key.len() > MAX_IDEMPOTENCY_KEY_BYTES)
