@@ -38,6 +38,10 @@ pub enum Command {
         /// tests); by default a longer task every 0.5-1.5 s.
         #[arg(long)]
         task_every_ms: Option<u64>,
+        /// Run the five Generic Corp agents on the configured model endpoint
+        /// (AGENTHQ_LLM_*; see docs/agents.md) instead of simulated work.
+        #[arg(long)]
+        llm: bool,
     },
     /// Create or upgrade the store's schema, then exit.
     Migrate,
@@ -116,11 +120,13 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
             quiet,
             agents,
             task_every_ms,
+            llm,
         } => {
             let options = crate::demo::Options {
                 view: !quiet,
                 agents,
                 pace: task_every_ms.map(std::time::Duration::from_millis),
+                llm,
             };
             crate::demo::run(settings, options, shutdown_signal()).await?
         }

@@ -1,7 +1,9 @@
 //! `agenthq demo`: the Generic Corp office, alive. Creates (once) the public workspace
 //! "Generic Corp" with its five agents, then keeps a seeded, continuous stream of
 //! believable tasks flowing (planning, coding, reviews, deploys, incidents), run by the
-//! `sim` executor with progress, activity, and the occasional retry or failure.
+//! `sim` executor with progress, activity, and the occasional retry or failure. With
+//! `--llm` the five run on the configured model endpoint (`llm` executor) instead, with a
+//! task every 20-40 s.
 
 mod view;
 
@@ -32,6 +34,11 @@ pub enum DemoError {
     Key(#[from] agenthq_runtime::StoreError),
     #[error("server failed: {0}")]
     Serve(#[from] std::io::Error),
+    #[error(
+        "agenthq demo --llm needs a model endpoint: set AGENTHQ_LLM_PROVIDER, AGENTHQ_LLM_MODEL \
+         (and AGENTHQ_LLM_API_KEY or AGENTHQ_LLM_BASE_URL); see docs/agents.md"
+    )]
+    NoModel,
 }
 
 /// The name of the key the demo makes at each start (and of those it revokes).
@@ -45,8 +52,10 @@ pub struct Options {
     /// Agents when the office is first created (at least the five of Generic Corp).
     pub agents: usize,
     /// A short task every `pace` (a busy office, for load tests); `None`: a longer task
-    /// every 0.5-1.5 s.
+    /// every 0.5-1.5 s (every 20-40 s with `llm`).
     pub pace: Option<Duration>,
+    /// The five Generic Corp agents run on the model endpoint (`llm`), not `sim`.
+    pub llm: bool,
 }
 
 impl Default for Options {
@@ -55,6 +64,7 @@ impl Default for Options {
             view: true,
             agents: AGENTS.len(),
             pace: None,
+            llm: false,
         }
     }
 }
@@ -65,9 +75,15 @@ pub async fn run(
     options: Options,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), DemoError> {
+    let has_model =
+        settings.llm_provider.is_some() || settings.llm_endpoints.contains_key("default");
+    if options.llm && !has_model {
+        return Err(DemoError::NoModel);
+    }
     let app = Application::build(settings).await?;
     let runtime = app.runtime().clone();
     let (ws, agents) = seed(&runtime, options.agents).await?;
+    cast(&runtime, ws, options.llm).await?;
     let key = demo_key(&app, ws).await?;
     let stop = CancellationToken::new();
     tokio::spawn(run_task_stream(
@@ -76,6 +92,7 @@ pub async fn run(
         agents,
         42,
         options.pace,
+        options.llm,
         stop.clone(),
     ));
     if options.view {
@@ -252,10 +269,7 @@ pub async fn seed(
                 .map(|(n, r, t)| (n.to_string(), *r, *t))
                 .chain(generalists);
             for (name, role, traits) in everyone {
-                let executor = ExecutorConfig {
-                    kind: "sim".into(),
-                    params: serde_json::json!({ "steps": 6, "step_ms": 600 }),
-                };
+                let executor = sim_executor();
                 let personality = format!("{role}; {traits}");
                 runtime
                     .create_agent(
@@ -282,24 +296,86 @@ pub async fn seed(
     Ok((ws, agents))
 }
 
+/// What the five are told when they run on a model: who they work for, and to be brief
+/// (each answer is paid for).
+const LLM_INSTRUCTIONS: &str = "You work at Generic Corp, a small software company, with four \
+    colleagues. Answer in at most five short lines: what you would do, and the first \
+    concrete step.";
+
+/// Puts the five Generic Corp agents on the model endpoint (`llm`) or back on `sim`, so
+/// the same office runs either way.
+pub async fn cast(runtime: &Runtime, ws: WorkspaceId, llm: bool) -> Result<(), RuntimeError> {
+    let executor = if llm {
+        ExecutorConfig {
+            kind: "llm".into(),
+            params: serde_json::json!({ "instructions": LLM_INSTRUCTIONS, "max_steps": 2 }),
+        }
+    } else {
+        sim_executor()
+    };
+    for agent in runtime.store().agents(ws).await? {
+        let five = AGENTS.iter().any(|(name, ..)| *name == agent.name);
+        if five && agent.executor != executor {
+            let new = NewAgent {
+                name: agent.name,
+                personality: agent.personality,
+                executor: executor.clone(),
+                max_concurrent: agent.max_concurrent,
+            };
+            runtime.update_agent(ws, agent.id, new).await?;
+        }
+    }
+    Ok(())
+}
+
+fn sim_executor() -> ExecutorConfig {
+    ExecutorConfig {
+        kind: "sim".into(),
+        params: serde_json::json!({ "steps": 6, "step_ms": 600 }),
+    }
+}
+
 /// Submits a believable task every 0.5-1.5 s (or a short one every `pace`) until `stop`;
-/// the same seed gives the same stream. A full queue just skips a beat.
+/// the same seed gives the same stream. A full queue just skips a beat. With `llm`, a task
+/// for one of the five every 20-40 s (or `pace`), its title the prompt.
 pub async fn run_task_stream(
     runtime: Runtime,
     ws: WorkspaceId,
     agents: Vec<AgentId>,
     seed: u64,
     pace: Option<Duration>,
+    llm: bool,
     stop: CancellationToken,
 ) {
     let mut rng = SmallRng::seed_from_u64(seed);
+    let five = AGENTS.len().min(agents.len());
     loop {
-        let pause = pace.unwrap_or_else(|| Duration::from_millis(rng.random_range(500..1500)));
+        let pause = pace.unwrap_or_else(|| {
+            if llm {
+                Duration::from_secs(rng.random_range(20..40))
+            } else {
+                Duration::from_millis(rng.random_range(500..1500))
+            }
+        });
         tokio::select! {
             () = stop.cancelled() => return,
             () = tokio::time::sleep(pause) => {}
         }
         let (title, who) = WORK[rng.random_range(0..WORK.len())];
+        if llm && five > 0 {
+            let who = who.unwrap_or_else(|| rng.random_range(0..five));
+            let task = NewTask {
+                agent: agents.get(who).copied(),
+                title: title.into(),
+                max_attempts: Some(2),
+                ..NewTask::default()
+            };
+            match runtime.submit(ws, task).await {
+                Ok(_) | Err(RuntimeError::QueueFull { .. }) => {}
+                Err(err) => tracing::warn!(error = %err, "demo task refused"),
+            }
+            continue;
+        }
         let task = NewTask {
             agent: who.and_then(|i| agents.get(i).copied()),
             title: title.into(),

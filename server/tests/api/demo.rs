@@ -23,6 +23,7 @@ async fn the_demo_office_starts_from_an_empty_folder_and_keeps_changing() {
         agents,
         7,
         None,
+        false,
         stop.clone(),
     ));
 
@@ -83,4 +84,62 @@ async fn anyone_can_list_the_public_workspaces_and_only_those() {
         .collect();
     assert_eq!(listed, [demo.to_string()], "the demo, not {private}");
     assert_eq!(body["workspaces"][0]["name"], "Generic Corp");
+}
+
+#[tokio::test]
+async fn with_llm_the_five_run_on_the_model_and_without_it_back_on_sim() {
+    use agenthq_runtime::testing::{Answer, ModelServer, Turn};
+    let replies = (0..20)
+        .map(|_| Answer::Reply(Turn::text(&["First, the plan."])))
+        .collect();
+    let model = ModelServer::start(replies).await;
+    let base = format!("{}/v1", model.base);
+    let app = spawn_app_with(|s| {
+        s.llm_provider = Some(agenthq_runtime::executor::Provider::Openai);
+        s.llm_base_url = Some(base);
+        s.llm_model = Some("local-test".into());
+    })
+    .await;
+    let (ws, agents) = demo::seed(&app.runtime, 6).await.unwrap();
+    demo::cast(&app.runtime, ws, true).await.unwrap();
+    let kinds = |agents: Vec<agenthq_runtime::store::AgentRecord>| {
+        agents
+            .into_iter()
+            .map(|a| (a.name, a.executor.kind))
+            .collect::<Vec<_>>()
+    };
+    let cast = kinds(app.runtime.store().agents(ws).await.unwrap());
+    assert_eq!(
+        cast.iter().filter(|(_, k)| k == "llm").count(),
+        5,
+        "{cast:?}"
+    );
+    assert!(
+        cast.contains(&("Agent 6".to_owned(), "sim".to_owned())),
+        "{cast:?}"
+    );
+
+    let stop = CancellationToken::new();
+    tokio::spawn(demo::run_task_stream(
+        app.runtime.clone(),
+        ws,
+        agents,
+        7,
+        Some(Duration::from_millis(20)),
+        true,
+        stop.clone(),
+    ));
+    tokio::time::timeout(Duration::from_secs(20), model.requests(1))
+        .await
+        .expect("a demo task reaches the model");
+    stop.cancel();
+    let system = model.received()[0].body["messages"][0]["content"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(system.contains("Generic Corp"), "{system}");
+
+    demo::cast(&app.runtime, ws, false).await.unwrap();
+    let cast = kinds(app.runtime.store().agents(ws).await.unwrap());
+    assert!(cast.iter().all(|(_, k)| k == "sim"), "{cast:?}");
 }
