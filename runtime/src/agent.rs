@@ -20,8 +20,7 @@ use futures::FutureExt;
 use ractor::{Actor, ActorProcessingErr, ActorRef};
 use tokio_util::sync::CancellationToken;
 
-use crate::budget::Budget;
-use crate::executor::{ExecContext, ExecError, Executor, Identity, Notify, Signals};
+use crate::executor::{ExecContext, ExecError, Executor, Identity, Notify, Signals, Workplace};
 use crate::task::TaskRecord;
 use crate::workspace::WorkspaceMsg;
 
@@ -72,8 +71,8 @@ pub struct AgentActor;
 
 pub struct AgentArgs {
     pub identity: Identity,
-    /// The workspace's model budget, which attempts spend.
-    pub budget: Arc<Budget>,
+    /// The workspace: its budget and colleagues.
+    pub workplace: Workplace,
     pub executor: Arc<dyn Executor>,
     pub workspace: ActorRef<WorkspaceMsg>,
     /// Cancelled when the workspace incarnation ends.
@@ -168,7 +167,7 @@ impl AgentState {
         let ctx = ExecContext::new(
             task,
             &self.args.identity,
-            self.args.budget.clone(),
+            self.args.workplace.clone(),
             cancel.clone(),
             signals,
             self.notify.clone(),

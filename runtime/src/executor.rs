@@ -160,6 +160,35 @@ pub(crate) struct Reported {
     pub spend: u64,
 }
 
+/// The workspace an attempt runs in: its model budget, and a way to hand work to
+/// colleagues (the workspace actor takes the submission like any other, caps included).
+#[derive(Clone)]
+pub struct Workplace {
+    pub(crate) budget: Arc<Budget>,
+    pub(crate) actor: Option<ractor::ActorRef<crate::workspace::WorkspaceMsg>>,
+    pub(crate) store: Option<Arc<dyn crate::store::Store>>,
+}
+
+impl std::fmt::Debug for Workplace {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Workplace").finish_non_exhaustive()
+    }
+}
+
+impl Workplace {
+    /// A workplace with a budget and no colleagues (for executors run on their own).
+    pub fn detached(budget: Arc<Budget>) -> Self {
+        Self {
+            budget,
+            actor: None,
+            store: None,
+        }
+    }
+}
+
+/// How often [`ExecContext::wait_for`] looks at the store.
+const WAIT_POLL: std::time::Duration = std::time::Duration::from_millis(200);
+
 /// The agent an attempt runs as.
 #[derive(Debug, Clone)]
 pub struct Identity {
@@ -184,7 +213,7 @@ pub struct ExecContext {
     cancel: CancellationToken,
     signals: Arc<Signals>,
     notify: Notify,
-    budget: Arc<Budget>,
+    workplace: Workplace,
 }
 
 impl std::fmt::Debug for ExecContext {
@@ -201,7 +230,7 @@ impl ExecContext {
     pub(crate) fn new(
         task: Arc<TaskRecord>,
         agent: &Identity,
-        budget: Arc<Budget>,
+        workplace: Workplace,
         cancel: CancellationToken,
         signals: Arc<Signals>,
         notify: Notify,
@@ -217,7 +246,7 @@ impl ExecContext {
             cancel,
             signals,
             notify,
-            budget,
+            workplace,
         }
     }
 
@@ -245,7 +274,7 @@ impl ExecContext {
     /// Meters a model call: its tokens, and what they cost in micro-dollars, into the
     /// workspace's usage; the cost counts against the budget at once.
     pub fn spend(&self, tokens_in: u64, tokens_out: u64, micros: u64) {
-        self.budget.spend(micros);
+        self.workplace.budget.spend(micros);
         self.signals
             .tokens_in
             .fetch_add(tokens_in, Ordering::AcqRel);
@@ -259,7 +288,46 @@ impl ExecContext {
     /// Whether the workspace's model budget for the month is spent: an attempt that calls
     /// a model stops before its next call.
     pub fn budget_exhausted(&self) -> bool {
-        self.budget.level() == Level::Exhausted
+        self.workplace.budget.level() == Level::Exhausted
+    }
+
+    /// The workspace's agents, from the store.
+    pub async fn colleagues(&self) -> Result<Vec<crate::store::AgentRecord>, String> {
+        let store = self.workplace.store.as_ref().ok_or("no colleagues here")?;
+        store
+            .agents(self.task.workspace)
+            .await
+            .map_err(|e| e.to_string())
+    }
+
+    /// Submits a task in this workspace (to a colleague); answered once it is durable.
+    pub async fn submit(&self, task: crate::task::NewTask) -> Result<TaskRecord, String> {
+        let actor = self.workplace.actor.as_ref().ok_or("no colleagues here")?;
+        let answer = ractor::call!(actor, |reply| crate::workspace::WorkspaceMsg::Submit {
+            tasks: vec![task],
+            reply
+        })
+        .map_err(|_| "the workspace is restarting; try again".to_owned())?;
+        match answer.into_iter().next() {
+            Some(Ok(submitted)) => Ok(submitted.task),
+            Some(Err(e)) => Err(e.to_string()),
+            None => Err("the workspace did not answer".into()),
+        }
+    }
+
+    /// Waits until a task of this workspace has ended, and answers it as stored. Bounded
+    /// by this attempt: its timeout or cancellation drops the wait.
+    pub async fn wait_for(&self, task: TaskId) -> Result<TaskRecord, String> {
+        let store = self.workplace.store.as_ref().ok_or("no colleagues here")?;
+        loop {
+            match store.task(self.task.workspace, task).await {
+                Ok(Some(record)) if record.status.is_terminal() => return Ok(record),
+                Ok(Some(_)) => {}
+                Ok(None) => return Err(format!("task {task} not found")),
+                Err(e) => return Err(e.to_string()),
+            }
+            tokio::time::sleep(WAIT_POLL).await;
+        }
     }
 
     pub fn is_cancelled(&self) -> bool {

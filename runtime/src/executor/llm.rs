@@ -251,7 +251,7 @@ impl Executor for LlmExecutor {
             let mut results = Vec::with_capacity(calls.len());
             for (id, name, input) in calls {
                 ctx.activity(ActivityKind::ToolCall, format!("{name} {}", brief(&input)));
-                let (content, is_error) = match toolbox.call(&name, &input).await {
+                let (content, is_error) = match toolbox.call(ctx, &name, &input).await {
                     ToolOutcome::Finish(result) => return Ok(outcome(result, step, usage)),
                     ToolOutcome::Ok(content) => {
                         ctx.activity(ActivityKind::Output, first_line(&content));

@@ -145,7 +145,7 @@ mod tests {
     use tokio_util::sync::CancellationToken;
 
     use super::*;
-    use crate::executor::{Identity, Signals};
+    use crate::executor::{Identity, Signals, Workplace};
     use crate::store::ExecutorConfig;
     use crate::task::TaskRecord;
 
@@ -180,7 +180,7 @@ mod tests {
         let ctx = ExecContext::new(
             Arc::new(task),
             &agent,
-            Arc::new(crate::budget::Budget::new(0, 0)),
+            Workplace::detached(Arc::new(crate::budget::Budget::new(0, 0))),
             CancellationToken::new(),
             signals.clone(),
             Arc::new(|_| {}),

@@ -26,7 +26,7 @@ use crate::agent::{AgentActor, AgentArgs, AgentMsg, Attempt, AttemptOutcome};
 use crate::budget::{Budget, Level, dollars, month_start};
 use crate::config::WorkspaceCaps;
 use crate::error::RuntimeError;
-use crate::executor::{Identity, Reported, Signals};
+use crate::executor::{Identity, Reported, Signals, Workplace};
 use crate::runtime::Shared;
 use crate::store::writer::WriteOp;
 use crate::store::{AgentRecord, InsertOutcome, StoreError, UsageDelta};
@@ -292,7 +292,11 @@ impl WorkspaceState {
         };
         let args = AgentArgs {
             identity: slot.identity.clone(),
-            budget: self.budget.clone(),
+            workplace: Workplace {
+                budget: self.budget.clone(),
+                actor: Some(myself.clone()),
+                store: Some(self.shared.store.clone()),
+            },
             executor,
             workspace: myself.clone(),
             shutdown: self.shutdown.clone(),

@@ -99,12 +99,16 @@ async fn office_with(
 }
 
 async fn llm_agent(office: &Office, params: Value) -> Result<AgentId, RuntimeError> {
+    named_agent(office, "Ada", params).await
+}
+
+async fn named_agent(office: &Office, name: &str, params: Value) -> Result<AgentId, RuntimeError> {
     let agent = office
         .rt
         .create_agent(
             office.ws,
             NewAgent {
-                name: "Ada".into(),
+                name: name.into(),
                 personality: "Meticulous, and fond of lists.".into(),
                 executor: ExecutorConfig {
                     kind: "llm".into(),
@@ -523,6 +527,93 @@ async fn a_budget_warns_at_80_percent_then_refuses_new_tasks_and_stops_running_o
         per_task + 100,
         300,
         "two results and the failed task's one call"
+    );
+    office.rt.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_agent_delegates_to_a_colleague_waits_for_the_result_and_chains_stop_at_three() {
+    let office = office(vec![
+        // Ada hands the numbers to Sable and waits; Sable answers; Ada finishes with it.
+        Answer::Reply(Turn::call(
+            "toolu_1",
+            "delegate",
+            json!({"agent": "sable", "task": "Check the Q3 numbers", "details": "Revenue only"}),
+        )),
+        Answer::Reply(Turn::text(&["The numbers add up."])),
+        Answer::Reply(Turn::call(
+            "toolu_2",
+            "finish",
+            json!({"result": "Checked by Sable"}),
+        )),
+        // A task already three delegations deep may not be delegated again.
+        Answer::Reply(Turn::call(
+            "toolu_3",
+            "delegate",
+            json!({"agent": "Sable", "task": "More"}),
+        )),
+        Answer::Reply(Turn::text(&["I did it myself."])),
+    ])
+    .await;
+    let ada = llm_agent(&office, json!({"tools": ["delegate"]}))
+        .await
+        .unwrap();
+    let sable = named_agent(&office, "Sable", Value::Null).await.unwrap();
+
+    let task = run(&office, ada, "Are the Q3 numbers right?").await;
+
+    assert_eq!(task.status, TaskStatus::Succeeded, "{:?}", task.error);
+    assert_eq!(task.result.unwrap()["result"], "Checked by Sable");
+    let all = office
+        .rt
+        .tasks(
+            office.ws,
+            &agenthq_runtime::TaskFilter {
+                limit: 10,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let delegated = all
+        .iter()
+        .find(|t| t.agent == Some(sable))
+        .expect("Sable's task");
+    assert_eq!(delegated.title, "Check the Q3 numbers");
+    assert_eq!(delegated.status, TaskStatus::Succeeded);
+    assert_eq!(delegated.input["prompt"], "Revenue only");
+    assert_eq!(delegated.input["delegated_by"]["agent"], "Ada");
+    assert_eq!(delegated.input["delegated_by"]["depth"], 1);
+    let sent = office.server.received();
+    let result = &sent[2].body["messages"][2]["content"][0];
+    assert_eq!(result["tool_use_id"], "toolu_1");
+    assert_eq!(result["content"], "Sable finished: The numbers add up.");
+
+    let deep = office
+        .rt
+        .submit(
+            office.ws,
+            NewTask {
+                agent: Some(ada),
+                title: "Deep".into(),
+                input: json!({"prompt": "go", "delegated_by": {"agent": "Sable", "depth": 3}}),
+                max_attempts: Some(1),
+                ..NewTask::default()
+            },
+        )
+        .await
+        .unwrap()
+        .task;
+    all_terminal(&office.rt, office.ws, &[deep.id], Duration::from_secs(20)).await;
+    let sent = office.server.received();
+    let refused = &sent[4].body["messages"][2]["content"][0];
+    assert_eq!(refused["is_error"], true);
+    assert!(
+        refused["content"]
+            .as_str()
+            .unwrap()
+            .contains("already 3 delegations deep"),
+        "{refused}"
     );
     office.rt.shutdown().await;
 }

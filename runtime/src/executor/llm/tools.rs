@@ -5,6 +5,7 @@
 //! leave off (`shell` unless enabled, `http` with no allowed host) is refused when the
 //! agent is configured, not when the model first calls it.
 
+mod delegate;
 mod http;
 mod shell;
 
@@ -17,6 +18,7 @@ pub use http::HttpSettings;
 pub use shell::ShellSettings;
 
 use super::conversation::ToolSpec;
+use crate::executor::ExecContext;
 
 /// What the operator allows tools to do (server settings).
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
@@ -43,6 +45,7 @@ pub enum ToolOutcome {
 pub enum ToolName {
     Shell,
     Http,
+    Delegate,
     Finish,
 }
 
@@ -51,6 +54,7 @@ impl ToolName {
         match self {
             ToolName::Shell => "shell",
             ToolName::Http => "http",
+            ToolName::Delegate => "delegate",
             ToolName::Finish => "finish",
         }
     }
@@ -95,7 +99,7 @@ impl Toolbox {
                     shell = Some(shell::Shell::new(&settings.shell, dir)?);
                 }
                 ToolName::Http => http = Some(http::Http::new(&settings.http)?),
-                ToolName::Finish => {}
+                ToolName::Delegate | ToolName::Finish => {}
             }
             tools.push(tool);
         }
@@ -112,13 +116,14 @@ impl Toolbox {
             .map(|tool| match tool {
                 ToolName::Shell => shell::spec(),
                 ToolName::Http => http::spec(),
+                ToolName::Delegate => delegate::spec(),
                 ToolName::Finish => finish_spec(),
             })
             .collect()
     }
 
     /// Runs a call by name. An unknown or ungranted tool is an error for the model.
-    pub async fn call(&self, name: &str, input: &Value) -> ToolOutcome {
+    pub async fn call(&self, ctx: &ExecContext, name: &str, input: &Value) -> ToolOutcome {
         let Value::Object(_) = input else {
             return ToolOutcome::Error(format!(
                 "the input of `{name}` must be a JSON object matching its schema"
@@ -130,6 +135,9 @@ impl Toolbox {
                 self.shell.as_ref().expect("checked").call(input).await
             }
             "http" if self.http.is_some() => self.http.as_ref().expect("checked").call(input).await,
+            "delegate" if self.granted.contains(&ToolName::Delegate) => {
+                delegate::call(ctx, input).await
+            }
             _ => ToolOutcome::Error(format!("there is no tool `{name}` available to you")),
         }
     }
