@@ -6,7 +6,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::conversation::{
-    Block, Delta, Reply, Request, Role, Stop, StreamError, Usage, parse_tool_input,
+    Block, Delta, Fold, Reply, Request, Role, Stop, StreamError, Usage, parse_tool_input,
 };
 use super::sse::Event;
 
@@ -180,9 +180,8 @@ pub(super) struct ErrorBody {
     pub error: WireError,
 }
 
-impl Stream {
-    /// Folds one event in; `on_delta` sees text and tool calls as they start.
-    pub fn event(
+impl Fold for Stream {
+    fn event(
         &mut self,
         event: &Event,
         on_delta: &mut dyn FnMut(Delta<'_>),
@@ -272,7 +271,7 @@ impl Stream {
     }
 
     /// The reply, if the stream got to `message_stop`.
-    pub fn finish(self) -> Result<Reply, StreamError> {
+    fn finish(self: Box<Self>) -> Result<Reply, StreamError> {
         if !self.done {
             return Err(StreamError::Incomplete);
         }
@@ -313,8 +312,7 @@ fn known(name: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::super::conversation::{Message, ToolSpec};
-    use super::super::sse::Decoder;
+    use super::super::conversation::fixtures;
     use super::*;
 
     /// A stream as the API sends it: text, then a tool call whose input comes in pieces.
@@ -357,16 +355,7 @@ data: {"type":"message_stop"}
 "#;
 
     fn fold(stream: &str) -> (Result<Reply, StreamError>, Vec<String>) {
-        let mut decoder = Decoder::default();
-        let mut folded = Stream::default();
-        let mut seen = Vec::new();
-        for event in decoder.push(stream.as_bytes()).unwrap() {
-            let result = folded.event(&event, &mut |d| seen.push(format!("{d:?}")));
-            if let Err(e) = result {
-                return (Err(e), seen);
-            }
-        }
-        (folded.finish(), seen)
+        fixtures::fold(Box::new(Stream::default()), stream)
     }
 
     #[test]
@@ -417,30 +406,7 @@ data: {"type":"message_stop"}
 
     #[test]
     fn the_body_carries_system_tools_and_tool_results() {
-        let messages = vec![
-            Message::user_text("Do it"),
-            Message {
-                role: Role::Assistant,
-                blocks: vec![Block::ToolUse {
-                    id: "toolu_1".into(),
-                    name: "shell".into(),
-                    input: json!({"command": ["ls"]}),
-                }],
-            },
-            Message {
-                role: Role::User,
-                blocks: vec![Block::ToolResult {
-                    id: "toolu_1".into(),
-                    content: "a.txt".into(),
-                    is_error: false,
-                }],
-            },
-        ];
-        let tools = [ToolSpec {
-            name: "shell",
-            description: "Runs a command",
-            input_schema: json!({"type": "object"}),
-        }];
+        let (messages, tools) = fixtures::tool_round(false);
         let body = body(&Request {
             model: "claude-x",
             system: "You are Ada.",
@@ -451,7 +417,7 @@ data: {"type":"message_stop"}
         assert_eq!(body["system"], "You are Ada.");
         assert_eq!(body["stream"], true);
         assert_eq!(body["tools"][0]["input_schema"]["type"], "object");
-        assert_eq!(body["messages"][1]["content"][0]["type"], "tool_use");
+        assert_eq!(body["messages"][1]["content"][1]["type"], "tool_use");
         assert_eq!(body["messages"][2]["content"][0]["tool_use_id"], "toolu_1");
     }
 }

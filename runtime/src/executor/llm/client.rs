@@ -12,7 +12,7 @@ use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, HeaderValue};
 use serde::Deserialize;
 
-use super::conversation::{Delta, Reply, Request, StreamError};
+use super::conversation::{Delta, Fold, Reply, Request, StreamError};
 use super::sse::Decoder;
 use super::{anthropic, openai};
 
@@ -238,8 +238,10 @@ async fn try_once(
         return Err(refusal(endpoint.provider, response).await);
     }
     let mut decoder = Decoder::default();
-    let mut anthropic = anthropic::Stream::default();
-    let mut openai = openai::Stream::default();
+    let mut folded: Box<dyn Fold> = match endpoint.provider {
+        Provider::Anthropic => Box::<anthropic::Stream>::default(),
+        Provider::Openai => Box::<openai::Stream>::default(),
+    };
     let mut on_delta = |d: Delta<'_>| progress(Progress::Delta(d));
     loop {
         let chunk = match tokio::time::timeout(policy.idle_timeout, response.chunk()).await {
@@ -252,18 +254,10 @@ async fn try_once(
             .push(&chunk)
             .map_err(|e| TryError::transient(e.to_string()))?;
         for event in events {
-            let folded = match endpoint.provider {
-                Provider::Anthropic => anthropic.event(&event, &mut on_delta),
-                Provider::Openai => openai.event(&event, &mut on_delta),
-            };
-            folded.map_err(stream_error)?;
+            folded.event(&event, &mut on_delta).map_err(stream_error)?;
         }
     }
-    match endpoint.provider {
-        Provider::Anthropic => anthropic.finish(),
-        Provider::Openai => openai.finish(),
-    }
-    .map_err(stream_error)
+    folded.finish().map_err(stream_error)
 }
 
 fn stream_error(e: StreamError) -> TryError {

@@ -4,6 +4,8 @@
 
 use serde_json::Value;
 
+use super::sse::Event;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
     User,
@@ -152,5 +154,73 @@ pub fn parse_tool_input(json: &str) -> Value {
     match serde_json::from_str::<Value>(json) {
         Ok(value @ Value::Object(_)) => value,
         _ => Value::String(json.to_owned()),
+    }
+}
+
+/// A provider's stream of events, folded into a [`Reply`] as they arrive.
+pub trait Fold: Send {
+    /// Folds one event in; `on_delta` sees text and tool calls as they start.
+    fn event(
+        &mut self,
+        event: &Event,
+        on_delta: &mut dyn FnMut(Delta<'_>),
+    ) -> Result<(), StreamError>;
+
+    /// The reply, if the stream got far enough to be whole.
+    fn finish(self: Box<Self>) -> Result<Reply, StreamError>;
+}
+
+/// Fixtures both providers' tests use.
+#[cfg(test)]
+pub mod fixtures {
+    use serde_json::json;
+
+    use super::*;
+    use crate::executor::llm::sse::Decoder;
+
+    /// Folds a whole stream; answers the reply and the deltas seen, in order.
+    pub fn fold(
+        mut folded: Box<dyn Fold>,
+        stream: &str,
+    ) -> (Result<Reply, StreamError>, Vec<String>) {
+        let mut seen = Vec::new();
+        for event in Decoder::default().push(stream.as_bytes()).unwrap() {
+            if let Err(e) = folded.event(&event, &mut |d| seen.push(format!("{d:?}"))) {
+                return (Err(e), seen);
+            }
+        }
+        (folded.finish(), seen)
+    }
+
+    /// A task, a text and a `shell` call from the model, and the call's result.
+    pub fn tool_round(is_error: bool) -> (Vec<Message>, [ToolSpec; 1]) {
+        let messages = vec![
+            Message::user_text("Do it"),
+            Message {
+                role: Role::Assistant,
+                blocks: vec![
+                    Block::Text("Let me look.".into()),
+                    Block::ToolUse {
+                        id: "toolu_1".into(),
+                        name: "shell".into(),
+                        input: json!({"command": ["ls"]}),
+                    },
+                ],
+            },
+            Message {
+                role: Role::User,
+                blocks: vec![Block::ToolResult {
+                    id: "toolu_1".into(),
+                    content: "a.txt".into(),
+                    is_error,
+                }],
+            },
+        ];
+        let tools = [ToolSpec {
+            name: "shell",
+            description: "Runs a command",
+            input_schema: json!({"type": "object"}),
+        }];
+        (messages, tools)
     }
 }

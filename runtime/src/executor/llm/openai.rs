@@ -7,7 +7,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::conversation::{
-    Block, Delta, Reply, Request, Role, Stop, StreamError, Usage, parse_tool_input,
+    Block, Delta, Fold, Reply, Request, Role, Stop, StreamError, Usage, parse_tool_input,
 };
 use super::sse::Event;
 
@@ -194,8 +194,8 @@ pub(super) struct ErrorBody {
 /// Tool calls a stream may open; more is a malformed stream, not a growing vector.
 const MAX_TOOL_CALLS: usize = 64;
 
-impl Stream {
-    pub fn event(
+impl Fold for Stream {
+    fn event(
         &mut self,
         event: &Event,
         on_delta: &mut dyn FnMut(Delta<'_>),
@@ -239,39 +239,9 @@ impl Stream {
         Ok(())
     }
 
-    fn call_delta(
-        &mut self,
-        delta: CallDelta,
-        on_delta: &mut dyn FnMut(Delta<'_>),
-    ) -> Result<(), StreamError> {
-        if delta.index >= MAX_TOOL_CALLS {
-            return Err(StreamError::Malformed(format!(
-                "tool call index {} past {MAX_TOOL_CALLS}",
-                delta.index
-            )));
-        }
-        if delta.index >= self.calls.len() {
-            self.calls.resize_with(delta.index + 1, Call::default);
-        }
-        let call = &mut self.calls[delta.index];
-        if let Some(id) = delta.id {
-            call.id = id;
-        }
-        if let Some(function) = delta.function {
-            if let Some(name) = function.name.filter(|n| !n.is_empty()) {
-                on_delta(Delta::ToolCall(&name));
-                call.name.push_str(&name);
-            }
-            if let Some(arguments) = function.arguments {
-                call.arguments.push_str(&arguments);
-            }
-        }
-        Ok(())
-    }
-
     /// The reply, if the stream got as far as a finish reason (`[DONE]` is not required:
     /// some local servers close the stream without it).
-    pub fn finish(self) -> Result<Reply, StreamError> {
+    fn finish(self: Box<Self>) -> Result<Reply, StreamError> {
         let Some(stop) = self.stop else {
             return Err(StreamError::Incomplete);
         };
@@ -302,10 +272,41 @@ impl Stream {
     }
 }
 
+impl Stream {
+    fn call_delta(
+        &mut self,
+        delta: CallDelta,
+        on_delta: &mut dyn FnMut(Delta<'_>),
+    ) -> Result<(), StreamError> {
+        if delta.index >= MAX_TOOL_CALLS {
+            return Err(StreamError::Malformed(format!(
+                "tool call index {} past {MAX_TOOL_CALLS}",
+                delta.index
+            )));
+        }
+        if delta.index >= self.calls.len() {
+            self.calls.resize_with(delta.index + 1, Call::default);
+        }
+        let call = &mut self.calls[delta.index];
+        if let Some(id) = delta.id {
+            call.id = id;
+        }
+        if let Some(function) = delta.function {
+            if let Some(name) = function.name.filter(|n| !n.is_empty()) {
+                on_delta(Delta::ToolCall(&name));
+                call.name.push_str(&name);
+            }
+            if let Some(arguments) = function.arguments {
+                call.arguments.push_str(&arguments);
+            }
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::super::conversation::{Message, ToolSpec};
-    use super::super::sse::Decoder;
+    use super::super::conversation::fixtures;
     use super::*;
 
     const STREAM: &str = r#"data: {"id":"c1","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"role":"assistant","content":"Checking"},"finish_reason":null}]}
@@ -327,15 +328,7 @@ data: [DONE]
 "#;
 
     fn fold(stream: &str) -> (Result<Reply, StreamError>, Vec<String>) {
-        let mut decoder = Decoder::default();
-        let mut folded = Stream::default();
-        let mut seen = Vec::new();
-        for event in decoder.push(stream.as_bytes()).unwrap() {
-            if let Err(e) = folded.event(&event, &mut |d| seen.push(format!("{d:?}"))) {
-                return (Err(e), seen);
-            }
-        }
-        (folded.finish(), seen)
+        fixtures::fold(Box::new(Stream::default()), stream)
     }
 
     #[test]
@@ -369,33 +362,7 @@ data: [DONE]
 
     #[test]
     fn tool_results_become_tool_messages() {
-        let messages = vec![
-            Message::user_text("Do it"),
-            Message {
-                role: Role::Assistant,
-                blocks: vec![
-                    Block::Text("Let me look.".into()),
-                    Block::ToolUse {
-                        id: "call_a".into(),
-                        name: "shell".into(),
-                        input: json!({"command": ["ls"]}),
-                    },
-                ],
-            },
-            Message {
-                role: Role::User,
-                blocks: vec![Block::ToolResult {
-                    id: "call_a".into(),
-                    content: "denied".into(),
-                    is_error: true,
-                }],
-            },
-        ];
-        let tools = [ToolSpec {
-            name: "shell",
-            description: "Runs a command",
-            input_schema: json!({"type": "object"}),
-        }];
+        let (messages, tools) = fixtures::tool_round(true);
         let body = body(&Request {
             model: "llama",
             system: "You are Ada.",
@@ -410,7 +377,7 @@ data: [DONE]
             "{\"command\":[\"ls\"]}"
         );
         assert_eq!(m[3]["role"], "tool");
-        assert_eq!(m[3]["content"], "error: denied");
+        assert_eq!(m[3]["content"], "error: a.txt");
         assert_eq!(body["tools"][0]["function"]["name"], "shell");
         assert_eq!(body["stream_options"]["include_usage"], true);
     }
