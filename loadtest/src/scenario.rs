@@ -271,7 +271,15 @@ mod tests {
 
     #[test]
     fn every_committed_scenario_parses() {
-        for name in ["office", "fanout", "storm", "soak", "failover", "hold"] {
+        for name in [
+            "office",
+            "fanout",
+            "storm",
+            "soak",
+            "soak-tasks",
+            "failover",
+            "hold",
+        ] {
             let s = Scenario::load(name).unwrap_or_else(|e| panic!("{name}: {e}"));
             assert_eq!(s.name, name);
             assert!(!s.description.is_empty(), "{name} says what it is");
