@@ -187,7 +187,135 @@ impl Http {
 
 #[cfg(test)]
 mod tests {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
     use super::*;
+
+    /// A web server on a local port: `/big` answers 100 KB, `/away` redirects to another
+    /// host, anything else echoes the request's first line and body.
+    async fn web() -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                let request = read_request(&mut socket).await;
+                let line = request.lines().next().unwrap_or("").to_owned();
+                let body = request.split("\r\n\r\n").nth(1).unwrap_or("").to_owned();
+                let response = if line.contains("/big") {
+                    let big = "x".repeat(100_000);
+                    format!(
+                        "HTTP/1.1 200 OK\r\ncontent-length: {}\r\n\r\n{big}",
+                        big.len()
+                    )
+                } else if line.contains("/away") {
+                    "HTTP/1.1 302 Found\r\nlocation: http://example.com/\r\ncontent-length: 0\r\n\r\n".into()
+                } else {
+                    let text = format!("{line}|{body}");
+                    format!(
+                        "HTTP/1.1 200 OK\r\ncontent-length: {}\r\n\r\n{text}",
+                        text.len()
+                    )
+                };
+                let _ = socket.write_all(response.as_bytes()).await;
+            }
+        });
+        base
+    }
+
+    /// Reads a whole request: the head, then as many body bytes as it announces.
+    async fn read_request(socket: &mut tokio::net::TcpStream) -> String {
+        let mut bytes = Vec::new();
+        let mut buf = [0; 4096];
+        loop {
+            let text = String::from_utf8_lossy(&bytes).into_owned();
+            if let Some((head, body)) = text.split_once("\r\n\r\n") {
+                let length = head
+                    .lines()
+                    .find_map(|l| {
+                        l.to_ascii_lowercase()
+                            .strip_prefix("content-length:")
+                            .map(|v| v.trim().parse().unwrap_or(0))
+                    })
+                    .unwrap_or(0);
+                if body.len() >= length {
+                    return text;
+                }
+            }
+            match socket.read(&mut buf).await {
+                Ok(0) | Err(_) => return text,
+                Ok(n) => bytes.extend_from_slice(&buf[..n]),
+            }
+        }
+    }
+
+    fn tool(max_response_bytes: usize) -> Http {
+        let settings = HttpSettings {
+            allowed_hosts: vec!["127.0.0.1".into()],
+            max_response_bytes,
+            ..HttpSettings::default()
+        };
+        Http::new(&settings).unwrap()
+    }
+
+    #[tokio::test]
+    async fn an_allowed_host_answers_and_the_answer_is_capped() {
+        let base = web().await;
+        let get = tool(1024)
+            .call(&json!({"url": format!("{base}/status")}))
+            .await;
+        assert_eq!(
+            get,
+            ToolOutcome::Ok("HTTP 200\nGET /status HTTP/1.1|".into())
+        );
+        let post = tool(1024)
+            .call(&json!({"method": "POST", "url": format!("{base}/hook"), "body": {"ok": true}}))
+            .await;
+        assert_eq!(
+            post,
+            ToolOutcome::Ok("HTTP 200\nPOST /hook HTTP/1.1|{\"ok\":true}".into())
+        );
+        let ToolOutcome::Ok(big) = tool(1024)
+            .call(&json!({"url": format!("{base}/big")}))
+            .await
+        else {
+            panic!("the big page answers")
+        };
+        assert!(
+            big.len() < 1024 + 100 && big.contains("more bytes not shown"),
+            "{}",
+            big.len()
+        );
+    }
+
+    #[tokio::test]
+    async fn other_hosts_redirects_out_credentials_and_other_methods_are_refused() {
+        let base = web().await;
+        let http = tool(1024);
+        let refused = |outcome: ToolOutcome, why: &str| {
+            assert!(
+                matches!(&outcome, ToolOutcome::Error(e) if e.contains(why)),
+                "{outcome:?}"
+            );
+        };
+        refused(
+            http.call(&json!({"url": "http://example.com/"})).await,
+            "not allowed",
+        );
+        refused(
+            http.call(&json!({"url": "file:///etc/passwd"})).await,
+            "only http and https",
+        );
+        let creds = base.replace("http://", "http://user:pw@");
+        refused(http.call(&json!({"url": creds})).await, "credentials");
+        refused(
+            http.call(&json!({"method": "DELETE", "url": base.clone()}))
+                .await,
+            "DELETE",
+        );
+        // The redirect to a host not allowed is not followed: the 302 is the answer.
+        let away = http.call(&json!({"url": format!("{base}/away")})).await;
+        assert_eq!(away, ToolOutcome::Ok("HTTP 302\n".into()));
+    }
 
     #[test]
     fn hosts_match_exactly_or_under_a_wildcard() {
