@@ -248,36 +248,56 @@ impl Executor for LlmExecutor {
             if calls.is_empty() {
                 return Ok(outcome(json!(text), step, usage));
             }
-            let mut results = Vec::with_capacity(calls.len());
-            for (id, name, input) in calls {
-                ctx.activity(ActivityKind::ToolCall, format!("{name} {}", brief(&input)));
-                let (content, is_error) = match toolbox.call(ctx, &name, &input).await {
-                    ToolOutcome::Finish(result) => return Ok(outcome(result, step, usage)),
-                    ToolOutcome::Ok(content) => {
-                        ctx.activity(ActivityKind::Output, first_line(&content));
-                        (content, false)
-                    }
-                    ToolOutcome::Error(content) => {
-                        let line = format!("{name} failed: {}", first_line(&content));
-                        ctx.activity(ActivityKind::Status, line);
-                        (content, true)
-                    }
-                };
-                results.push(Block::ToolResult {
-                    id,
-                    content,
-                    is_error,
-                });
+            match run_tools(ctx, &toolbox, calls).await {
+                Turn::Finished(result) => return Ok(outcome(result, step, usage)),
+                Turn::Results(results) => messages.push(Message {
+                    role: Role::User,
+                    blocks: results,
+                }),
             }
-            messages.push(Message {
-                role: Role::User,
-                blocks: results,
-            });
         }
         Err(ExecError::permanent(format!(
             "the agent did not finish within {max_steps} model calls"
         )))
     }
+}
+
+/// What running a reply's tool calls came to.
+enum Turn {
+    /// Their results, for the next call.
+    Results(Vec<Block>),
+    /// `finish` was called: the task's result.
+    Finished(Value),
+}
+
+/// Runs a reply's tool calls in order, each shown in the office with its outcome.
+async fn run_tools(
+    ctx: &ExecContext,
+    toolbox: &Toolbox,
+    calls: Vec<(String, String, Value)>,
+) -> Turn {
+    let mut results = Vec::with_capacity(calls.len());
+    for (id, name, input) in calls {
+        ctx.activity(ActivityKind::ToolCall, format!("{name} {}", brief(&input)));
+        let (content, is_error) = match toolbox.call(ctx, &name, &input).await {
+            ToolOutcome::Finish(result) => return Turn::Finished(result),
+            ToolOutcome::Ok(content) => {
+                ctx.activity(ActivityKind::Output, first_line(&content));
+                (content, false)
+            }
+            ToolOutcome::Error(content) => {
+                let line = format!("{name} failed: {}", first_line(&content));
+                ctx.activity(ActivityKind::Status, line);
+                (content, true)
+            }
+        };
+        results.push(Block::ToolResult {
+            id,
+            content,
+            is_error,
+        });
+    }
+    Turn::Results(results)
 }
 
 /// The task's result: what the agent answered, and what it took.

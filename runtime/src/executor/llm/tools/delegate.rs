@@ -18,6 +18,10 @@ use crate::task::NewTask;
 /// Delegations in a chain (A → B → C is two).
 pub const MAX_DEPTH: u64 = 3;
 
+/// Bytes of a colleague's result passed back to the model; the rest is cut (the whole
+/// result stays on the colleague's task).
+const MAX_RESULT_BYTES: usize = 16 * 1024;
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Input {
@@ -121,6 +125,8 @@ async fn run(ctx: &ExecContext, input: Input) -> Result<String, String> {
                 Value::String(s) => s.clone(),
                 other => other.to_string(),
             };
+            let total = text.len();
+            let text = super::truncate(text, MAX_RESULT_BYTES, total);
             Ok(format!("{} finished: {text}", colleague.name))
         }
         (None, error) => Err(format!(
