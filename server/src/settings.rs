@@ -90,6 +90,8 @@ pub struct Settings {
     /// More endpoints by name, which an agent picks with `"endpoint": "<name>"` (a table
     /// per endpoint in the TOML file: provider, base_url, api_key, model).
     pub llm_endpoints: BTreeMap<String, LlmEndpoint>,
+    /// A workspace's own default endpoint, by workspace id: `{ "<id>" = "local" }`.
+    pub llm_workspace_endpoints: BTreeMap<agenthq_protocol::WorkspaceId, String>,
     /// Model calls one `llm` task may make.
     pub llm_max_steps: u32,
     /// Tokens (in and out) one `llm` attempt may use before it is stopped.
@@ -222,6 +224,7 @@ impl Default for Settings {
             llm_api_key: None,
             llm_model: None,
             llm_endpoints: BTreeMap::new(),
+            llm_workspace_endpoints: BTreeMap::new(),
             llm_max_steps: LlmSettings::default().max_steps,
             llm_max_task_tokens: LlmSettings::default().max_task_tokens,
             sandbox_dir: None,
@@ -299,7 +302,7 @@ impl Settings {
                 },
             ));
         }
-        let endpoints = named
+        let endpoints: BTreeMap<String, Endpoint> = named
             .into_iter()
             .map(|(name, e)| {
                 let base_url = e.base_url.unwrap_or_else(|| {
@@ -318,8 +321,16 @@ impl Settings {
                 (name, endpoint)
             })
             .collect();
+        for (workspace, name) in &self.llm_workspace_endpoints {
+            if !endpoints.contains_key(name) {
+                return Err(SettingsError::Llm(format!(
+                    "workspace {workspace} names the endpoint {name:?}, which is not configured"
+                )));
+            }
+        }
         Ok(LlmSettings {
             endpoints,
+            workspace_endpoints: self.llm_workspace_endpoints.clone(),
             max_steps: self.llm_max_steps.max(1),
             max_task_tokens: self.llm_max_task_tokens,
             sandbox_dir: Some(
@@ -428,6 +439,17 @@ mod tests {
             );
             assert_eq!(llm.sandbox_dir, Some(PathBuf::from("data/sandbox")));
             assert!(!llm.tools.shell.enabled, "the shell is off unless enabled");
+
+            jail.set_env(
+                "AGENTHQ_LLM_WORKSPACE_ENDPOINTS",
+                "{0190a3c2-0000-7000-8000-000000000001=\"elsewhere\"}",
+            );
+            let settings = Settings::load(Some(Path::new("agenthq.toml"))).expect("settings");
+            let unknown = settings.llm_settings().unwrap_err().to_string();
+            assert!(
+                unknown.contains("names the endpoint \"elsewhere\""),
+                "{unknown}"
+            );
             Ok(())
         });
     }

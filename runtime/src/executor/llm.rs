@@ -21,7 +21,7 @@ mod tools;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use agenthq_protocol::ActivityKind;
+use agenthq_protocol::{ActivityKind, WorkspaceId};
 use async_trait::async_trait;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -44,6 +44,8 @@ pub struct LlmSettings {
     /// [`Self::default_endpoint`].
     pub endpoints: BTreeMap<String, Endpoint>,
     pub default_endpoint: String,
+    /// A workspace's own default endpoint (by name), before the node's.
+    pub workspace_endpoints: BTreeMap<WorkspaceId, String>,
     /// Model calls one task may make.
     pub max_steps: u32,
     /// Most tokens one reply may have.
@@ -83,6 +85,7 @@ impl Default for LlmSettings {
         Self {
             endpoints: BTreeMap::new(),
             default_endpoint: "default".into(),
+            workspace_endpoints: BTreeMap::new(),
             max_steps: 12,
             max_reply_tokens: 2048,
             max_task_tokens: 200_000,
@@ -134,11 +137,23 @@ impl LlmExecutor {
         Ok(Self { settings, http })
     }
 
-    /// The endpoint and model an agent's params resolve to.
-    fn endpoint<'a>(&'a self, params: &'a Params) -> Result<(&'a Endpoint, &'a str), String> {
+    /// The endpoint and model an agent's params resolve to: the endpoint it names, else
+    /// its workspace's, else the node's default.
+    fn endpoint<'a>(
+        &'a self,
+        params: &'a Params,
+        workspace: Option<WorkspaceId>,
+    ) -> Result<(&'a Endpoint, &'a str), String> {
         let name = params
             .endpoint
             .as_deref()
+            .or_else(|| {
+                let ws = workspace?;
+                self.settings
+                    .workspace_endpoints
+                    .get(&ws)
+                    .map(String::as_str)
+            })
             .unwrap_or(&self.settings.default_endpoint);
         let endpoint = self.settings.endpoints.get(name).ok_or_else(|| {
             if self.settings.endpoints.is_empty() {
@@ -175,14 +190,20 @@ impl Executor for LlmExecutor {
 
     fn check(&self, config: &ExecutorConfig) -> Result<(), String> {
         let params = Params::parse(&config.params)?;
-        self.endpoint(&params)?;
+        // The agent's workspace is not known here: with no endpoint named, it is enough
+        // that some endpoint exists (the workspace's, or the node's default, at run time).
+        if params.endpoint.is_some() || self.settings.workspace_endpoints.is_empty() {
+            self.endpoint(&params, None)?;
+        }
         self.toolbox(&params, None)?;
         Ok(())
     }
 
     async fn run(&self, ctx: &ExecContext) -> Result<Value, ExecError> {
         let params = Params::parse(&ctx.config.params).map_err(ExecError::permanent)?;
-        let (endpoint, model) = self.endpoint(&params).map_err(ExecError::permanent)?;
+        let (endpoint, model) = self
+            .endpoint(&params, Some(ctx.task.workspace))
+            .map_err(ExecError::permanent)?;
         let toolbox = self
             .toolbox(&params, Some(ctx))
             .map_err(ExecError::permanent)?;
@@ -418,5 +439,56 @@ impl<'a> Speech<'a> {
         if !line.is_empty() {
             self.ctx.activity(ActivityKind::Thought, clip(line));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_agent_uses_the_endpoint_it_names_else_its_workspaces_else_the_default() {
+        let endpoint = |model: &str| Endpoint {
+            provider: Provider::Openai,
+            base_url: "http://127.0.0.1:1/v1".into(),
+            api_key: None,
+            model: model.into(),
+        };
+        let ours = WorkspaceId::new();
+        let settings = LlmSettings {
+            endpoints: [
+                ("default".to_owned(), endpoint("big")),
+                ("local".to_owned(), endpoint("small")),
+            ]
+            .into(),
+            workspace_endpoints: [(ours, "local".to_owned())].into(),
+            ..LlmSettings::default()
+        };
+        let llm = LlmExecutor::new(settings).unwrap();
+        let model = |params: Params, ws| llm.endpoint(&params, ws).map(|(_, m)| m.to_owned());
+        assert_eq!(model(Params::default(), Some(ours)), Ok("small".into()));
+        assert_eq!(
+            model(Params::default(), Some(WorkspaceId::new())),
+            Ok("big".into())
+        );
+        let named = || Params {
+            endpoint: Some("default".into()),
+            ..Params::default()
+        };
+        assert_eq!(model(named(), Some(ours)), Ok("big".into()));
+        let chosen = Params {
+            model: Some("tiny".into()),
+            ..Params::default()
+        };
+        assert_eq!(model(chosen, Some(ours)), Ok("tiny".into()));
+        let unknown = Params {
+            endpoint: Some("gpu".into()),
+            ..Params::default()
+        };
+        assert!(
+            model(unknown, None)
+                .unwrap_err()
+                .contains("no model endpoint named \"gpu\"")
+        );
     }
 }
