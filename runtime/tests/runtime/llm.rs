@@ -121,22 +121,21 @@ async fn named_agent(office: &Office, name: &str, params: Value) -> Result<Agent
     Ok(agent.id)
 }
 
+/// A task for `agent` with `prompt` as its input and one attempt, run to its end.
 async fn run(office: &Office, agent: AgentId, prompt: &str) -> TaskRecord {
-    let task = office
-        .rt
-        .submit(
-            office.ws,
-            NewTask {
-                agent: Some(agent),
-                title: "Plan the launch".into(),
-                input: json!(prompt),
-                max_attempts: Some(1),
-                ..NewTask::default()
-            },
-        )
-        .await
-        .unwrap()
-        .task;
+    let task = NewTask {
+        agent: Some(agent),
+        title: "Plan the launch".into(),
+        input: json!(prompt),
+        max_attempts: Some(1),
+        ..NewTask::default()
+    };
+    finish(office, task).await
+}
+
+/// Submits a task and waits for it to end; answers it as stored.
+async fn finish(office: &Office, task: NewTask) -> TaskRecord {
+    let task = office.rt.submit(office.ws, task).await.unwrap().task;
     all_terminal(&office.rt, office.ws, &[task.id], Duration::from_secs(20)).await;
     office.rt.task(office.ws, task.id).await.unwrap()
 }
@@ -360,22 +359,13 @@ async fn a_refused_key_fails_the_task_at_once_without_retries() {
     }])
     .await;
     let agent = llm_agent(&office, Value::Null).await.unwrap();
-    let task = office
-        .rt
-        .submit(
-            office.ws,
-            NewTask {
-                agent: Some(agent),
-                title: "Anything".into(),
-                max_attempts: Some(3),
-                ..NewTask::default()
-            },
-        )
-        .await
-        .unwrap()
-        .task;
-    all_terminal(&office.rt, office.ws, &[task.id], Duration::from_secs(10)).await;
-    let task = office.rt.task(office.ws, task.id).await.unwrap();
+    let three_attempts = NewTask {
+        agent: Some(agent),
+        title: "Anything".into(),
+        max_attempts: Some(3),
+        ..NewTask::default()
+    };
+    let task = finish(&office, three_attempts).await;
     assert_eq!(
         task.status,
         TaskStatus::Failed,
@@ -589,22 +579,14 @@ async fn an_agent_delegates_to_a_colleague_waits_for_the_result_and_chains_stop_
     assert_eq!(result["tool_use_id"], "toolu_1");
     assert_eq!(result["content"], "Sable finished: The numbers add up.");
 
-    let deep = office
-        .rt
-        .submit(
-            office.ws,
-            NewTask {
-                agent: Some(ada),
-                title: "Deep".into(),
-                input: json!({"prompt": "go", "delegated_by": {"agent": "Sable", "depth": 3}}),
-                max_attempts: Some(1),
-                ..NewTask::default()
-            },
-        )
-        .await
-        .unwrap()
-        .task;
-    all_terminal(&office.rt, office.ws, &[deep.id], Duration::from_secs(20)).await;
+    let deep = NewTask {
+        agent: Some(ada),
+        title: "Deep".into(),
+        input: json!({"prompt": "go", "delegated_by": {"agent": "Sable", "depth": 3}}),
+        max_attempts: Some(1),
+        ..NewTask::default()
+    };
+    finish(&office, deep).await;
     let sent = office.server.received();
     let refused = &sent[4].body["messages"][2]["content"][0];
     assert_eq!(refused["is_error"], true);
