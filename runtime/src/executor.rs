@@ -345,3 +345,45 @@ impl ExecContext {
         }
     }
 }
+
+/// A context for running an executor alone in unit tests: a task with `input` on its
+/// `attempt`, agent Ada, no budget and no colleagues; its signals hold what it reported.
+#[cfg(test)]
+pub(crate) fn test_context(input: serde_json::Value, attempt: u32) -> (ExecContext, Arc<Signals>) {
+    let task = crate::task::TaskRecord {
+        id: TaskId::from_bytes([3; 16]),
+        workspace: agenthq_protocol::WorkspaceId::from_bytes([1; 16]),
+        agent: None,
+        assigned: None,
+        title: "the quarterly report".into(),
+        input,
+        priority: 0,
+        status: agenthq_protocol::TaskStatus::Running,
+        attempts: attempt,
+        max_attempts: 3,
+        backoff_ms: 10,
+        timeout_ms: 10_000,
+        idempotency_key: None,
+        result: None,
+        error: None,
+        created_at: 0,
+        updated_at: 0,
+        run_after: None,
+    };
+    let signals = Arc::new(Signals::new(64));
+    let agent = Identity {
+        id: AgentId::from_bytes([2; 16]),
+        name: "Ada".into(),
+        personality: "".into(),
+        config: Arc::new(ExecutorConfig::default()),
+    };
+    let ctx = ExecContext::new(
+        Arc::new(task),
+        &agent,
+        Workplace::detached(Arc::new(crate::budget::Budget::new(0, 0))),
+        CancellationToken::new(),
+        signals.clone(),
+        Arc::new(|_| {}),
+    );
+    (ctx, signals)
+}

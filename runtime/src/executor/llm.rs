@@ -445,6 +445,42 @@ impl<'a> Speech<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::executor::test_context;
+
+    #[test]
+    fn streamed_text_becomes_a_line_per_line_or_per_200_characters_not_per_token() {
+        let (ctx, signals) = test_context(Value::Null, 1);
+        let mut speech = Speech::new(&ctx);
+        for token in ["Plan", ":", " ship", " Friday", ".\nThen", " rest", "."] {
+            speech.hear(Progress::Delta(Delta::Text(token)));
+        }
+        let long = "word ".repeat(60); // 300 characters, no newline
+        speech.hear(Progress::Delta(Delta::Text(&long)));
+        speech.hear(Progress::Retry {
+            why: "HTTP 529: overloaded",
+            after: std::time::Duration::from_millis(1500),
+        });
+        speech.hear(Progress::Delta(Delta::Text("Again.")));
+        speech.flush();
+        let lines: Vec<(ActivityKind, String)> = signals.take().lines;
+        let texts: Vec<&str> = lines.iter().map(|(_, t)| t.as_str()).collect();
+        assert_eq!(texts[0], "Plan: ship Friday.");
+        assert!(
+            texts[1].starts_with("Then rest.word") && texts[1].chars().count() <= 200,
+            "{:?}",
+            texts[1]
+        );
+        assert!(
+            texts[2].starts_with("model call failed (HTTP 529: overloaded); retrying in 1.5 s"),
+            "{texts:?}"
+        );
+        assert_eq!(
+            texts[3], "Again.",
+            "what a failed try left unsaid is dropped"
+        );
+        assert_eq!(lines.len(), 4, "{texts:?}");
+        assert_eq!(lines[2].0, ActivityKind::Status);
+    }
 
     #[test]
     fn an_agent_uses_the_endpoint_it_names_else_its_workspaces_else_the_default() {

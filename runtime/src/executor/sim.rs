@@ -139,54 +139,8 @@ fn pick<'a>(rng: &mut SmallRng, items: &[&'a str]) -> &'a str {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
-
-    use agenthq_protocol::{AgentId, TaskId, TaskStatus, WorkspaceId};
-    use tokio_util::sync::CancellationToken;
-
     use super::*;
-    use crate::executor::{Identity, Signals, Workplace};
-    use crate::store::ExecutorConfig;
-    use crate::task::TaskRecord;
-
-    fn context(input: serde_json::Value, attempt: u32) -> (ExecContext, Arc<Signals>) {
-        let task = TaskRecord {
-            id: TaskId::from_bytes([3; 16]),
-            workspace: WorkspaceId::from_bytes([1; 16]),
-            agent: None,
-            assigned: None,
-            title: "the quarterly report".into(),
-            input,
-            priority: 0,
-            status: TaskStatus::Running,
-            attempts: attempt,
-            max_attempts: 3,
-            backoff_ms: 10,
-            timeout_ms: 10_000,
-            idempotency_key: None,
-            result: None,
-            error: None,
-            created_at: 0,
-            updated_at: 0,
-            run_after: None,
-        };
-        let signals = Arc::new(Signals::new(64));
-        let agent = Identity {
-            id: AgentId::from_bytes([2; 16]),
-            name: "Ada".into(),
-            personality: "".into(),
-            config: Arc::new(ExecutorConfig::default()),
-        };
-        let ctx = ExecContext::new(
-            Arc::new(task),
-            &agent,
-            Workplace::detached(Arc::new(crate::budget::Budget::new(0, 0))),
-            CancellationToken::new(),
-            signals.clone(),
-            Arc::new(|_| {}),
-        );
-        (ctx, signals)
-    }
+    use crate::executor::test_context as context;
 
     async fn run(
         input: serde_json::Value,
