@@ -207,17 +207,57 @@ impl Executor for LlmExecutor {
         let toolbox = self
             .toolbox(&params, Some(ctx))
             .map_err(ExecError::permanent)?;
-        let specs = toolbox.specs();
-        let system = system_prompt(ctx, &params);
-        let max_steps = params
-            .max_steps
-            .unwrap_or(self.settings.max_steps)
-            .clamp(1, self.settings.max_steps.max(1));
-        let mut messages = vec![Message::user_text(task_prompt(ctx))];
+        let plan = Plan {
+            endpoint,
+            model,
+            price: self.settings.prices.get(model),
+            system: system_prompt(ctx, &params),
+            specs: toolbox.specs(),
+            toolbox,
+            max_steps: params
+                .max_steps
+                .unwrap_or(self.settings.max_steps)
+                .clamp(1, self.settings.max_steps.max(1)),
+        };
         let mut usage = Usage::default();
+        self.converse(ctx, &plan, &mut usage)
+            .await
+            .map_err(|mut e| {
+                // A failed attempt still cost what it used: say so on the task.
+                if usage.total() > 0 {
+                    e.message.push_str(&format!(
+                        " (this attempt used {} tokens in, {} out)",
+                        usage.input_tokens, usage.output_tokens
+                    ));
+                }
+                e
+            })
+    }
+}
+
+/// How one attempt talks to its model.
+struct Plan<'a> {
+    endpoint: &'a Endpoint,
+    model: &'a str,
+    price: Option<&'a Price>,
+    system: String,
+    specs: Vec<conversation::ToolSpec>,
+    toolbox: Toolbox,
+    max_steps: u32,
+}
+
+impl LlmExecutor {
+    /// The loop: call the model, run its tool calls, send their results, until it answers
+    /// without one, calls `finish`, or a limit is hit. `usage` counts what was used.
+    async fn converse(
+        &self,
+        ctx: &ExecContext,
+        plan: &Plan<'_>,
+        usage: &mut Usage,
+    ) -> Result<Value, ExecError> {
+        let mut messages = vec![Message::user_text(task_prompt(ctx))];
         let mut speech = Speech::new(ctx);
-        let price = self.settings.prices.get(model);
-        for step in 1..=max_steps {
+        for step in 1..=plan.max_steps {
             if ctx.budget_exhausted() {
                 return Err(ExecError::permanent(
                     "budget_exceeded: the workspace's model budget for this month is spent",
@@ -230,17 +270,17 @@ impl Executor for LlmExecutor {
                     self.settings.max_task_tokens
                 )));
             }
-            ctx.progress(((step - 1) * 1000 / max_steps) as u16);
+            ctx.progress(((step - 1) * 1000 / plan.max_steps) as u16);
             let request = Request {
-                model,
-                system: &system,
+                model: plan.model,
+                system: &plan.system,
                 messages: &messages,
-                tools: &specs,
+                tools: &plan.specs,
                 max_tokens: self.settings.max_reply_tokens,
             };
             let reply = client::complete(
                 &self.http,
-                endpoint,
+                plan.endpoint,
                 &self.settings.call,
                 &request,
                 &mut |p| speech.hear(p),
@@ -255,7 +295,7 @@ impl Executor for LlmExecutor {
             ctx.spend(
                 reply.usage.input_tokens,
                 reply.usage.output_tokens,
-                price.map_or(0, |p| p.micros(reply.usage)),
+                plan.price.map_or(0, |p| p.micros(reply.usage)),
             );
             let text = reply.text();
             let calls: Vec<(String, String, Value)> = reply
@@ -267,10 +307,10 @@ impl Executor for LlmExecutor {
                 blocks: reply.blocks,
             });
             if calls.is_empty() {
-                return Ok(outcome(json!(text), step, usage));
+                return Ok(outcome(json!(text), step, *usage));
             }
-            match run_tools(ctx, &toolbox, calls).await {
-                Turn::Finished(result) => return Ok(outcome(result, step, usage)),
+            match run_tools(ctx, &plan.toolbox, calls).await {
+                Turn::Finished(result) => return Ok(outcome(result, step, *usage)),
                 Turn::Results(results) => messages.push(Message {
                     role: Role::User,
                     blocks: results,
@@ -278,7 +318,8 @@ impl Executor for LlmExecutor {
             }
         }
         Err(ExecError::permanent(format!(
-            "the agent did not finish within {max_steps} model calls"
+            "the agent did not finish within {} model calls",
+            plan.max_steps
         )))
     }
 }
