@@ -99,7 +99,8 @@ impl Budget {
     }
 }
 
-fn level(spent: Micros, limit: Micros) -> Level {
+/// Where `spent` stands against `limit`.
+pub fn level(spent: Micros, limit: Micros) -> Level {
     // 80 % in integers: spent × 5 ≥ limit × 4.
     if spent >= limit {
         Level::Exhausted
@@ -123,14 +124,8 @@ pub fn dollars(micros: Micros) -> String {
 
 /// The first day (days since the Unix epoch) of the calendar month holding `day`.
 pub fn month_start(day: i64) -> i64 {
-    // Civil date from days (Howard Hinnant's algorithm), then back to the 1st.
-    let z = day + 719_468;
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day_of_month = doy - (153 * mp + 2) / 5 + 1;
-    day - (day_of_month - 1)
+    let (_, _, day_of_month) = crate::task::civil(day);
+    day - (i64::from(day_of_month) - 1)
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicBool, AtomicU16, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use agenthq_protocol::{ActivityKind, AgentId, TaskId};
+use agenthq_protocol::{ActivityKind, AgentId, TaskId, WorkspaceId};
 use async_trait::async_trait;
 use tokio_util::sync::CancellationToken;
 
@@ -61,7 +61,7 @@ pub trait Executor: Send + Sync + std::fmt::Debug + 'static {
 
     /// Checks an agent's executor config when the agent is created or changed, so a
     /// mistake is a clear error then rather than a failed task later.
-    fn check(&self, _config: &ExecutorConfig) -> Result<(), String> {
+    fn check(&self, _workspace: WorkspaceId, _config: &ExecutorConfig) -> Result<(), String> {
         Ok(())
     }
 }

@@ -328,7 +328,7 @@ impl Runtime {
             )));
         };
         executor
-            .check(&new.executor)
+            .check(workspace, &new.executor)
             .map_err(RuntimeError::Invalid)?;
         if new.max_concurrent == 0 {
             return Err(RuntimeError::Invalid(

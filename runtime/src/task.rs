@@ -100,6 +100,29 @@ pub fn now_ms() -> i64 {
         .map_or(0, |d| d.as_millis() as i64)
 }
 
+/// Milliseconds in a day.
+pub const DAY_MS: i64 = 86_400_000;
+
+/// Today (UTC) in days since the Unix epoch: how usage is counted.
+pub fn today() -> i64 {
+    now_ms().div_euclid(DAY_MS)
+}
+
+/// The calendar date (year, month 1-12, day 1-31) of a day number since 1970-01-01
+/// (Howard Hinnant's civil-from-days).
+pub fn civil(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month as u32, day as u32)
+}
+
 /// Unix time in microseconds (the protocol's `server_time`).
 pub fn now_us() -> u64 {
     SystemTime::now()

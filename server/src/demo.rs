@@ -75,9 +75,10 @@ pub async fn run(
     options: Options,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), DemoError> {
-    let has_model =
-        settings.llm_provider.is_some() || settings.llm_endpoints.contains_key("default");
-    if options.llm && !has_model {
+    // A mistake in the model settings is the build's to report; here only their absence.
+    let no_model = matches!(settings.llm_settings(),
+        Ok(llm) if !llm.endpoints.contains_key(&llm.default_endpoint));
+    if options.llm && no_model {
         return Err(DemoError::NoModel);
     }
     let app = Application::build(settings).await?;

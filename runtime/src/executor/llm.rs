@@ -32,13 +32,12 @@ pub use tools::{HttpSettings, ShellSettings, ToolName, ToolSettings};
 
 use self::client::Progress;
 use self::conversation::{Block, Delta, Message, Request, Role, Usage};
-use self::tools::{ToolOutcome, Toolbox};
+use self::tools::{ToolOutcome, Toolbox, Tools};
 use super::{ExecContext, ExecError, Executor};
 use crate::store::ExecutorConfig;
 
 /// The operator's settings for every `llm` agent of the node.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone)]
 pub struct LlmSettings {
     /// Model endpoints by name; an agent names one (`"endpoint": "local"`), or gets
     /// [`Self::default_endpoint`].
@@ -59,7 +58,6 @@ pub struct LlmSettings {
     /// What each model costs, by model name; a model not listed costs nothing (its tokens
     /// are still counted).
     pub prices: BTreeMap<String, Price>,
-    #[serde(skip)]
     pub call: CallPolicy,
 }
 
@@ -126,6 +124,7 @@ impl Params {
 pub struct LlmExecutor {
     settings: LlmSettings,
     http: reqwest::Client,
+    tools: Tools,
 }
 
 impl LlmExecutor {
@@ -134,7 +133,12 @@ impl LlmExecutor {
             .connect_timeout(settings.call.connect_timeout)
             .build()
             .map_err(|e| format!("the HTTP client could not be built: {e}"))?;
-        Ok(Self { settings, http })
+        let tools = Tools::new(settings.tools.clone());
+        Ok(Self {
+            settings,
+            http,
+            tools,
+        })
     }
 
     /// The endpoint and model an agent's params resolve to: the endpoint it names, else
@@ -142,17 +146,14 @@ impl LlmExecutor {
     fn endpoint<'a>(
         &'a self,
         params: &'a Params,
-        workspace: Option<WorkspaceId>,
+        workspace: WorkspaceId,
     ) -> Result<(&'a Endpoint, &'a str), String> {
         let name = params
             .endpoint
             .as_deref()
             .or_else(|| {
-                let ws = workspace?;
-                self.settings
-                    .workspace_endpoints
-                    .get(&ws)
-                    .map(String::as_str)
+                let own = self.settings.workspace_endpoints.get(&workspace);
+                own.map(String::as_str)
             })
             .unwrap_or(&self.settings.default_endpoint);
         let endpoint = self.settings.endpoints.get(name).ok_or_else(|| {
@@ -173,12 +174,11 @@ impl LlmExecutor {
         Ok((endpoint, params.model.as_deref().unwrap_or(&endpoint.model)))
     }
 
-    fn toolbox(&self, params: &Params, ctx: Option<&ExecContext>) -> Result<Toolbox, String> {
-        let sandbox = self.settings.sandbox_dir.as_ref().map(|dir| match ctx {
-            Some(ctx) => dir.join(ctx.task.workspace.to_string()),
-            None => dir.clone(),
-        });
-        Toolbox::new(&params.tools, &self.settings.tools, sandbox).map_err(|e| e.to_string())
+    /// The agent's tools, with `shell` in the workspace's sandbox folder.
+    fn toolbox(&self, params: &Params, workspace: WorkspaceId) -> Result<Toolbox, String> {
+        let sandbox =
+            (self.settings.sandbox_dir.as_ref()).map(|dir| dir.join(workspace.to_string()));
+        Toolbox::new(&params.tools, &self.tools, sandbox).map_err(|e| e.to_string())
     }
 }
 
@@ -188,24 +188,20 @@ impl Executor for LlmExecutor {
         true
     }
 
-    fn check(&self, config: &ExecutorConfig) -> Result<(), String> {
+    fn check(&self, workspace: WorkspaceId, config: &ExecutorConfig) -> Result<(), String> {
         let params = Params::parse(&config.params)?;
-        // The agent's workspace is not known here: with no endpoint named, it is enough
-        // that some endpoint exists (the workspace's, or the node's default, at run time).
-        if params.endpoint.is_some() || self.settings.workspace_endpoints.is_empty() {
-            self.endpoint(&params, None)?;
-        }
-        self.toolbox(&params, None)?;
+        self.endpoint(&params, workspace)?;
+        self.toolbox(&params, workspace)?;
         Ok(())
     }
 
     async fn run(&self, ctx: &ExecContext) -> Result<Value, ExecError> {
         let params = Params::parse(&ctx.config.params).map_err(ExecError::permanent)?;
         let (endpoint, model) = self
-            .endpoint(&params, Some(ctx.task.workspace))
+            .endpoint(&params, ctx.task.workspace)
             .map_err(ExecError::permanent)?;
         let toolbox = self
-            .toolbox(&params, Some(ctx))
+            .toolbox(&params, ctx.task.workspace)
             .map_err(ExecError::permanent)?;
         let plan = Plan {
             endpoint,
@@ -543,27 +539,27 @@ mod tests {
         };
         let llm = LlmExecutor::new(settings).unwrap();
         let model = |params: Params, ws| llm.endpoint(&params, ws).map(|(_, m)| m.to_owned());
-        assert_eq!(model(Params::default(), Some(ours)), Ok("small".into()));
+        assert_eq!(model(Params::default(), ours), Ok("small".into()));
         assert_eq!(
-            model(Params::default(), Some(WorkspaceId::new())),
+            model(Params::default(), WorkspaceId::new()),
             Ok("big".into())
         );
         let named = || Params {
             endpoint: Some("default".into()),
             ..Params::default()
         };
-        assert_eq!(model(named(), Some(ours)), Ok("big".into()));
+        assert_eq!(model(named(), ours), Ok("big".into()));
         let chosen = Params {
             model: Some("tiny".into()),
             ..Params::default()
         };
-        assert_eq!(model(chosen, Some(ours)), Ok("tiny".into()));
+        assert_eq!(model(chosen, ours), Ok("tiny".into()));
         let unknown = Params {
             endpoint: Some("gpu".into()),
             ..Params::default()
         };
         assert!(
-            model(unknown, None)
+            model(unknown, ours)
                 .unwrap_err()
                 .contains("no model endpoint named \"gpu\"")
         );

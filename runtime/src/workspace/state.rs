@@ -30,9 +30,7 @@ use crate::executor::{Identity, Reported, Signals, Workplace};
 use crate::runtime::Shared;
 use crate::store::writer::WriteOp;
 use crate::store::{AgentRecord, InsertOutcome, StoreError, UsageDelta};
-use crate::task::{MAX_IDEMPOTENCY_KEY_BYTES, NewTask, Submitted, TaskRecord, now_ms};
-
-const DAY_MS: i64 = 86_400_000;
+use crate::task::{MAX_IDEMPOTENCY_KEY_BYTES, NewTask, Submitted, TaskRecord, now_ms, today};
 
 type SubmitReply = RpcReplyPort<Vec<Result<Submitted, RuntimeError>>>;
 
@@ -166,7 +164,7 @@ impl WorkspaceState {
             max_running: record.max_running,
             max_queued: record.max_queued,
         };
-        let month = month_start(now_ms() / DAY_MS);
+        let month = month_start(today());
         let spent = store
             .usage(id)
             .await?
@@ -422,7 +420,7 @@ impl WorkspaceState {
 
     /// The budget's level now: a new month starts afresh.
     pub(super) fn budget_level(&mut self) -> Level {
-        let month = month_start(now_ms() / DAY_MS);
+        let month = month_start(today());
         if month != self.budget_month {
             self.budget_month = month;
             self.budget.reset();
@@ -555,7 +553,7 @@ impl WorkspaceState {
             let delta = std::mem::take(&mut self.usage);
             self.outbox.push(WriteOp::Usage {
                 workspace: self.id,
-                day: now_ms() / DAY_MS,
+                day: today(),
                 delta,
             });
         }

@@ -482,7 +482,7 @@ impl Usage {
             .filter(|row| row.day >= month)
             .map(|row| row.usage.spend_micros)
             .sum();
-        let level = match agenthq_runtime::budget::Budget::new(limit, spent).level() {
+        let level = match agenthq_runtime::budget::level(spent, limit) {
             agenthq_runtime::budget::Level::Under => "under",
             agenthq_runtime::budget::Level::Warning => "warning",
             agenthq_runtime::budget::Level::Exhausted => "exhausted",
@@ -523,17 +523,9 @@ fn usage_day(day: String, u: &agenthq_runtime::store::UsageDelta) -> UsageDay {
     }
 }
 
-/// `YYYY-MM-DD` of a day number since 1970-01-01 (Howard Hinnant's civil-from-days).
+/// `YYYY-MM-DD` of a day number since 1970-01-01.
 fn civil_date(days: i64) -> String {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
+    let (year, month, day) = agenthq_runtime::task::civil(days);
     format!("{year:04}-{month:02}-{day:02}")
 }
 

@@ -296,7 +296,10 @@ pub async fn usage(
     access(&state, &caller, workspace, Role::Viewer).await?;
     let tier = state.runtime.workspace(workspace).await?.tier;
     let limit = state.runtime.config().budgets.for_tier(tier);
-    let today = agenthq_runtime::task::now_ms() / 86_400_000;
     let rows = state.runtime.usage(workspace).await?;
-    Ok(Json(Usage::new(&rows, limit, today)))
+    Ok(Json(Usage::new(
+        &rows,
+        limit,
+        agenthq_runtime::task::today(),
+    )))
 }

@@ -67,19 +67,8 @@ async fn an_llm_agent_runs_its_task_on_the_configured_endpoint_and_its_tokens_ar
     assert_eq!(done["result"]["result"], "Ship on Friday.");
     assert_eq!(model.received()[0].body["model"], "local-test");
 
-    let usage = format!("/api/v1/workspaces/{ws}/usage");
-    let mut total = json!(null);
-    for _ in 0..500 {
-        // Usage reaches the store with the workspace's next write: poll, bounded.
-        let (_, body) = app
-            .call(Method::GET, &usage, Some(&owner.access), None)
-            .await;
-        total = body["total"].clone();
-        if total["tokens_in"] == 100 {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-    }
+    let body = usage_when(&app, &owner.access, ws, |u| u["total"]["tokens_in"] == 100).await;
+    let total = &body["total"];
     assert_eq!(
         (total["tokens_in"].clone(), total["tokens_out"].clone()),
         (json!(100), json!(20)),
@@ -150,23 +139,34 @@ async fn past_its_model_budget_a_workspace_gets_402_for_model_tasks_and_its_usag
         .await;
     assert_eq!(status, 201, "tasks for agents that call no model still run");
 
-    let usage = format!("/api/v1/workspaces/{ws}/usage");
-    let mut budget = json!(null);
-    for _ in 0..500 {
-        // Usage reaches the store with the workspace's next write: poll, bounded.
-        let (_, body) = app
-            .call(Method::GET, &usage, Some(&owner.access), None)
-            .await;
-        budget = body["budget"].clone();
-        if budget["level"] == "exhausted" {
-            assert_eq!(body["total"]["spend_usd"], 0.002);
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-    }
+    let body = usage_when(&app, &owner.access, ws, |u| {
+        u["budget"]["level"] == "exhausted"
+    })
+    .await;
+    assert_eq!(body["total"]["spend_usd"], 0.002);
+    let budget = &body["budget"];
     assert_eq!(
         (&budget["level"], &budget["limit_usd"], &budget["spent_usd"]),
         (&json!("exhausted"), &json!(0.001), &json!(0.002)),
         "{budget}"
     );
+}
+
+/// The workspace's usage once `done` holds of it. Usage reaches the store with the
+/// workspace's next write, so this polls, at most 5 s.
+async fn usage_when(
+    app: &TestApp,
+    token: &str,
+    ws: agenthq_protocol::WorkspaceId,
+    done: impl Fn(&serde_json::Value) -> bool,
+) -> serde_json::Value {
+    let path = format!("/api/v1/workspaces/{ws}/usage");
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let (_, usage) = app.call(Method::GET, &path, Some(token), None).await;
+        if done(&usage) || tokio::time::Instant::now() >= deadline {
+            return usage;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
 }

@@ -26,9 +26,8 @@ pub enum Provider {
     Openai,
 }
 
-/// An API key: never printed, never serialized (only read from settings).
-#[derive(Clone, PartialEq, Eq, Deserialize)]
-#[serde(transparent)]
+/// An API key: never printed, never serialized.
+#[derive(Clone, PartialEq, Eq)]
 pub struct ApiKey(String);
 
 impl ApiKey {
@@ -52,13 +51,12 @@ impl std::fmt::Debug for ApiKey {
 /// Where a model is served, and with which key. Set by the operator in settings: agents
 /// name an endpoint, they never supply a URL or a key (which would let a workspace send
 /// the operator's key to a host of its choosing).
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Endpoint {
     pub provider: Provider,
     /// `https://api.anthropic.com`; for OpenAI-compatible APIs with the version path,
     /// `https://api.openai.com/v1`, `http://127.0.0.1:11434/v1`.
     pub base_url: String,
-    #[serde(default)]
     pub api_key: Option<ApiKey>,
     /// The model agents on this endpoint use unless they name another.
     pub model: String,

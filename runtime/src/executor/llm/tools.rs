@@ -21,8 +21,7 @@ use super::conversation::ToolSpec;
 use crate::executor::ExecContext;
 
 /// What the operator allows tools to do (server settings).
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ToolSettings {
     pub shell: ShellSettings,
     pub http: HttpSettings,
@@ -68,56 +67,86 @@ pub struct ToolUnavailable {
     pub why: &'static str,
 }
 
+/// The node's tools, made once: the settings, and the `http` tool's client (building a
+/// TLS client reads the root certificates, not something to do per attempt).
+#[derive(Debug)]
+pub struct Tools {
+    settings: ToolSettings,
+    http: Result<http::Http, ToolUnavailable>,
+}
+
+impl Tools {
+    pub fn new(settings: ToolSettings) -> Self {
+        let http = http::Http::new(&settings.http);
+        Self { settings, http }
+    }
+}
+
+/// One granted tool, ready to run.
+#[derive(Debug)]
+enum Tool {
+    Shell(shell::Shell),
+    Http(http::Http),
+    Delegate,
+    Finish,
+}
+
+impl Tool {
+    fn name(&self) -> ToolName {
+        match self {
+            Tool::Shell(_) => ToolName::Shell,
+            Tool::Http(_) => ToolName::Http,
+            Tool::Delegate => ToolName::Delegate,
+            Tool::Finish => ToolName::Finish,
+        }
+    }
+}
+
 /// One attempt's tools: those the agent was granted, under the operator's limits.
 #[derive(Debug)]
 pub struct Toolbox {
-    granted: Vec<ToolName>,
-    shell: Option<shell::Shell>,
-    http: Option<http::Http>,
+    granted: Vec<Tool>,
 }
 
 impl Toolbox {
     /// The granted tools (`finish` is always there) for a workspace's sandbox.
     pub fn new(
         granted: &[ToolName],
-        settings: &ToolSettings,
+        tools: &Tools,
         sandbox: Option<PathBuf>,
     ) -> Result<Self, ToolUnavailable> {
-        let mut tools = vec![ToolName::Finish];
-        let mut shell = None;
-        let mut http = None;
-        for &tool in granted {
-            if tools.contains(&tool) {
+        let mut toolbox = Self {
+            granted: vec![Tool::Finish],
+        };
+        for &name in granted {
+            if toolbox.granted.iter().any(|t| t.name() == name) {
                 continue;
             }
-            match tool {
+            let tool = match name {
                 ToolName::Shell => {
                     let dir = sandbox.clone().ok_or(ToolUnavailable {
                         tool: "shell",
                         why: "no sandbox folder is configured",
                     })?;
-                    shell = Some(shell::Shell::new(&settings.shell, dir)?);
+                    Tool::Shell(shell::Shell::new(&tools.settings.shell, dir)?)
                 }
-                ToolName::Http => http = Some(http::Http::new(&settings.http)?),
-                ToolName::Delegate | ToolName::Finish => {}
-            }
-            tools.push(tool);
+                ToolName::Http => Tool::Http(tools.http.clone()?),
+                ToolName::Delegate => Tool::Delegate,
+                ToolName::Finish => Tool::Finish,
+            };
+            toolbox.granted.push(tool);
         }
-        Ok(Self {
-            granted: tools,
-            shell,
-            http,
-        })
+        Ok(toolbox)
     }
 
     pub fn specs(&self) -> Vec<ToolSpec> {
         self.granted
             .iter()
             .map(|tool| match tool {
-                ToolName::Shell => shell::spec(),
-                ToolName::Http => http::spec(),
-                ToolName::Delegate => delegate::spec(),
-                ToolName::Finish => finish_spec(),
+                Tool::Shell(_) => shell::spec(),
+                Tool::Http(_) => http::spec(),
+                Tool::Delegate => delegate::spec(),
+                Tool::Finish => finish_spec(),
             })
             .collect()
     }
@@ -129,18 +158,30 @@ impl Toolbox {
                 "the input of `{name}` must be a JSON object matching its schema"
             ));
         };
-        match name {
-            "finish" => ToolOutcome::Finish(input.get("result").cloned().unwrap_or(Value::Null)),
-            "shell" if self.shell.is_some() => {
-                self.shell.as_ref().expect("checked").call(input).await
+        let Some(tool) = self.granted.iter().find(|t| t.name().as_str() == name) else {
+            return ToolOutcome::Error(format!("there is no tool `{name}` available to you"));
+        };
+        match tool {
+            Tool::Finish => {
+                ToolOutcome::Finish(input.get("result").cloned().unwrap_or(Value::Null))
             }
-            "http" if self.http.is_some() => self.http.as_ref().expect("checked").call(input).await,
-            "delegate" if self.granted.contains(&ToolName::Delegate) => {
-                delegate::call(ctx, input).await
-            }
-            _ => ToolOutcome::Error(format!("there is no tool `{name}` available to you")),
+            Tool::Shell(shell) => shell.call(input).await,
+            Tool::Http(http) => http.call(input).await,
+            Tool::Delegate => delegate::run(ctx, input).await.into(),
         }
     }
+}
+
+impl From<Result<String, String>> for ToolOutcome {
+    /// A tool's text for the model, or why it failed.
+    fn from(result: Result<String, String>) -> Self {
+        result.map_or_else(ToolOutcome::Error, ToolOutcome::Ok)
+    }
+}
+
+/// A tool's input as its type, or why it is not (for the model to correct).
+fn parse<T: serde::de::DeserializeOwned>(input: &Value) -> Result<T, String> {
+    T::deserialize(input).map_err(|e| format!("invalid input: {e}"))
 }
 
 fn finish_spec() -> ToolSpec {

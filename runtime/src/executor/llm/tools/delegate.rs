@@ -10,7 +10,7 @@
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::ToolOutcome;
+use super::parse;
 use crate::executor::ExecContext;
 use crate::executor::llm::conversation::ToolSpec;
 use crate::task::NewTask;
@@ -62,18 +62,9 @@ pub fn depth(input: &Value) -> u64 {
     input["delegated_by"]["depth"].as_u64().unwrap_or(0)
 }
 
-pub async fn call(ctx: &ExecContext, input: &Value) -> ToolOutcome {
-    let input = match Input::deserialize(input) {
-        Ok(input) => input,
-        Err(e) => return ToolOutcome::Error(format!("invalid input: {e}")),
-    };
-    match run(ctx, input).await {
-        Ok(text) => ToolOutcome::Ok(text),
-        Err(why) => ToolOutcome::Error(why),
-    }
-}
-
-async fn run(ctx: &ExecContext, input: Input) -> Result<String, String> {
+/// Delegates: the colleague's result (or that the task was submitted), or why not.
+pub async fn run(ctx: &ExecContext, input: &Value) -> Result<String, String> {
+    let input: Input = parse(input)?;
     let depth = depth(&ctx.task.input) + 1;
     if depth > MAX_DEPTH {
         return Err(format!(

@@ -7,11 +7,10 @@ use std::time::Duration;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{ToolOutcome, ToolUnavailable, truncate};
+use super::{ToolOutcome, ToolUnavailable, parse, truncate};
 use crate::executor::llm::conversation::ToolSpec;
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct HttpSettings {
     /// Hosts agents may call: `hooks.example.com`, or `*.example.com` for its subdomains.
     /// Empty: the tool cannot be granted.
@@ -35,7 +34,8 @@ impl Default for HttpSettings {
     }
 }
 
-#[derive(Debug)]
+/// Cheap to clone: the client is shared.
+#[derive(Debug, Clone)]
 pub struct Http {
     settings: HttpSettings,
     client: reqwest::Client,
@@ -113,17 +113,12 @@ impl Http {
     }
 
     pub async fn call(&self, input: &Value) -> ToolOutcome {
-        let input = match Input::deserialize(input) {
-            Ok(input) => input,
-            Err(e) => return ToolOutcome::Error(format!("invalid input: {e}")),
-        };
-        match self.run(input).await {
-            Ok(text) => ToolOutcome::Ok(text),
-            Err(why) => ToolOutcome::Error(why),
-        }
+        self.run(input).await.into()
     }
 
-    async fn run(&self, input: Input) -> Result<String, String> {
+    /// Makes a call: the status and the start of the answer, or why it failed.
+    async fn run(&self, input: &Value) -> Result<String, String> {
+        let input: Input = parse(input)?;
         let url = reqwest::Url::parse(&input.url).map_err(|e| format!("invalid URL: {e}"))?;
         if !matches!(url.scheme(), "http" | "https") {
             return Err("only http and https URLs are allowed".into());

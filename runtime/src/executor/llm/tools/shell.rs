@@ -20,11 +20,10 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use tokio::io::{AsyncRead, AsyncReadExt};
 
-use super::{ToolOutcome, ToolUnavailable, truncate};
+use super::{ToolOutcome, ToolUnavailable, parse, truncate};
 use crate::executor::llm::conversation::ToolSpec;
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ShellSettings {
     /// Off unless the operator turns it on.
     pub enabled: bool,
@@ -111,17 +110,13 @@ impl Shell {
     }
 
     pub async fn call(&self, input: &Value) -> ToolOutcome {
-        let input = match Input::deserialize(input) {
-            Ok(input) => input,
-            Err(e) => return ToolOutcome::Error(format!("invalid input: {e}")),
-        };
-        match self.run(input).await {
-            Ok(outcome) => outcome,
-            Err(refusal) => ToolOutcome::Error(refusal),
-        }
+        self.run(input).await.unwrap_or_else(ToolOutcome::Error)
     }
 
-    async fn run(&self, input: Input) -> Result<ToolOutcome, String> {
+    /// Runs a call: what the program did (an error for a non-zero exit, a flood or the
+    /// timeout), or why it was refused before it ran.
+    async fn run(&self, input: &Value) -> Result<ToolOutcome, String> {
+        let input: Input = parse(input)?;
         let Some((program, args)) = input.command.split_first() else {
             return Err("`command` is empty".into());
         };
