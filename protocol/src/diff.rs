@@ -10,10 +10,10 @@
 
 use serde::{Deserialize, Deserializer, Serialize};
 
-use crate::id::{AgentId, TaskId, WorkspaceId};
+use crate::id::{AgentId, ApprovalId, TaskId, WorkspaceId};
 use crate::model::{
-    ActivityLine, AgentStatus, AgentView, OfficeState, TaskEvent, TaskStatus, TaskView, Tier,
-    WorkspaceView,
+    ActivityLine, AgentStatus, AgentView, ApprovalEvent, ApprovalView, MessageView, OfficeState,
+    TaskEvent, TaskStatus, TaskView, Tier, WorkspaceView,
 };
 
 /// One change to a topic's state, or an event that rides along with the changes.
@@ -43,6 +43,17 @@ pub enum Op {
     },
     /// A task lifecycle event; it does not change the state.
     TaskEvent(TaskEvent),
+    /// A new approval request (sent whole: a request does not change while it waits).
+    Approval(ApprovalView),
+    /// The request left the state (decided, expired or its task stopped; an
+    /// `approval_event` says how).
+    ApprovalRemoved {
+        id: ApprovalId,
+    },
+    /// How an approval request ended; it does not change the state.
+    ApprovalEvent(ApprovalEvent),
+    /// A message passed between agents or people; it does not change the state.
+    Message(MessageView),
 }
 
 /// The ops of one tick for one topic.
@@ -213,6 +224,16 @@ pub fn diff(old: &OfficeState, new: &OfficeState) -> Diff {
                 .extend(TaskPatch::between(before, task).map(Op::Task)),
         }
     }
+    for id in old.approvals.keys() {
+        if !new.approvals.contains_key(id) {
+            out.push(Op::ApprovalRemoved { id: *id });
+        }
+    }
+    for (id, approval) in &new.approvals {
+        if old.approvals.get(id) != Some(approval) {
+            out.push(Op::Approval(approval.clone()));
+        }
+    }
     diff_activity(old, new, &mut out);
     out
 }
@@ -284,7 +305,13 @@ pub fn apply_op(state: &mut OfficeState, op: Op) -> Result<(), ApplyError> {
         }
         Op::Activity(line) => state.push_activity(line),
         Op::ActivityReset { lines } => state.activity = lines.into(),
-        Op::TaskEvent(_) => {}
+        Op::Approval(approval) => {
+            state.approvals.insert(approval.id, approval);
+        }
+        Op::ApprovalRemoved { id } => {
+            state.approvals.remove(&id);
+        }
+        Op::TaskEvent(_) | Op::ApprovalEvent(_) | Op::Message(_) => {}
     }
     Ok(())
 }

@@ -100,6 +100,14 @@ typed_id!(
     /// An API key: a credential bound to one workspace with one role.
     ApiKeyId
 );
+typed_id!(
+    /// A message between agents, or between an agent and the workspace's people.
+    MessageId
+);
+typed_id!(
+    /// A request of an agent for a person's approval before it goes on.
+    ApprovalId
+);
 
 /// A UUIDv7 that is strictly greater than every one made before in this process: the 48-bit
 /// millisecond timestamp, then a 12-bit counter that orders ids made in the same

@@ -2,7 +2,8 @@
 //! tester.
 //!
 //! - [`id`]: typed, time-ordered identifiers (UUIDv7) for workspaces, agents and tasks.
-//! - [`model`]: the office state a client holds: workspace, agents, live tasks, activity.
+//! - [`model`]: the office state a client holds: workspace, agents, live tasks, activity,
+//!   pending approvals; and the messages and events that pass through it.
 //! - [`diff`]: the ops that turn one state into the next ([`diff::diff`] on the server,
 //!   [`diff::apply`] on the client) and the per-entity patches they carry.
 //! - [`topic`]: what a client subscribes to (`workspace/{id}`, `workspace/{id}/tasks`,
@@ -24,11 +25,11 @@ pub mod topic;
 
 pub use codec::{Codec, CodecError};
 pub use diff::{Diff, Op};
-pub use id::{AgentId, ApiKeyId, IdParseError, TaskId, UserId, WorkspaceId};
-pub use message::{ClientMessage, ErrorCode, Resume, ServerMessage};
+pub use id::{AgentId, ApiKeyId, ApprovalId, IdParseError, MessageId, TaskId, UserId, WorkspaceId};
+pub use message::{ClientMessage, ErrorCode, Resume, ServerMessage, Verdict};
 pub use model::{
-    ActivityKind, ActivityLine, AgentStatus, AgentView, OfficeState, TaskEvent, TaskStatus,
-    TaskView, Tier, WorkspaceView,
+    ActivityKind, ActivityLine, AgentStatus, AgentView, ApprovalEvent, ApprovalView, Decision,
+    MessageView, OfficeState, TaskEvent, TaskStatus, TaskView, Tier, WorkspaceView,
 };
 pub use topic::Topic;
 

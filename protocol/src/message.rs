@@ -7,7 +7,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::diff::Diff;
-use crate::model::OfficeState;
+use crate::id::ApprovalId;
+use crate::model::{Decision, OfficeState};
 use crate::topic::Topic;
 
 /// Where a client's copy of a topic stands: the last diff (or snapshot) it applied.
@@ -37,6 +38,31 @@ pub enum ClientMessage {
         topic: Topic,
     },
     Ping,
+    /// Approves or rejects an agent's approval request (needs the `member` role or more in
+    /// its workspace). Answered by `decided`, or an `error`.
+    Decide {
+        approval: ApprovalId,
+        verdict: Verdict,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        comment: Option<String>,
+    },
+}
+
+/// A person's answer to an approval request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    Approve,
+    Reject,
+}
+
+impl Verdict {
+    pub fn decision(self) -> Decision {
+        match self {
+            Verdict::Approve => Decision::Approved,
+            Verdict::Reject => Decision::Rejected,
+        }
+    }
 }
 
 /// From server to client.
@@ -74,6 +100,11 @@ pub enum ServerMessage {
         topic: Option<Topic>,
     },
     Pong,
+    /// Answer to `decide`: the request is decided and its agent goes on.
+    Decided {
+        approval: ApprovalId,
+        decision: Decision,
+    },
 }
 
 /// Machine-readable error codes; `message` says the same for a person.
@@ -94,5 +125,7 @@ pub enum ErrorCode {
     QueueFull,
     /// The client fell behind; it must subscribe again (with `resume`).
     ResyncRequired,
+    /// The request no longer applies (an approval already decided, say).
+    Conflict,
     Internal,
 }

@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, VecDeque};
 
 use serde::{Deserialize, Serialize};
 
-use crate::id::{AgentId, TaskId, WorkspaceId};
+use crate::id::{AgentId, ApprovalId, MessageId, TaskId, WorkspaceId};
 use crate::topic::Topic;
 
 /// Most activity lines a state keeps; older lines fall off the front.
@@ -101,6 +101,9 @@ pub struct AgentView {
 pub enum TaskStatus {
     Queued,
     Running,
+    /// Running, and stopped until a person approves or rejects what the agent asks
+    /// (see [`ApprovalView`]).
+    AwaitingApproval,
     Succeeded,
     Failed,
     Cancelled,
@@ -111,13 +114,22 @@ pub enum TaskStatus {
 impl TaskStatus {
     /// A task in a terminal status never runs again unless a person retries it.
     pub fn is_terminal(self) -> bool {
-        !matches!(self, TaskStatus::Queued | TaskStatus::Running)
+        !matches!(
+            self,
+            TaskStatus::Queued | TaskStatus::Running | TaskStatus::AwaitingApproval
+        )
+    }
+
+    /// An attempt of the task is under way (running, or waiting for an approval).
+    pub fn is_running(self) -> bool {
+        matches!(self, TaskStatus::Running | TaskStatus::AwaitingApproval)
     }
 
     pub fn as_str(self) -> &'static str {
         match self {
             TaskStatus::Queued => "queued",
             TaskStatus::Running => "running",
+            TaskStatus::AwaitingApproval => "awaiting_approval",
             TaskStatus::Succeeded => "succeeded",
             TaskStatus::Failed => "failed",
             TaskStatus::Cancelled => "cancelled",
@@ -129,6 +141,7 @@ impl TaskStatus {
         Some(match s {
             "queued" => TaskStatus::Queued,
             "running" => TaskStatus::Running,
+            "awaiting_approval" => TaskStatus::AwaitingApproval,
             "succeeded" => TaskStatus::Succeeded,
             "failed" => TaskStatus::Failed,
             "cancelled" => TaskStatus::Cancelled,
@@ -191,6 +204,88 @@ pub struct TaskEvent {
     pub error: Option<String>,
 }
 
+/// What an agent asks a person to approve, while nobody has decided; sent on
+/// `workspace/{id}` and `workspace/{id}/tasks`. Its task is `awaiting_approval` meanwhile.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApprovalView {
+    pub id: ApprovalId,
+    pub task: TaskId,
+    pub agent: AgentId,
+    /// What the agent wants to do, in a line ("send the launch email to 1,200 customers").
+    pub action: String,
+    /// Anything the person needs to decide (the email's text, the command, ...).
+    pub detail: String,
+    /// Unix time in milliseconds.
+    pub requested_at: i64,
+    /// When the request expires undecided (Unix milliseconds); the agent is told so.
+    pub expires_at: i64,
+}
+
+/// How an approval request ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Decision {
+    Approved,
+    Rejected,
+    /// Nobody decided in time.
+    Expired,
+    /// The task stopped first (cancelled, timed out, or its node stopped).
+    Cancelled,
+}
+
+impl Decision {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Decision::Approved => "approved",
+            Decision::Rejected => "rejected",
+            Decision::Expired => "expired",
+            Decision::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "approved" => Decision::Approved,
+            "rejected" => Decision::Rejected,
+            "expired" => Decision::Expired,
+            "cancelled" => Decision::Cancelled,
+            _ => return None,
+        })
+    }
+}
+
+/// An approval request was decided (or expired, or its task stopped); the request has
+/// left the state. Sent on `workspace/{id}` and `workspace/{id}/tasks`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApprovalEvent {
+    pub id: ApprovalId,
+    pub task: TaskId,
+    pub agent: AgentId,
+    pub decision: Decision,
+    /// Who decided: a person's email or an API key's name; `None` when nobody did.
+    pub by: Option<String>,
+    pub comment: Option<String>,
+}
+
+/// A message between agents, or between an agent and the workspace's people; sent on
+/// `workspace/{id}` and on the activity topics of the agents it is from and to. It does
+/// not change the state: the office draws it as it passes, the API lists them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageView {
+    pub id: MessageId,
+    /// The agent that wrote it; `None` for a person.
+    pub from: Option<AgentId>,
+    /// The agent it is for; `None` for the workspace's people.
+    pub to: Option<AgentId>,
+    /// Who wrote it, for display: the agent's name, or the person's email or key name.
+    pub author: String,
+    pub text: String,
+    /// The task the writer was working on, if any.
+    pub task: Option<TaskId>,
+    /// Unix time in milliseconds.
+    pub at: i64,
+}
+
 /// The state of one topic.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct OfficeState {
@@ -199,6 +294,10 @@ pub struct OfficeState {
     pub tasks: BTreeMap<TaskId, TaskView>,
     /// The latest activity lines, oldest first, at most [`ACTIVITY_CAP`].
     pub activity: VecDeque<ActivityLine>,
+    /// Approval requests nobody has decided yet (at most one per live task). Left out of
+    /// the encoding when empty.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub approvals: BTreeMap<ApprovalId, ApprovalView>,
 }
 
 impl OfficeState {
@@ -209,6 +308,7 @@ impl OfficeState {
             Topic::Tasks(_) => OfficeState {
                 workspace: self.workspace.clone(),
                 tasks: self.tasks.clone(),
+                approvals: self.approvals.clone(),
                 ..OfficeState::default()
             },
             Topic::AgentActivity(agent) => OfficeState {

@@ -32,6 +32,7 @@ fn task_status() -> impl Strategy<Value = TaskStatus> {
     prop_oneof![
         Just(TaskStatus::Queued),
         Just(TaskStatus::Running),
+        Just(TaskStatus::AwaitingApproval),
         Just(TaskStatus::Succeeded),
         Just(TaskStatus::Failed),
         Just(TaskStatus::Cancelled),
@@ -124,20 +125,43 @@ fn activity(start: u64) -> impl Strategy<Value = VecDeque<ActivityLine>> {
     })
 }
 
+fn approval() -> impl Strategy<Value = ApprovalView> {
+    (
+        (0u8..6),
+        task_id(),
+        agent_id(),
+        "\\PC{0,12}",
+        "[a-z ]{0,20}",
+    )
+        .prop_map(|(n, task, agent, action, detail)| ApprovalView {
+            id: ApprovalId::from_bytes([n; 16]),
+            task,
+            agent,
+            action,
+            detail,
+            requested_at: 1_700_000_000_000 + i64::from(n),
+            expires_at: 1_700_003_600_000,
+        })
+}
+
 fn state() -> impl Strategy<Value = OfficeState> {
     (
         workspace(),
         btree_map(agent_id(), agent(), 0..8),
         btree_map(task_id(), task(), 0..12),
         activity(0),
+        vec(approval(), 0..3),
     )
-        .prop_map(|(workspace, agents, tasks, activity)| OfficeState {
-            workspace,
-            // Keys must match the ids inside, as the server keeps them.
-            agents: agents.into_values().map(|a| (a.id, a)).collect(),
-            tasks: tasks.into_values().map(|t| (t.id, t)).collect(),
-            activity,
-        })
+        .prop_map(
+            |(workspace, agents, tasks, activity, approvals)| OfficeState {
+                workspace,
+                // Keys must match the ids inside, as the server keeps them.
+                agents: agents.into_values().map(|a| (a.id, a)).collect(),
+                tasks: tasks.into_values().map(|t| (t.id, t)).collect(),
+                activity,
+                approvals: approvals.into_iter().map(|a| (a.id, a)).collect(),
+            },
+        )
 }
 
 /// A later state: either unrelated, or the old one with activity appended.
@@ -160,12 +184,16 @@ fn successor(old: OfficeState) -> impl Strategy<Value = (OfficeState, OfficeStat
     prop_oneof![extended, unrelated]
 }
 
-fn server_message() -> impl Strategy<Value = ServerMessage> {
-    let topic = prop_oneof![
+fn topic_any() -> impl Strategy<Value = Topic> + Clone {
+    prop_oneof![
         Just(Topic::Workspace(WorkspaceId::from_bytes([1; 16]))),
         Just(Topic::Tasks(WorkspaceId::from_bytes([1; 16]))),
         agent_id().prop_map(Topic::AgentActivity),
-    ];
+    ]
+}
+
+fn server_message() -> impl Strategy<Value = ServerMessage> {
+    let topic = topic_any();
     prop_oneof![
         (topic.clone(), any::<u64>(), any::<u64>(), state()).prop_map(
             |(topic, epoch, seq, state)| ServerMessage::Snapshot {
@@ -190,6 +218,39 @@ fn server_message() -> impl Strategy<Value = ServerMessage> {
             topic: Some(topic),
         }),
         Just(ServerMessage::Pong),
+        Just(ServerMessage::Decided {
+            approval: ApprovalId::from_bytes([5; 16]),
+            decision: Decision::Rejected,
+        }),
+        (topic_any(), agent_id(), "\\PC{0,20}").prop_map(|(topic, from, text)| {
+            ServerMessage::Diff {
+                topic,
+                epoch: 1,
+                seq: 2,
+                server_time: 3,
+                ops: Diff {
+                    ops: vec![
+                        Op::Message(MessageView {
+                            id: MessageId::from_bytes([8; 16]),
+                            from: Some(from),
+                            to: None,
+                            author: "Ada".into(),
+                            text,
+                            task: None,
+                            at: 1_700_000_000_000,
+                        }),
+                        Op::ApprovalEvent(ApprovalEvent {
+                            id: ApprovalId::from_bytes([5; 16]),
+                            task: TaskId::from_bytes([6; 16]),
+                            agent: from,
+                            decision: Decision::Approved,
+                            by: Some("ops@example.com".into()),
+                            comment: None,
+                        }),
+                    ],
+                },
+            }
+        }),
         any::<u64>().prop_map(|t| ServerMessage::Welcome {
             protocol_version: PROTOCOL_VERSION,
             server_time: t
@@ -212,6 +273,17 @@ fn client_message() -> impl Strategy<Value = ClientMessage> {
             topic: Topic::Tasks(WorkspaceId::from_bytes([3; 16]))
         }),
         Just(ClientMessage::Ping),
+        (proptest::bool::ANY, proptest::option::of("\\PC{0,30}")).prop_map(|(approve, comment)| {
+            ClientMessage::Decide {
+                approval: ApprovalId::from_bytes([4; 16]),
+                verdict: if approve {
+                    Verdict::Approve
+                } else {
+                    Verdict::Reject
+                },
+                comment,
+            }
+        }),
     ]
 }
 
@@ -310,6 +382,18 @@ fn golden_json() {
         (
             Box::new(|| Codec::Json.encode(&ClientMessage::Ping).unwrap()),
             r#"{"type":"ping"}"#,
+        ),
+        (
+            Box::new(|| {
+                Codec::Json
+                    .encode(&ClientMessage::Decide {
+                        approval: ApprovalId::from_bytes([0x22; 16]),
+                        verdict: Verdict::Approve,
+                        comment: Some("go".into()),
+                    })
+                    .unwrap()
+            }),
+            r#"{"type":"decide","approval":"22222222-2222-2222-2222-222222222222","verdict":"approve","comment":"go"}"#,
         ),
     ];
     for (encode, expected) in cases {

@@ -63,6 +63,9 @@ impl Office {
             Change::Everything => self.scene.sync(state, Touched::All),
             Change::Agents => self.scene.sync(state, Touched::Agents(&self.link.touched)),
         }
+        for &(from, to) in &self.link.passing {
+            self.scene.send(from, to);
+        }
         match reply {
             Some(Action::Send(message)) => Some(message),
             _ => None,

@@ -241,6 +241,7 @@ pub fn sprites() -> Vec<(&'static str, RgbaImage)> {
     iso_box(&mut table, 1, 40, (0.45, 0.45), (0.1, 0.1), 0.0, 20.0, DARK);
     out.push(("meeting_table.png", table));
     out.push(("bubbles.png", bubbles::sheet()));
+    out.push(("envelope.png", bubbles::envelope()));
     for (name, look) in people::cast() {
         out.push((name, people::sheet(&look)));
     }
@@ -395,6 +396,8 @@ mod tests {
                 people::CELL_W * people::FRAMES.len() as u32
             } else if *name == "bubbles.png" {
                 bubbles::SIZE * crate::scene::Bubble::ALL.len() as u32
+            } else if *name == "envelope.png" {
+                bubbles::ENVELOPE.0
             } else {
                 TILE_W as u32
             };

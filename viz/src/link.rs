@@ -9,7 +9,7 @@
 //! it up to date.
 
 use agenthq_protocol::feed::{Feed, Step};
-use agenthq_protocol::{AgentId, ClientMessage, ErrorCode, ServerMessage, Topic};
+use agenthq_protocol::{AgentId, ClientMessage, ErrorCode, Op, ServerMessage, Topic};
 
 use crate::scene::touched_by;
 
@@ -93,6 +93,8 @@ pub struct Link {
     pub problem: Option<String>,
     /// Agents the last diff touched (see [`Change::Agents`]).
     pub touched: Vec<AgentId>,
+    /// Messages the last applied diff carried: who wrote to whom (`None`: the people).
+    pub passing: Vec<(Option<AgentId>, Option<AgentId>)>,
     rate: Rate,
 }
 
@@ -110,6 +112,7 @@ impl Link {
             last_ping: 0.0,
             problem: None,
             touched: Vec::new(),
+            passing: Vec::new(),
             rate: Rate::default(),
         }
     }
@@ -162,10 +165,16 @@ impl Link {
     /// A server message: what changed, and what to send back if anything.
     pub fn on_message(&mut self, message: ServerMessage, now: f64) -> (Change, Option<Action>) {
         self.touched.clear();
+        self.passing.clear();
         let is_diff = matches!(message, ServerMessage::Diff { .. });
+        let mut passing = Vec::new();
         match &message {
             ServerMessage::Diff { ops, .. } => {
-                touched_by(&ops.ops, &self.feed.state, &mut self.touched)
+                touched_by(&ops.ops, &self.feed.state, &mut self.touched);
+                passing.extend(ops.ops.iter().filter_map(|op| match op {
+                    Op::Message(m) => Some((m.from, m.to)),
+                    _ => None,
+                }));
             }
             ServerMessage::Error { code, message, .. } if *code != ErrorCode::ResyncRequired => {
                 self.problem = Some(format!("{}: {message}", error_name(*code)));
@@ -176,6 +185,7 @@ impl Link {
             Step::Applied => {
                 if is_diff {
                     self.rate.count(now);
+                    self.passing = passing;
                 }
                 let caught_up = self.phase == Phase::Catching;
                 if caught_up || self.phase == Phase::Live {
@@ -384,6 +394,32 @@ mod tests {
         );
         assert_eq!(link.touched, vec![AgentId::from_bytes([2; 16])]);
         assert_eq!(link.feed.state, working);
+        assert!(link.passing.is_empty());
+
+        // A message passes: the link names who wrote to whom; a replayed (ignored) diff
+        // sends no second envelope.
+        let (ada, people) = (AgentId::from_bytes([2; 16]), None);
+        let note = ServerMessage::Diff {
+            topic: topic(),
+            epoch: 1,
+            seq: 5,
+            server_time: 0,
+            ops: agenthq_protocol::Diff {
+                ops: vec![Op::Message(agenthq_protocol::MessageView {
+                    id: agenthq_protocol::MessageId::from_bytes([1; 16]),
+                    from: Some(ada),
+                    to: people,
+                    author: "Ada".into(),
+                    text: "Done with the report".into(),
+                    task: None,
+                    at: 0,
+                })],
+            },
+        };
+        assert_eq!(link.on_message(note.clone(), 0.5).0, Change::Agents);
+        assert_eq!(link.passing, vec![(Some(ada), people)]);
+        assert_eq!(link.on_message(note, 0.6).0, Change::Nothing);
+        assert!(link.passing.is_empty());
     }
 
     #[test]

@@ -27,6 +27,39 @@ pub const SEARCHES_PER_FRAME: usize = 256;
 /// How long a speech bubble stays up after its activity line arrives, in seconds.
 pub const SPEECH_SECONDS: f32 = 6.0;
 
+/// How long a message's envelope takes from sender to receiver, in seconds.
+pub const FLIGHT_SECONDS: f32 = 1.6;
+
+/// Most envelopes in the air at once; a new one past it lands the oldest at once, so a
+/// burst of messages costs a bounded number of sprites.
+pub const MAX_FLIGHTS: usize = 16;
+
+/// Highest point of an envelope's arc above the straight line, in screen pixels.
+pub const FLIGHT_ARC: f32 = 48.0;
+
+/// A message's envelope on its way, between two points of the floor (fractional tiles).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Flight {
+    pub from: (f32, f32),
+    pub to: (f32, f32),
+    /// Scene time it left.
+    pub start: f32,
+}
+
+impl Flight {
+    /// Where it is at `clock`: the point on the floor below it, and its height above
+    /// the floor in screen pixels (an arc, highest half-way).
+    pub fn at(&self, clock: f32) -> (f32, f32, f32) {
+        let t = ((clock - self.start) / FLIGHT_SECONDS).clamp(0.0, 1.0);
+        let lerp = |a: f32, b: f32| a + (b - a) * t;
+        (
+            lerp(self.from.0, self.to.0),
+            lerp(self.from.1, self.to.1),
+            (t * std::f32::consts::PI).sin() * FLIGHT_ARC,
+        )
+    }
+}
+
 /// Which agents a message touched.
 #[derive(Debug, Clone, Copy)]
 pub enum Touched<'a> {
@@ -192,6 +225,8 @@ pub struct Scene {
     pub plan_revision: u64,
     search: Search,
     scratch: Vec<Tile>,
+    /// Envelopes in the air, oldest first, at most [`MAX_FLIGHTS`].
+    flights: VecDeque<Flight>,
 }
 
 impl Default for Scene {
@@ -207,6 +242,7 @@ impl Default for Scene {
             plan_revision: 0,
             search: Search::default(),
             scratch: Vec::new(),
+            flights: VecDeque::new(),
         }
     }
 }
@@ -226,6 +262,33 @@ impl Scene {
 
     pub fn clock(&self) -> f32 {
         self.clock
+    }
+
+    /// Envelopes in the air.
+    pub fn flights(&self) -> impl ExactSizeIterator<Item = &Flight> {
+        self.flights.iter()
+    }
+
+    /// Sends an envelope for a message: from its writer to its reader, where `None` is
+    /// the workspace's people, who stand at the front corner of the floor (nearest the
+    /// viewer). A message from or to an agent not in the office flies nowhere.
+    pub fn send(&mut self, from: Option<AgentId>, to: Option<AgentId>) {
+        let people = (self.plan.width as f32 - 1.5, self.plan.height as f32 - 1.5);
+        let spot = |who: Option<AgentId>| match who {
+            None => Some(people),
+            Some(id) => self.actor(id).map(|a| (a.walker.x, a.walker.y)),
+        };
+        let (Some(from), Some(to)) = (spot(from), spot(to)) else {
+            return;
+        };
+        if self.flights.len() == MAX_FLIGHTS {
+            self.flights.pop_front();
+        }
+        self.flights.push_back(Flight {
+            from,
+            to,
+            start: self.clock,
+        });
     }
 
     /// Agents waiting for a route search.
@@ -258,6 +321,13 @@ impl Scene {
     /// One frame: `seconds` of walking, and this frame's share of route searches.
     pub fn advance(&mut self, seconds: f32) {
         self.clock += seconds;
+        while self
+            .flights
+            .front()
+            .is_some_and(|f| self.clock - f.start >= FLIGHT_SECONDS)
+        {
+            self.flights.pop_front();
+        }
         for _ in 0..SEARCHES_PER_FRAME {
             let Some(id) = self.waiting.pop_front() else {
                 break;
@@ -442,7 +512,13 @@ pub fn touched_by(ops: &[Op], state: &OfficeState, out: &mut Vec<AgentId>) {
             Op::Activity(line) => out.push(line.agent),
             Op::ActivityReset { lines } => out.extend(lines.iter().map(|l| l.agent)),
             Op::TaskEvent(e) => out.extend(e.agent),
-            Op::TaskRemoved { .. } | Op::Workspace(_) | Op::WorkspaceRemoved => {}
+            Op::Approval(a) => out.push(a.agent),
+            Op::ApprovalEvent(e) => out.push(e.agent),
+            Op::Message(m) => out.extend(m.from.into_iter().chain(m.to)),
+            Op::TaskRemoved { .. }
+            | Op::ApprovalRemoved { .. }
+            | Op::Workspace(_)
+            | Op::WorkspaceRemoved => {}
         }
     }
 }

@@ -38,6 +38,7 @@ pub(super) fn plugin(app: &mut App) {
             spawn_and_despawn,
             advance,
             place_agents,
+            fly_envelopes,
             refresh_overlays,
             show_text,
         )
@@ -52,6 +53,7 @@ pub(super) struct Art {
     by_name: HashMap<&'static str, Handle<Image>>,
     people: [Handle<Image>; 5],
     bubbles: Handle<Image>,
+    envelope: Handle<Image>,
 }
 
 impl Art {
@@ -68,7 +70,7 @@ macro_rules! pngs {
 
 /// Every sprite the viewer draws, built into the binary (one file to ship, nothing to
 /// fetch on the web).
-const PNGS: [(&str, &[u8]); 19] = pngs![
+const PNGS: [(&str, &[u8]); 20] = pngs![
     "floor.png",
     "wall.png",
     "plant.png",
@@ -88,6 +90,7 @@ const PNGS: [(&str, &[u8]); 19] = pngs![
     "yuki.png",
     "graham.png",
     "bubbles.png",
+    "envelope.png",
 ];
 
 fn decode(bytes: &[u8]) -> Image {
@@ -112,6 +115,7 @@ fn load_art(mut commands: Commands<'_, '_>, mut images: ResMut<'_, Assets<Image>
         ]
         .map(person),
         bubbles: person("bubbles.png"),
+        envelope: person("envelope.png"),
         by_name,
     });
 }
@@ -139,6 +143,8 @@ struct Drawn {
     sprites: Vec<AgentSprite>,
     /// Whether names and speech are shown (the L key and the zoom decide).
     text_shown: bool,
+    /// Envelope sprites, made as needed up to [`crate::scene::MAX_FLIGHTS`] and reused.
+    envelopes: Vec<Entity>,
 }
 
 /// An agent's name label.
@@ -395,6 +401,52 @@ fn place_agents(
         for (entity, to) in placements {
             if let Ok(mut t) = transforms.get_mut(entity) {
                 t.set_if_neq(Transform::from_translation(to));
+            }
+        }
+    }
+}
+
+/// Messages in the air: one envelope sprite per flight, on its arc; spare sprites hidden.
+fn fly_envelopes(
+    mut commands: Commands<'_, '_>,
+    office: Res<'_, Office>,
+    art: Option<Res<'_, Art>>,
+    mut drawn: ResMut<'_, Drawn>,
+    mut placed: Query<'_, '_, (&mut Transform, &mut Visibility)>,
+) {
+    let Some(art) = art else { return };
+    let scene = &office.scene;
+    if drawn.envelopes.len() < scene.flights().len() {
+        while drawn.envelopes.len() < scene.flights().len() {
+            let sprite = commands
+                .spawn((
+                    Sprite {
+                        image: art.envelope.clone(),
+                        ..default()
+                    },
+                    Transform::default(),
+                    Visibility::Hidden,
+                ))
+                .id();
+            drawn.envelopes.push(sprite);
+        }
+        return; // Placed from the next frame, once spawned.
+    }
+    let mut flights = scene.flights();
+    for &sprite in &drawn.envelopes {
+        let Ok((mut transform, mut visibility)) = placed.get_mut(sprite) else {
+            continue;
+        };
+        match flights.next() {
+            Some(flight) => {
+                let (x, y, lift) = flight.at(scene.clock());
+                let floor = world(scene.plan(), x, y);
+                let at = Vec3::new(floor.x, floor.y + 40.0 + lift, OVERLAY_Z + 5.0);
+                transform.set_if_neq(Transform::from_translation(at));
+                visibility.set_if_neq(Visibility::Inherited);
+            }
+            None => {
+                visibility.set_if_neq(Visibility::Hidden);
             }
         }
     }
@@ -659,5 +711,68 @@ mod tests {
             .and_then(|s| s.custom_size)
             .unwrap();
         assert_eq!(fill.x, BAR_W * 0.4, "the bar shows 40 %");
+    }
+
+    #[test]
+    fn a_message_shows_an_envelope_in_the_air_until_it_lands() {
+        let mut app = headless();
+        let mut state = OfficeState::default();
+        let (marcus, sable) = (
+            agent(0, "Marcus Bell", AgentStatus::Working),
+            agent(1, "Sable Chen", AgentStatus::Idle),
+        );
+        state.agents.insert(marcus.id, marcus.clone());
+        state.agents.insert(sable.id, sable.clone());
+        let snapshot = ServerMessage::Snapshot {
+            topic: topic(),
+            epoch: 1,
+            seq: 1,
+            state,
+        };
+        app.world_mut()
+            .resource_mut::<Office>()
+            .receive(snapshot, 0.0);
+        app.update();
+        let note = ServerMessage::Diff {
+            topic: topic(),
+            epoch: 1,
+            seq: 2,
+            server_time: 0,
+            ops: agenthq_protocol::Diff {
+                ops: vec![agenthq_protocol::Op::Message(
+                    agenthq_protocol::MessageView {
+                        id: agenthq_protocol::MessageId::from_bytes([3; 16]),
+                        from: Some(marcus.id),
+                        to: Some(sable.id),
+                        author: "Marcus Bell".into(),
+                        text: "Can you review the pricing page?".into(),
+                        task: None,
+                        at: 0,
+                    },
+                )],
+            },
+        };
+        app.world_mut().resource_mut::<Office>().receive(note, 0.1);
+        let visible = |app: &mut App| {
+            let envelopes = app.world().resource::<Drawn>().envelopes.clone();
+            envelopes
+                .iter()
+                .filter(|e| app.world().get::<Visibility>(**e) == Some(&Visibility::Inherited))
+                .count()
+        };
+        app.update(); // spawns the sprite
+        app.update(); // places it
+        assert_eq!(visible(&mut app), 1, "one envelope on its way");
+        app.world_mut()
+            .resource_mut::<Office>()
+            .scene
+            .advance(crate::scene::FLIGHT_SECONDS);
+        app.update();
+        assert_eq!(
+            visible(&mut app),
+            0,
+            "landed: the sprite is hidden, kept for the next"
+        );
+        assert_eq!(app.world().resource::<Drawn>().envelopes.len(), 1);
     }
 }

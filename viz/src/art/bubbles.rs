@@ -132,3 +132,26 @@ pub fn sheet() -> RgbaImage {
     }
     out
 }
+
+/// Width and height of the envelope that carries a message across the office.
+pub const ENVELOPE: (u32, u32) = (24, 18);
+
+/// A sealed envelope: outlined paper, the flap's V, a red seal.
+pub fn envelope() -> RgbaImage {
+    let (w, h) = (ENVELOPE.0 as f32, ENVELOPE.1 as f32);
+    let mut img = RgbaImage::new(ENVELOPE.0, ENVELOPE.1);
+    rect(&mut img, 0.0, 1.0, w, h - 2.0, OUTLINE);
+    rect(&mut img, 1.5, 2.5, w - 3.0, h - 5.0, WHITE);
+    fill(
+        &mut img,
+        &[(1.5, 2.5), (w - 1.5, 2.5), (w / 2.0, h / 2.0 + 1.5)],
+        OUTLINE,
+    );
+    fill(
+        &mut img,
+        &[(4.0, 2.5), (w - 4.0, 2.5), (w / 2.0, h / 2.0 - 0.5)],
+        WHITE,
+    );
+    disc(&mut img, w / 2.0, h / 2.0 + 0.5, 2.4, RED);
+    img
+}

@@ -302,3 +302,55 @@ fn poses_map_to_sheet_cells() {
     assert_eq!(cell(Frame::Walk(3), Facing::PlusX), 4);
     assert_eq!(cell(Frame::Think(1), Facing::MinusY), 3 * 10 + 9);
 }
+
+#[test]
+fn a_message_flies_from_writer_to_reader_and_lands() {
+    let ada = agent(1, "Ada", AgentStatus::Working);
+    let bob = agent(2, "Bob", AgentStatus::Idle);
+    let mut scene = Scene::default();
+    scene.sync(&state(&[ada.clone(), bob.clone()]), Touched::All);
+    let (a, b) = (scene.actor(ada.id).unwrap(), scene.actor(bob.id).unwrap());
+    let (from, to) = ((a.walker.x, a.walker.y), (b.walker.x, b.walker.y));
+    scene.send(Some(ada.id), Some(bob.id));
+    let flight = *scene.flights().next().expect("in the air");
+    assert_eq!((flight.from, flight.to), (from, to));
+    assert_eq!(flight.at(flight.start), (from.0, from.1, 0.0));
+    scene.advance(FLIGHT_SECONDS / 2.0);
+    let (x, y, lift) = flight.at(scene.clock());
+    assert!((x - (from.0 + to.0) / 2.0).abs() < 1e-3 && (y - (from.1 + to.1) / 2.0).abs() < 1e-3);
+    assert!((lift - FLIGHT_ARC).abs() < 1e-3, "highest half-way: {lift}");
+    scene.advance(FLIGHT_SECONDS / 2.0);
+    assert_eq!(scene.flights().len(), 0, "landed");
+}
+
+#[test]
+fn messages_to_people_fly_to_the_front_corner_and_unknown_agents_send_nothing() {
+    let ada = agent(1, "Ada", AgentStatus::Working);
+    let mut scene = Scene::default();
+    scene.sync(&state(std::slice::from_ref(&ada)), Touched::All);
+    scene.send(Some(ada.id), None);
+    let to = scene.flights().next().expect("to the people").to;
+    let plan = scene.plan();
+    assert_eq!(to, (plan.width as f32 - 1.5, plan.height as f32 - 1.5));
+    scene.send(Some(AgentId::from_bytes([7; 16])), Some(ada.id));
+    assert_eq!(
+        scene.flights().len(),
+        1,
+        "a stranger's envelope flies nowhere"
+    );
+}
+
+#[test]
+fn a_burst_of_messages_keeps_at_most_max_flights_the_newest() {
+    let ada = agent(1, "Ada", AgentStatus::Working);
+    let mut scene = Scene::default();
+    scene.sync(&state(std::slice::from_ref(&ada)), Touched::All);
+    for i in 0..MAX_FLIGHTS + 5 {
+        scene.advance(0.01);
+        scene.send(Some(ada.id), None);
+        assert!(scene.flights().len() <= MAX_FLIGHTS, "after {i}");
+    }
+    assert_eq!(scene.flights().len(), MAX_FLIGHTS);
+    let newest = scene.flights().last().unwrap().start;
+    assert!((newest - scene.clock()).abs() < 1e-6);
+}
