@@ -230,7 +230,8 @@ impl AgentState {
     }
 }
 
-/// One attempt: the executor under the task's timeout, stopped at once by cancellation,
+/// One attempt: the executor under the task's timeout (its clock stopped while the attempt
+/// waits for a person), stopped at once by cancellation,
 /// with a panic caught and returned as `Err` (the agent then crashes on purpose).
 async fn run_attempt(
     executor: Arc<dyn Executor>,
@@ -241,11 +242,11 @@ async fn run_attempt(
     let outcome = tokio::select! {
         biased;
         () = cancel.cancelled() => Ok(AttemptOutcome::Cancelled),
-        result = tokio::time::timeout(ctx.task.timeout(), run) => match result {
-            Err(_elapsed) => Ok(AttemptOutcome::TimedOut),
-            Ok(Err(panic)) => Err(panic_message(panic)),
-            Ok(Ok(Ok(value))) => Ok(AttemptOutcome::Succeeded(value)),
-            Ok(Ok(Err(error))) => Ok(AttemptOutcome::Failed(error)),
+        () = ctx.clock.deadline(ctx.task.timeout()) => Ok(AttemptOutcome::TimedOut),
+        result = run => match result {
+            Err(panic) => Err(panic_message(panic)),
+            Ok(Ok(value)) => Ok(AttemptOutcome::Succeeded(value)),
+            Ok(Err(error)) => Ok(AttemptOutcome::Failed(error)),
         },
     };
     cancel.cancel(); // Stops anything the executor spawned with the token.

@@ -98,11 +98,15 @@ pub struct RuntimeConfig {
     pub activity_buffer: usize,
     /// What each tier's workspaces may spend on model calls per calendar month.
     pub budgets: Budgets,
+    /// How long an agent's approval request waits for a person; then it expires and the
+    /// agent is told nobody approved. The wait does not count against the task's timeout.
+    pub approval_timeout: Duration,
 }
 
 impl Default for RuntimeConfig {
     fn default() -> Self {
         Self {
+            approval_timeout: Duration::from_secs(3600),
             tick: Duration::from_millis(50),
             history_len: 256,
             subscriber_buffer: 1024,

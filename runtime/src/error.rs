@@ -1,6 +1,6 @@
 //! Errors at the runtime's boundary.
 
-use agenthq_protocol::{AgentId, TaskId, TaskStatus, WorkspaceId};
+use agenthq_protocol::{AgentId, ApprovalId, TaskId, TaskStatus, WorkspaceId};
 
 use crate::store::StoreError;
 
@@ -41,6 +41,14 @@ pub enum RuntimeError {
         task: TaskId,
         status: TaskStatus,
         action: &'static str,
+    },
+    #[error("approval request {0} not found in this workspace")]
+    UnknownApproval(ApprovalId),
+    /// The approval request was settled already (decided, expired, or its task stopped).
+    #[error("approval request {approval} is {status} already")]
+    ApprovalSettled {
+        approval: ApprovalId,
+        status: &'static str,
     },
     #[error("invalid input: {0}")]
     Invalid(String),

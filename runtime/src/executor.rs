@@ -186,6 +186,71 @@ impl Workplace {
     }
 }
 
+/// An attempt's timeout clock. It stops while the attempt waits for a person (an
+/// approval): a task's timeout bounds its work, not how long its people take to answer.
+#[derive(Debug)]
+pub(crate) struct Clock {
+    held: tokio::sync::watch::Sender<Held>,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+struct Held {
+    since: Option<tokio::time::Instant>,
+    total: std::time::Duration,
+}
+
+impl Default for Clock {
+    fn default() -> Self {
+        Self {
+            held: tokio::sync::watch::Sender::new(Held::default()),
+        }
+    }
+}
+
+impl Clock {
+    /// Stops the clock until the guard is dropped.
+    fn hold(&self) -> HoldGuard<'_> {
+        self.held.send_modify(|h| {
+            h.since.get_or_insert_with(tokio::time::Instant::now);
+        });
+        HoldGuard(self)
+    }
+
+    /// Resolves once `timeout` of running time (time not held) has passed since the call.
+    pub(crate) async fn deadline(&self, timeout: std::time::Duration) {
+        let start = tokio::time::Instant::now();
+        let mut changes = self.held.subscribe();
+        loop {
+            let held = *changes.borrow_and_update();
+            if held.since.is_some() {
+                // Held: wait for the release (the sender lives as long as `self`).
+                let _ = changes.changed().await;
+                continue;
+            }
+            let due = start + timeout + held.total;
+            tokio::select! {
+                () = tokio::time::sleep_until(due) => return,
+                _ = changes.changed() => {}
+            }
+        }
+    }
+}
+
+struct HoldGuard<'a>(&'a Clock);
+
+impl Drop for HoldGuard<'_> {
+    fn drop(&mut self) {
+        self.0.held.send_modify(|h| {
+            if let Some(since) = h.since.take() {
+                h.total += since.elapsed();
+            }
+        });
+    }
+}
+
+/// Unread messages an agent takes into one turn; more wait for the next.
+pub const INBOX_BATCH: u32 = 20;
+
 /// How often [`ExecContext::wait_for`] looks at the store.
 const WAIT_POLL: std::time::Duration = std::time::Duration::from_millis(200);
 
@@ -214,6 +279,7 @@ pub struct ExecContext {
     signals: Arc<Signals>,
     notify: Notify,
     workplace: Workplace,
+    pub(crate) clock: Arc<Clock>,
 }
 
 impl std::fmt::Debug for ExecContext {
@@ -247,6 +313,7 @@ impl ExecContext {
             signals,
             notify,
             workplace,
+            clock: Arc::new(Clock::default()),
         }
     }
 
@@ -302,10 +369,11 @@ impl ExecContext {
 
     /// Submits a task in this workspace (to a colleague); answered once it is durable.
     pub async fn submit(&self, task: crate::task::NewTask) -> Result<TaskRecord, String> {
-        let actor = self.workplace.actor.as_ref().ok_or("no colleagues here")?;
-        let answer = ractor::call!(actor, |reply| crate::workspace::WorkspaceMsg::Submit {
-            tasks: vec![task],
-            reply
+        let answer = ractor::call!(self.actor()?, |reply| {
+            crate::workspace::WorkspaceMsg::Submit {
+                tasks: vec![task],
+                reply,
+            }
         })
         .map_err(|_| "the workspace is restarting; try again".to_owned())?;
         match answer.into_iter().next() {
@@ -313,6 +381,83 @@ impl ExecContext {
             Some(Err(e)) => Err(e.to_string()),
             None => Err("the workspace did not answer".into()),
         }
+    }
+
+    fn actor(&self) -> Result<&ractor::ActorRef<crate::workspace::WorkspaceMsg>, String> {
+        self.workplace
+            .actor
+            .as_ref()
+            .ok_or_else(|| "no colleagues here".to_owned())
+    }
+
+    /// Sends a message from this agent to a colleague, or to the people (`None`);
+    /// answered once it is stored.
+    pub async fn send_message(
+        &self,
+        to: Option<AgentId>,
+        text: String,
+    ) -> Result<crate::store::MessageRecord, String> {
+        let message = crate::workspace::Outgoing {
+            from: Some(self.agent),
+            to,
+            author: self.agent_name.to_string(),
+            text,
+            task: Some(self.task.id),
+        };
+        ractor::call!(self.actor()?, |reply| {
+            crate::workspace::WorkspaceMsg::Send {
+                message: Box::new(message),
+                reply,
+            }
+        })
+        .map_err(|_| "the workspace is restarting; try again".to_owned())?
+        .map_err(|e| e.to_string())
+    }
+
+    /// Takes this agent's unread messages (at most [`INBOX_BATCH`], oldest first): each
+    /// is taken once, by the first turn that asks.
+    pub async fn inbox(&self) -> Result<Vec<crate::store::MessageRecord>, String> {
+        let Some(store) = self.workplace.store.as_ref() else {
+            return Ok(Vec::new());
+        };
+        store
+            .take_inbox(
+                self.task.workspace,
+                self.agent,
+                INBOX_BATCH,
+                crate::task::now_ms(),
+            )
+            .await
+            .map_err(|e| e.to_string())
+    }
+
+    /// Asks a person to approve `action` and waits for the decision (or the request's
+    /// expiry). The task shows `awaiting_approval` meanwhile, and its timeout stops.
+    pub async fn request_approval(
+        &self,
+        action: String,
+        detail: String,
+    ) -> Result<crate::store::Settlement, String> {
+        let request = crate::workspace::ApprovalRequest {
+            task: self.task.id,
+            agent: self.agent,
+            action,
+            detail,
+        };
+        let ticket = ractor::call!(self.actor()?, |reply| {
+            crate::workspace::WorkspaceMsg::RequestApproval {
+                request: Box::new(request),
+                reply,
+            }
+        })
+        .map_err(|_| "the workspace is restarting; try again".to_owned())?
+        .map_err(|e| e.to_string())?;
+        tracing::debug!(task_id = %self.task.id, approval_id = %ticket.record.id, "waiting for a person");
+        let _held = self.clock.hold();
+        ticket
+            .settled
+            .await
+            .map_err(|_| "the workspace restarted before anyone decided; ask again".to_owned())
     }
 
     /// Waits until a task of this workspace has ended, and answers it as stored. Bounded
@@ -386,4 +531,31 @@ pub(crate) fn test_context(input: serde_json::Value, attempt: u32) -> (ExecConte
         Arc::new(|_| {}),
     );
     (ctx, signals)
+}
+
+#[cfg(test)]
+mod clock_tests {
+    use std::time::Duration;
+
+    use super::Clock;
+
+    #[tokio::test(start_paused = true)]
+    async fn the_timeout_clock_stops_while_held_and_runs_on_after() {
+        let clock = std::sync::Arc::new(Clock::default());
+        let started = tokio::time::Instant::now();
+        let deadline = tokio::spawn({
+            let clock = clock.clone();
+            async move { clock.deadline(Duration::from_secs(10)).await }
+        });
+        tokio::time::sleep(Duration::from_secs(4)).await;
+        {
+            let _held = clock.hold();
+            // An hour waiting for a person: the 10 s are not up.
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+            assert!(!deadline.is_finished());
+        }
+        deadline.await.unwrap();
+        // 4 s before the hold, 6 s after it.
+        assert_eq!(started.elapsed(), Duration::from_secs(3610));
+    }
 }

@@ -44,7 +44,11 @@ pub use executor::{
 };
 pub use runtime::{NewAgent, NewWorkspace, Runtime};
 pub use store::{
-    ExecutorConfig, MemoryStore, PostgresStore, SqliteStore, Store, StoreError, TaskFilter,
+    ApprovalFilter, ApprovalRecord, ApprovalStatus, ExecutorConfig, MemoryStore, MessageFilter,
+    MessageRecord, PostgresStore, SqliteStore, Store, StoreError, TaskFilter,
 };
 pub use task::{NewTask, Submitted, TaskRecord};
-pub use workspace::{Opening, TopicSubscription, WorkspaceStats};
+pub use workspace::{
+    MAX_ACTION_CHARS, MAX_DETAIL_CHARS, MAX_MESSAGE_CHARS, Opening, Outgoing, TopicSubscription,
+    WorkspaceStats,
+};

@@ -3,7 +3,8 @@
 use std::sync::Arc;
 
 use agenthq_protocol::{
-    AgentId, Resume, ServerMessage, TaskId, TaskStatus, Tier, Topic, WorkspaceId,
+    AgentId, ApprovalId, Resume, ServerMessage, TaskId, TaskStatus, Tier, Topic, Verdict,
+    WorkspaceId,
 };
 use dashmap::DashMap;
 use ractor::{Actor, ActorRef, RpcReplyPort};
@@ -16,10 +17,13 @@ use crate::config::{RuntimeConfig, WorkspaceCaps};
 use crate::error::RuntimeError;
 use crate::executor::ExecutorRegistry;
 use crate::store::writer::StoreWriter;
-use crate::store::{AgentRecord, ExecutorConfig, Store, TaskFilter, UsageRow, WorkspaceRecord};
+use crate::store::{
+    AgentRecord, ApprovalFilter, ApprovalRecord, ExecutorConfig, MessageFilter, MessageRecord,
+    Store, TaskFilter, UsageRow, WorkspaceRecord,
+};
 use crate::supervisor::{Directory, RootArgs, RootMsg, RootSupervisor, WorkspaceEntry};
 use crate::task::{NewTask, Submitted, TaskRecord, now_ms};
-use crate::workspace::{TopicSubscription, WorkspaceMsg, WorkspaceStats};
+use crate::workspace::{Outgoing, TopicSubscription, WorkspaceMsg, WorkspaceStats};
 
 mod node;
 
@@ -505,6 +509,70 @@ impl Runtime {
 
     pub async fn usage(&self, workspace: WorkspaceId) -> Result<Vec<UsageRow>, RuntimeError> {
         Ok(self.shared.store.usage(workspace).await?)
+    }
+
+    /// Sends a message (from a person, or from an agent on its behalf) to an agent or to
+    /// the workspace's people; answered once it is stored. The office shows it passing.
+    pub async fn send_message(
+        &self,
+        workspace: WorkspaceId,
+        message: Outgoing,
+    ) -> Result<MessageRecord, RuntimeError> {
+        self.call(workspace, |reply| WorkspaceMsg::Send {
+            message: Box::new(message),
+            reply,
+        })
+        .await?
+    }
+
+    /// Messages of the workspace, newest first.
+    pub async fn messages(
+        &self,
+        workspace: WorkspaceId,
+        filter: &MessageFilter,
+    ) -> Result<Vec<MessageRecord>, RuntimeError> {
+        Ok(self.shared.store.messages(workspace, filter).await?)
+    }
+
+    /// Approval requests of the workspace, newest first.
+    pub async fn approvals(
+        &self,
+        workspace: WorkspaceId,
+        filter: &ApprovalFilter,
+    ) -> Result<Vec<ApprovalRecord>, RuntimeError> {
+        Ok(self.shared.store.approvals(workspace, filter).await?)
+    }
+
+    pub async fn approval(
+        &self,
+        workspace: WorkspaceId,
+        id: ApprovalId,
+    ) -> Result<ApprovalRecord, RuntimeError> {
+        self.shared
+            .store
+            .approval(workspace, id)
+            .await?
+            .ok_or(RuntimeError::UnknownApproval(id))
+    }
+
+    /// A person approves or rejects a pending request (`by` names them); its agent goes on
+    /// with the decision. A request already settled is [`RuntimeError::ApprovalSettled`].
+    pub async fn decide(
+        &self,
+        workspace: WorkspaceId,
+        approval: ApprovalId,
+        verdict: Verdict,
+        by: String,
+        comment: Option<String>,
+    ) -> Result<ApprovalRecord, RuntimeError> {
+        self.call(workspace, |reply| WorkspaceMsg::Decide {
+            approval,
+            verdict,
+            by,
+            comment,
+            reply,
+        })
+        .await?
     }
 
     /// Subscribes to a topic; see [`TopicSubscription`].

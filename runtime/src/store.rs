@@ -1,5 +1,5 @@
-//! Durable state: workspaces, agents, tasks and usage, and (in [`accounts`]) users,
-//! memberships and API keys.
+//! Durable state: workspaces, agents, tasks and usage, (in [`accounts`]) users,
+//! memberships and API keys, and (in [`talk`]) messages and approval requests.
 //!
 //! [`Store`] has three implementations that pass the same contract tests:
 //! [`SqliteStore`] (the embedded default, WAL), [`PostgresStore`] (shared by several nodes)
@@ -16,7 +16,9 @@ mod memory;
 mod postgres;
 mod sql;
 mod sql_accounts;
+mod sql_talk;
 mod sqlite;
+pub mod talk;
 pub mod writer;
 
 use std::fmt;
@@ -32,6 +34,10 @@ pub use accounts::{
 pub use memory::MemoryStore;
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
+pub use talk::{
+    ApprovalFilter, ApprovalRecord, ApprovalStatus, MessageFilter, MessageRecord, Settlement,
+    TalkStore,
+};
 
 use crate::task::TaskRecord;
 
@@ -148,7 +154,7 @@ impl UsageDelta {
             TaskStatus::Failed => self.failed += 1,
             TaskStatus::Cancelled => self.cancelled += 1,
             TaskStatus::Dead => self.dead += 1,
-            TaskStatus::Queued | TaskStatus::Running => {}
+            TaskStatus::Queued | TaskStatus::Running | TaskStatus::AwaitingApproval => {}
         }
     }
 }
@@ -205,7 +211,7 @@ pub struct TaskFilter {
 /// Durable state behind the runtime. Every method is scoped to one workspace where it
 /// touches tenant data.
 #[async_trait]
-pub trait Store: AccountStore + Send + Sync + fmt::Debug + 'static {
+pub trait Store: AccountStore + TalkStore + Send + Sync + fmt::Debug + 'static {
     /// Checks that the store answers (for readiness probes).
     async fn ping(&self) -> Result<(), StoreError>;
 
@@ -227,7 +233,8 @@ pub trait Store: AccountStore + Send + Sync + fmt::Debug + 'static {
     /// Returns one outcome per insert, in order.
     async fn write(&self, batch: &WriteBatch) -> Result<Vec<InsertOutcome>, StoreError>;
 
-    /// Recovery after a crash or takeover: tasks left `running` go back to `queued` (or to
+    /// Recovery after a crash or takeover: tasks left `running` (or `awaiting_approval`) go
+    /// back to `queued` (or to
     /// `dead` when that was their last attempt). Returns the workspace's live tasks, oldest
     /// first.
     async fn recover_tasks(&self, workspace: WorkspaceId) -> Result<Vec<TaskRecord>, StoreError>;

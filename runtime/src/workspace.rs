@@ -21,6 +21,10 @@ use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort, SupervisionEvent
 use tokio_util::sync::CancellationToken;
 
 pub(crate) use state::WorkspaceState;
+pub use state::{
+    ApprovalRequest, ApprovalTicket, MAX_ACTION_CHARS, MAX_DETAIL_CHARS, MAX_MESSAGE_CHARS,
+    Outgoing,
+};
 
 use crate::agent::Report;
 use crate::bus::{Publication, Subscription};
@@ -102,6 +106,26 @@ pub(crate) enum WorkspaceMsg {
         reply: RpcReplyPort<Result<ServerMessage, RuntimeError>>,
     },
     Stats(RpcReplyPort<WorkspaceStats>),
+    /// Store and show a message.
+    Send {
+        message: Box<Outgoing>,
+        reply: RpcReplyPort<Result<crate::store::MessageRecord, RuntimeError>>,
+    },
+    /// An attempt asks for a person's approval.
+    RequestApproval {
+        request: Box<ApprovalRequest>,
+        reply: RpcReplyPort<Result<ApprovalTicket, RuntimeError>>,
+    },
+    /// A person approves or rejects.
+    Decide {
+        approval: agenthq_protocol::ApprovalId,
+        verdict: agenthq_protocol::Verdict,
+        by: String,
+        comment: Option<String>,
+        reply: RpcReplyPort<Result<crate::store::ApprovalRecord, RuntimeError>>,
+    },
+    /// An approval request's time is up.
+    ExpireApproval(agenthq_protocol::ApprovalId),
     /// How attempts of an agent ended.
     Finished {
         agent: AgentId,
@@ -132,6 +156,10 @@ impl std::fmt::Debug for WorkspaceMsg {
             WorkspaceMsg::Subscribe { .. } => "Subscribe",
             WorkspaceMsg::Snapshot { .. } => "Snapshot",
             WorkspaceMsg::Stats(_) => "Stats",
+            WorkspaceMsg::Send { .. } => "Send",
+            WorkspaceMsg::RequestApproval { .. } => "RequestApproval",
+            WorkspaceMsg::Decide { .. } => "Decide",
+            WorkspaceMsg::ExpireApproval(_) => "ExpireApproval",
             WorkspaceMsg::Finished { .. } => "Finished",
             WorkspaceMsg::Signals(_) => "Signals",
             WorkspaceMsg::Tick => "Tick",
@@ -216,6 +244,30 @@ impl Actor for WorkspaceActor {
             }
             WorkspaceMsg::Stats(reply) => {
                 let _ = reply.send(state.stats());
+            }
+            WorkspaceMsg::Send { message, reply } => {
+                let _ = reply.send(state.send_message(*message).await);
+            }
+            WorkspaceMsg::RequestApproval { request, reply } => {
+                let _ = reply.send(state.request_approval(*request).await);
+            }
+            WorkspaceMsg::Decide {
+                approval,
+                verdict,
+                by,
+                comment,
+                reply,
+            } => {
+                let _ = reply.send(state.decide(approval, verdict, by, comment).await);
+            }
+            WorkspaceMsg::ExpireApproval(id) => {
+                if let Err(e) = state.expire_approval(id).await {
+                    // The store failed: try again in a while rather than lose the expiry.
+                    tracing::warn!(approval_id = %id, error = %e, "could not expire an approval; retrying");
+                    myself.send_after(std::time::Duration::from_secs(5), move || {
+                        WorkspaceMsg::ExpireApproval(id)
+                    });
+                }
             }
             WorkspaceMsg::Finished { agent, reports } => {
                 for (task, attempt, outcome) in reports {

@@ -266,6 +266,7 @@ impl LlmExecutor {
                     self.settings.max_task_tokens
                 )));
             }
+            deliver_inbox(ctx, &mut messages).await;
             ctx.progress(((step - 1) * 1000 / plan.max_steps) as u16);
             let request = Request {
                 model: plan.model,
@@ -317,6 +318,38 @@ impl LlmExecutor {
             "the agent did not finish within {} model calls",
             plan.max_steps
         )))
+    }
+}
+
+/// Takes the agent's unread messages into the next call: a text block after the turn's
+/// task or tool results, so the model reads them before it answers. A store error only
+/// delays them to a later turn.
+async fn deliver_inbox(ctx: &ExecContext, messages: &mut [Message]) {
+    let inbox = match ctx.inbox().await {
+        Ok(inbox) if !inbox.is_empty() => inbox,
+        Ok(_) => return,
+        Err(e) => {
+            tracing::warn!(task_id = %ctx.task.id, error = %e, "could not read the agent's messages");
+            return;
+        }
+    };
+    let mut text = String::from("Messages for you since your last turn:");
+    for m in &inbox {
+        let who = if m.from.is_some() {
+            format!("{} (colleague)", m.author)
+        } else {
+            format!("{} (person)", m.author)
+        };
+        text.push_str(&format!("\n- From {who}: {}", m.text));
+    }
+    let line = format!(
+        "read {} message{}",
+        inbox.len(),
+        if inbox.len() == 1 { "" } else { "s" }
+    );
+    ctx.activity(ActivityKind::Status, line);
+    if let Some(last) = messages.last_mut() {
+        last.blocks.push(Block::Text(text));
     }
 }
 

@@ -1,6 +1,7 @@
 //! A store in memory: the same contract, no durability.
 
 mod accounts;
+mod talk;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
@@ -20,6 +21,7 @@ use crate::task::TaskRecord;
 pub struct MemoryStore {
     inner: Mutex<Inner>,
     accounts: Mutex<accounts::Accounts>,
+    talk: Mutex<talk::Talk>,
 }
 
 #[derive(Debug, Default)]
@@ -140,7 +142,7 @@ impl Store for MemoryStore {
             .filter(|t| t.workspace == workspace)
         {
             let task = Arc::make_mut(task);
-            if task.status == TaskStatus::Running {
+            if task.status.is_running() {
                 if task.attempts >= task.max_attempts {
                     task.status = TaskStatus::Dead;
                     task.error = Some(LOST_IN_CRASH.into());

@@ -1,12 +1,14 @@
 //! The store for several nodes: PostgreSQL.
 
-use agenthq_protocol::{AgentId, ApiKeyId, TaskId, UserId, WorkspaceId};
+use agenthq_protocol::{AgentId, ApiKeyId, ApprovalId, TaskId, UserId, WorkspaceId};
 use sqlx::postgres::PgPoolOptions;
 use sqlx::{PgPool, Postgres};
 
 use super::accounts::{ApiKeyRecord, Member, Membership, RefreshTokenRecord, UserRecord};
 use super::sql::*;
 use super::sql_accounts::*;
+use super::sql_talk::*;
+use super::talk::{ApprovalFilter, ApprovalRecord, MessageFilter, MessageRecord, Settlement};
 use super::{
     AgentRecord, InsertOutcome, LOST_IN_CRASH, StoreError, TaskFilter, UsageRow, WorkspaceRecord,
     WriteBatch,
@@ -38,3 +40,4 @@ impl PostgresStore {
 
 sql_store!(PostgresStore, Postgres, " FOR SHARE");
 sql_account_store!(PostgresStore);
+sql_talk_store!(PostgresStore, Postgres);

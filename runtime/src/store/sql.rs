@@ -389,13 +389,17 @@ macro_rules! sql_store {
                 let mut tx = self.pool.begin().await?;
                 sqlx::query(
                     "UPDATE tasks SET status = 'dead', error = $2 \
-                     WHERE workspace_id = $1 AND status = 'running' AND attempts >= max_attempts",
+                     WHERE workspace_id = $1 AND status IN ('running', 'awaiting_approval') \
+                     AND attempts >= max_attempts",
                 )
                 .bind(ws)
                 .bind(LOST_IN_CRASH)
                 .execute(&mut *tx)
                 .await?;
-                sqlx::query("UPDATE tasks SET status = 'queued' WHERE workspace_id = $1 AND status = 'running'")
+                sqlx::query(
+                    "UPDATE tasks SET status = 'queued' \
+                     WHERE workspace_id = $1 AND status IN ('running', 'awaiting_approval')",
+                )
                     .bind(ws)
                     .execute(&mut *tx)
                     .await?;

@@ -3,13 +3,15 @@
 use std::str::FromStr;
 use std::time::Duration;
 
-use agenthq_protocol::{AgentId, ApiKeyId, TaskId, UserId, WorkspaceId};
+use agenthq_protocol::{AgentId, ApiKeyId, ApprovalId, TaskId, UserId, WorkspaceId};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Sqlite, SqlitePool};
 
 use super::accounts::{ApiKeyRecord, Member, Membership, RefreshTokenRecord, UserRecord};
 use super::sql::*;
 use super::sql_accounts::*;
+use super::sql_talk::*;
+use super::talk::{ApprovalFilter, ApprovalRecord, MessageFilter, MessageRecord, Settlement};
 use super::{
     AgentRecord, InsertOutcome, LOST_IN_CRASH, StoreError, TaskFilter, UsageRow, WorkspaceRecord,
     WriteBatch,
@@ -49,3 +51,4 @@ impl SqliteStore {
 
 sql_store!(SqliteStore, Sqlite, "");
 sql_account_store!(SqliteStore);
+sql_talk_store!(SqliteStore, Sqlite);

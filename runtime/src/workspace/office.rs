@@ -12,8 +12,8 @@ use std::sync::Arc;
 use agenthq_protocol::diff::{AgentPatch, TaskPatch, WorkspacePatch};
 use agenthq_protocol::model::ACTIVITY_CAP;
 use agenthq_protocol::{
-    ActivityLine, AgentId, AgentView, Diff, OfficeState, Op, ServerMessage, TaskEvent, TaskId,
-    TaskView, Topic, WorkspaceView,
+    ActivityLine, AgentId, AgentView, ApprovalEvent, ApprovalId, ApprovalView, Diff, MessageView,
+    OfficeState, Op, ServerMessage, TaskEvent, TaskId, TaskView, Topic, WorkspaceView,
 };
 
 use crate::bus::{Bus, Publication};
@@ -28,6 +28,9 @@ pub(super) struct Office {
     workspace_dirty: bool,
     new_lines: Vec<ActivityLine>,
     events: Vec<TaskEvent>,
+    dirty_approvals: HashSet<ApprovalId>,
+    approval_events: Vec<ApprovalEvent>,
+    messages: Vec<MessageView>,
     next_line: u64,
     office_seq: u64,
     tasks_seq: u64,
@@ -55,6 +58,9 @@ impl Office {
             workspace_dirty: false,
             new_lines: Vec::new(),
             events: Vec::new(),
+            dirty_approvals: HashSet::new(),
+            approval_events: Vec::new(),
+            messages: Vec::new(),
             next_line: 1,
             office_seq: 0,
             tasks_seq: 0,
@@ -69,6 +75,9 @@ impl Office {
             || !self.dirty_tasks.is_empty()
             || !self.new_lines.is_empty()
             || !self.events.is_empty()
+            || !self.dirty_approvals.is_empty()
+            || !self.approval_events.is_empty()
+            || !self.messages.is_empty()
     }
 
     /// Announces a new epoch: the first publication of an incarnation carries the
@@ -121,6 +130,23 @@ impl Office {
 
     pub(super) fn event(&mut self, event: TaskEvent) {
         self.events.push(event);
+    }
+
+    pub(super) fn set_approval(&mut self, view: ApprovalView) {
+        self.dirty_approvals.insert(view.id);
+        self.live.approvals.insert(view.id, view);
+    }
+
+    /// The request leaves the state, and `event` says how it ended.
+    pub(super) fn settle_approval(&mut self, event: ApprovalEvent) {
+        if self.live.approvals.remove(&event.id).is_some() {
+            self.dirty_approvals.insert(event.id);
+        }
+        self.approval_events.push(event);
+    }
+
+    pub(super) fn message(&mut self, message: MessageView) {
+        self.messages.push(message);
     }
 
     pub(super) fn activity(&mut self, mut line: ActivityLine) {
@@ -185,6 +211,39 @@ impl Office {
                 office.push(op.clone());
                 tasks.push(op);
             }
+        }
+        for id in std::mem::take(&mut self.dirty_approvals) {
+            let op = match (
+                self.published.approvals.get(&id),
+                self.live.approvals.get(&id),
+            ) {
+                (old, Some(new)) if old != Some(new) => Some(Op::Approval(new.clone())),
+                (Some(_), None) => Some(Op::ApprovalRemoved { id }),
+                _ => None,
+            };
+            match self.live.approvals.get(&id) {
+                Some(view) => self.published.approvals.insert(id, view.clone()),
+                None => self.published.approvals.remove(&id),
+            };
+            if let Some(op) = op {
+                office.push(op.clone());
+                tasks.push(op);
+            }
+        }
+        for event in std::mem::take(&mut self.approval_events) {
+            office.push(Op::ApprovalEvent(event.clone()));
+            tasks.push(Op::ApprovalEvent(event));
+        }
+        for message in std::mem::take(&mut self.messages) {
+            for agent in message.from.into_iter().chain(message.to) {
+                if self.live.agents.contains_key(&agent) {
+                    agents
+                        .entry(agent)
+                        .or_default()
+                        .push(Op::Message(message.clone()));
+                }
+            }
+            office.push(Op::Message(message));
         }
         for line in std::mem::take(&mut self.new_lines) {
             let topic = self.agent_topics.entry(line.agent).or_default();

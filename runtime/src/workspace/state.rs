@@ -4,6 +4,12 @@
 mod admission;
 mod agents;
 mod lifecycle;
+mod talk;
+
+pub use talk::{
+    ApprovalRequest, ApprovalTicket, MAX_ACTION_CHARS, MAX_DETAIL_CHARS, MAX_MESSAGE_CHARS,
+    Outgoing,
+};
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::sync::Arc;
@@ -66,6 +72,8 @@ pub struct WorkspaceState {
     /// The highest budget level announced this month (each is announced once).
     budget_announced: Level,
     outbox: Vec<WriteOp>,
+    /// Approval requests waiting for a person, with the attempts waiting on them.
+    approvals: HashMap<agenthq_protocol::ApprovalId, talk::PendingApproval>,
     tick_armed: bool,
     rng: SmallRng,
     gauges: Gauges,
@@ -205,6 +213,7 @@ impl WorkspaceState {
             budget_month: month,
             budget_announced,
             outbox: Vec::new(),
+            approvals: HashMap::new(),
             tick_armed: false,
             gauges: Gauges::default(),
             rng: SmallRng::seed_from_u64(
@@ -219,6 +228,13 @@ impl WorkspaceState {
             state.insert_slot(agent);
         }
         let now = now_ms();
+        // The attempts that waited on these are gone; their tasks ask again when rerun.
+        let cancelled = store
+            .cancel_pending_approvals(id, "the workspace restarted before anyone decided", now)
+            .await?;
+        if cancelled > 0 {
+            tracing::info!(workspace_id = %id, cancelled, "pending approvals of the previous incarnation cancelled");
+        }
         for task in store.recover_tasks(id).await? {
             state.waiting += 1;
             let delay = task
@@ -483,6 +499,8 @@ impl WorkspaceState {
         let queued = self.ready.len_for(&id) as u32;
         let status = if slot.faulted {
             AgentStatus::Faulted
+        } else if self.awaits_approval(id) {
+            AgentStatus::AwaitingApproval
         } else if !slot.running.is_empty() {
             match slot.last_kind {
                 None | Some(ActivityKind::Thought) => AgentStatus::Thinking,

@@ -304,6 +304,29 @@ impl Follower {
         self.seq = *seq;
     }
 
+    /// Applies what is delivered, collecting the ops, until one matches `last`.
+    pub async fn ops_until(
+        &mut self,
+        last: impl Fn(&agenthq_protocol::Op) -> bool,
+    ) -> Vec<agenthq_protocol::Op> {
+        let mut seen = Vec::new();
+        loop {
+            let next = tokio::time::timeout(Duration::from_secs(10), self.sub.stream.recv())
+                .await
+                .expect("the expected op arrives")
+                .expect("stream open");
+            if let Delivery::Publication(p) = &next
+                && let ServerMessage::Diff { ops, .. } = &p.message
+            {
+                seen.extend(ops.ops.iter().cloned());
+            }
+            self.apply(next);
+            if seen.iter().any(&last) {
+                return seen;
+            }
+        }
+    }
+
     /// Applies what is delivered until the copy reaches `seq`.
     pub async fn catch_up(&mut self, seq: u64) {
         while self.seq < seq {

@@ -1,20 +1,25 @@
 //! The `llm` executor against a local server speaking each provider's wire format: text
 //! only, a tool loop, a 429 then success, a stream cut mid-way, a cancellation mid-stream,
 //! a refused key; the office sees the agent's words and tool calls; tokens are metered and
-//! the monthly budget warns, then refuses.
+//! the monthly budget warns, then refuses; approval round trips (approved, expired,
+//! cancelled) and messages between agents and people.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use agenthq_protocol::{ActivityKind, ActivityLine, AgentId, TaskStatus, Topic, WorkspaceId};
+use agenthq_protocol::{
+    ActivityKind, ActivityLine, AgentId, AgentStatus, Decision, Op, TaskStatus, Topic, Verdict,
+    WorkspaceId,
+};
 use agenthq_runtime::executor::{
     ApiKey, CallPolicy, Endpoint, LlmExecutor, LlmSettings, Price, Provider, ShellSettings,
     ToolSettings,
 };
 use agenthq_runtime::testing::{Answer, ModelServer, Turn};
 use agenthq_runtime::{
-    Budgets, ExecutorConfig, ExecutorRegistry, MemoryBus, MemoryStore, NewAgent, NewTask, Runtime,
-    RuntimeConfig, RuntimeError, TaskRecord,
+    ApprovalFilter, ApprovalStatus, Budgets, ExecutorConfig, ExecutorRegistry, MemoryBus,
+    MemoryStore, MessageFilter, NewAgent, NewTask, Outgoing, Runtime, RuntimeConfig, RuntimeError,
+    TaskRecord,
 };
 use serde_json::{Value, json};
 
@@ -593,6 +598,384 @@ async fn an_agent_delegates_to_a_colleague_waits_for_the_result_and_chains_stop_
             .unwrap()
             .contains("already 3 delegations deep"),
         "{refused}"
+    );
+    office.rt.shutdown().await;
+}
+
+/// A task for `agent` that may take `timeout_ms` of running time, submitted, not awaited.
+async fn start(office: &Office, agent: AgentId, timeout_ms: u64) -> TaskRecord {
+    let task = NewTask {
+        agent: Some(agent),
+        title: "Launch email".into(),
+        input: json!("Send the launch email"),
+        max_attempts: Some(1),
+        timeout: Some(Duration::from_millis(timeout_ms)),
+        ..NewTask::default()
+    };
+    office.rt.submit(office.ws, task).await.unwrap().task
+}
+
+fn asks(action: &str) -> Answer {
+    Answer::Reply(Turn::call(
+        "toolu_ask",
+        "request_approval",
+        json!({"action": action, "details": "To: 1,200 customers\nSubject: We launched"}),
+    ))
+}
+
+/// The text the model got back for its `request_approval` call (Anthropic wire).
+fn approval_answer(office: &Office, request: usize) -> String {
+    let sent = office.server.received();
+    let result = &sent[request].body["messages"][2]["content"][0];
+    assert_eq!(result["tool_use_id"], "toolu_ask");
+    result["content"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn an_approval_round_trip_holds_the_task_until_a_person_approves_and_the_agent_goes_on() {
+    let office = office(vec![
+        asks("Send the launch email"),
+        Answer::Reply(Turn::text(&["Sent."])),
+    ])
+    .await;
+    let ada = llm_agent(&office, json!({"tools": ["request_approval"]}))
+        .await
+        .unwrap();
+    let mut follower = Follower::subscribe(&office.rt, Topic::Workspace(office.ws)).await;
+    let task = start(&office, ada, 30_000).await;
+
+    // The office shows the request, the task on hold and the agent waiting.
+    follower.ops_until(|op| matches!(op, Op::Approval(_))).await;
+    let shown = follower.state.approvals.values().next().unwrap().clone();
+    assert_eq!((shown.task, shown.agent), (task.id, ada));
+    assert_eq!(shown.action, "Send the launch email");
+    assert!(shown.detail.contains("1,200 customers"));
+    assert_eq!(
+        follower.state.tasks[&task.id].status,
+        TaskStatus::AwaitingApproval
+    );
+    assert_eq!(
+        follower.state.agents[&ada].status,
+        AgentStatus::AwaitingApproval
+    );
+    let stored = office.rt.task(office.ws, task.id).await.unwrap();
+    assert_eq!(stored.status, TaskStatus::AwaitingApproval, "durable too");
+    let pending = ApprovalFilter {
+        status: Some(ApprovalStatus::Pending),
+        limit: 10,
+        ..ApprovalFilter::default()
+    };
+    let listed = office.rt.approvals(office.ws, &pending).await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].id, shown.id);
+
+    let decided = office
+        .rt
+        .decide(
+            office.ws,
+            shown.id,
+            Verdict::Approve,
+            "kim@example.com".into(),
+            Some("ship it".into()),
+        )
+        .await
+        .unwrap();
+    assert_eq!(decided.status, ApprovalStatus::Settled(Decision::Approved));
+    assert_eq!(decided.decided_by.as_deref(), Some("kim@example.com"));
+
+    all_terminal(&office.rt, office.ws, &[task.id], Duration::from_secs(20)).await;
+    let done = office.rt.task(office.ws, task.id).await.unwrap();
+    assert_eq!(done.status, TaskStatus::Succeeded, "{:?}", done.error);
+    assert_eq!(done.result.unwrap()["result"], "Sent.");
+    assert_eq!(
+        approval_answer(&office, 1),
+        "Approved by kim@example.com. Their comment: \"ship it\". Go ahead."
+    );
+    let ops = follower
+        .ops_until(|op| matches!(op, Op::ApprovalEvent(_)))
+        .await;
+    let event = ops
+        .iter()
+        .find_map(|op| match op {
+            Op::ApprovalEvent(e) => Some(e.clone()),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(event.decision, Decision::Approved);
+    assert_eq!(event.comment.as_deref(), Some("ship it"));
+    assert!(follower.state.approvals.is_empty());
+
+    // Deciding again is a conflict; an unknown request is not found.
+    let again = office
+        .rt
+        .decide(
+            office.ws,
+            shown.id,
+            Verdict::Reject,
+            "lee@example.com".into(),
+            None,
+        )
+        .await;
+    assert!(
+        matches!(
+            again,
+            Err(RuntimeError::ApprovalSettled {
+                status: "approved",
+                ..
+            })
+        ),
+        "{again:?}"
+    );
+    let unknown = office
+        .rt
+        .decide(
+            office.ws,
+            agenthq_protocol::ApprovalId::new(),
+            Verdict::Approve,
+            "kim@example.com".into(),
+            None,
+        )
+        .await;
+    assert!(matches!(unknown, Err(RuntimeError::UnknownApproval(_))));
+    office.rt.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_undecided_request_expires_and_the_wait_does_not_count_against_the_task_timeout() {
+    // The task may run 1.5 s; the request expires after 2.5 s undecided. Had the wait
+    // counted, the task would have timed out first.
+    let office = office_with(
+        vec![
+            asks("Deploy to production"),
+            Answer::Reply(Turn::text(&["Not deployed."])),
+        ],
+        |_, config| config.approval_timeout = Duration::from_millis(2500),
+    )
+    .await;
+    let ada = llm_agent(&office, json!({"tools": ["request_approval"]}))
+        .await
+        .unwrap();
+    let task = start(&office, ada, 1500).await;
+    all_terminal(&office.rt, office.ws, &[task.id], Duration::from_secs(20)).await;
+    let done = office.rt.task(office.ws, task.id).await.unwrap();
+    assert_eq!(done.status, TaskStatus::Succeeded, "{:?}", done.error);
+    assert_eq!(
+        approval_answer(&office, 1),
+        "Nobody decided in time; the request expired. Do not do it."
+    );
+    let all = ApprovalFilter {
+        limit: 10,
+        ..ApprovalFilter::default()
+    };
+    let listed = office.rt.approvals(office.ws, &all).await.unwrap();
+    assert_eq!(listed[0].status, ApprovalStatus::Settled(Decision::Expired));
+    assert_eq!(listed[0].decided_by, None);
+    office.rt.shutdown().await;
+}
+
+#[tokio::test]
+async fn cancelling_a_task_that_waits_for_approval_cancels_the_request() {
+    let office = office(vec![asks("Delete the staging database")]).await;
+    let ada = llm_agent(&office, json!({"tools": ["request_approval"]}))
+        .await
+        .unwrap();
+    let mut follower = Follower::subscribe(&office.rt, Topic::Workspace(office.ws)).await;
+    let task = start(&office, ada, 30_000).await;
+    follower.ops_until(|op| matches!(op, Op::Approval(_))).await;
+    let id = *follower.state.approvals.keys().next().unwrap();
+    office.rt.cancel(office.ws, task.id).await.unwrap();
+    all_terminal(&office.rt, office.ws, &[task.id], Duration::from_secs(20)).await;
+    let done = office.rt.task(office.ws, task.id).await.unwrap();
+    assert_eq!(done.status, TaskStatus::Cancelled);
+    let ops = follower
+        .ops_until(|op| matches!(op, Op::ApprovalEvent(_)))
+        .await;
+    assert!(ops.iter().any(|op| matches!(op,
+        Op::ApprovalEvent(e) if e.id == id && e.decision == Decision::Cancelled)));
+    assert_eq!(
+        follower.state.agents[&ada].status,
+        AgentStatus::Idle,
+        "no longer shown waiting"
+    );
+    // The store hears of it in the background: bounded polling.
+    let mut settled = None;
+    for _ in 0..200 {
+        let record = office.rt.approval(office.ws, id).await.unwrap();
+        if record.status != ApprovalStatus::Pending {
+            settled = Some(record.status);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(settled, Some(ApprovalStatus::Settled(Decision::Cancelled)));
+    let late = office
+        .rt
+        .decide(
+            office.ws,
+            id,
+            Verdict::Approve,
+            "kim@example.com".into(),
+            None,
+        )
+        .await;
+    assert!(
+        matches!(late, Err(RuntimeError::ApprovalSettled { .. })),
+        "{late:?}"
+    );
+    office.rt.shutdown().await;
+}
+
+#[tokio::test]
+async fn agents_and_people_write_to_each_other_and_a_reader_gets_its_messages_with_its_next_turn() {
+    let office = office(vec![
+        // Ada writes to Sable and to the people, then finishes.
+        Answer::Reply(Turn::call(
+            "toolu_m1",
+            "message",
+            json!({"to": "sable", "text": "The Q3 numbers are in the drive."}),
+        )),
+        Answer::Reply(Turn::call(
+            "toolu_m2",
+            "message",
+            json!({"to": "people", "text": "Report drafted; Sable is checking it."}),
+        )),
+        Answer::Reply(Turn::text(&["Done."])),
+        // Sable's next task: its first turn carries both messages.
+        Answer::Reply(Turn::text(&["Thanks, on it."])),
+        // A third task of Sable's: nothing left unread.
+        Answer::Reply(Turn::text(&["Nothing new."])),
+    ])
+    .await;
+    let ada = llm_agent(&office, json!({"tools": ["message"]}))
+        .await
+        .unwrap();
+    let sable = named_agent(&office, "Sable", Value::Null).await.unwrap();
+    let mut follower = Follower::subscribe(&office.rt, Topic::Workspace(office.ws)).await;
+
+    let task = run(&office, ada, "Draft the report").await;
+    assert_eq!(task.status, TaskStatus::Succeeded, "{:?}", task.error);
+    let kim = office
+        .rt
+        .send_message(
+            office.ws,
+            Outgoing {
+                from: None,
+                to: Some(sable),
+                author: "kim@example.com".into(),
+                text: "Please prioritise the EU numbers.".into(),
+                task: None,
+            },
+        )
+        .await
+        .unwrap();
+
+    // The office saw all three pass.
+    let ops = follower
+        .ops_until(|op| matches!(op, Op::Message(m) if m.id == kim.id))
+        .await;
+    let passed: Vec<(Option<AgentId>, Option<AgentId>, String)> = ops
+        .iter()
+        .filter_map(|op| match op {
+            Op::Message(m) => Some((m.from, m.to, m.author.clone())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        passed,
+        [
+            (Some(ada), Some(sable), "Ada".to_owned()),
+            (Some(ada), None, "Ada".to_owned()),
+            (None, Some(sable), "kim@example.com".to_owned()),
+        ]
+    );
+
+    let first = run(&office, sable, "Check the report").await;
+    assert_eq!(first.status, TaskStatus::Succeeded, "{:?}", first.error);
+    let sent = office.server.received();
+    let prompt = &sent[3].body["messages"][0]["content"];
+    let inbox = prompt[1]["text"]
+        .as_str()
+        .expect("the messages follow the task");
+    assert_eq!(
+        inbox,
+        "Messages for you since your last turn:\n\
+         - From Ada (colleague): The Q3 numbers are in the drive.\n\
+         - From kim@example.com (person): Please prioritise the EU numbers."
+    );
+    run(&office, sable, "Anything else?").await;
+    let sent = office.server.received();
+    assert_eq!(
+        sent[4].body["messages"][0]["content"]
+            .as_array()
+            .map(Vec::len),
+        Some(1),
+        "each message is delivered once"
+    );
+
+    // Listed newest first; for the people only; by agent.
+    let all = office
+        .rt
+        .messages(
+            office.ws,
+            &MessageFilter {
+                limit: 10,
+                ..MessageFilter::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 3);
+    assert_eq!(all[0].id, kim.id);
+    assert!(
+        all.iter()
+            .all(|m| m.to != Some(sable) || m.delivered_at.is_some())
+    );
+    let to_people = office
+        .rt
+        .messages(
+            office.ws,
+            &MessageFilter {
+                to_people: true,
+                limit: 10,
+                ..MessageFilter::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(to_people.len(), 1);
+    assert_eq!(to_people[0].text, "Report drafted; Sable is checking it.");
+
+    // Bad messages are refused with a reason.
+    let to_nobody = office
+        .rt
+        .send_message(
+            office.ws,
+            Outgoing {
+                from: None,
+                to: Some(AgentId::new()),
+                author: "kim@example.com".into(),
+                text: "hello?".into(),
+                task: None,
+            },
+        )
+        .await;
+    assert!(matches!(to_nobody, Err(RuntimeError::UnknownAgent(_))));
+    let too_long = office
+        .rt
+        .send_message(
+            office.ws,
+            Outgoing {
+                from: None,
+                to: None,
+                author: "kim@example.com".into(),
+                text: "x".repeat(agenthq_runtime::MAX_MESSAGE_CHARS + 1),
+                task: None,
+            },
+        )
+        .await;
+    assert!(
+        matches!(too_long, Err(RuntimeError::Invalid(_))),
+        "{too_long:?}"
     );
     office.rt.shutdown().await;
 }

@@ -471,3 +471,198 @@ async fn postgres_store_keeps_the_accounts_contract() {
     };
     accounts_contract(&*store.store).await;
 }
+
+async fn talk_contract(store: &dyn Store) {
+    use agenthq_protocol::{ApprovalId, Decision, MessageId, TaskId};
+    use agenthq_runtime::store::{
+        ApprovalFilter, ApprovalRecord, ApprovalStatus, MessageFilter, MessageRecord, Settlement,
+    };
+    let (ws, other) = (WorkspaceId::new(), WorkspaceId::new());
+    let (ada, sable) = (AgentId::new(), AgentId::new());
+    let message = |workspace, from, to, text: &str| MessageRecord {
+        id: MessageId::new(),
+        workspace,
+        from,
+        to,
+        author: "someone".into(),
+        text: text.into(),
+        task: None,
+        created_at: 5,
+        delivered_at: None,
+    };
+    let sent = [
+        message(ws, Some(ada), Some(sable), "one"),
+        message(ws, None, Some(sable), "two"),
+        message(ws, Some(sable), None, "three"),
+        message(ws, Some(ada), Some(sable), "four"),
+        message(other, Some(ada), Some(sable), "elsewhere"),
+    ];
+    for m in &sent {
+        store.put_message(m).await.unwrap();
+    }
+    let list = |filter: MessageFilter| async move {
+        store
+            .messages(ws, &filter)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|m| m.text)
+            .collect::<Vec<_>>()
+    };
+    let all = MessageFilter {
+        limit: 10,
+        ..MessageFilter::default()
+    };
+    assert_eq!(list(all.clone()).await, ["four", "three", "two", "one"]);
+    let page = MessageFilter {
+        before: Some(sent[2].id),
+        limit: 1,
+        ..MessageFilter::default()
+    };
+    assert_eq!(list(page).await, ["two"]);
+    let people = MessageFilter {
+        to_people: true,
+        limit: 10,
+        ..MessageFilter::default()
+    };
+    assert_eq!(list(people).await, ["three"]);
+    let of_ada = MessageFilter {
+        agent: Some(ada),
+        limit: 10,
+        ..MessageFilter::default()
+    };
+    assert_eq!(list(of_ada).await, ["four", "one"]);
+
+    // The inbox: oldest first, in batches, each message once, not another workspace's.
+    let taken = store.take_inbox(ws, sable, 2, 9).await.unwrap();
+    let texts: Vec<&str> = taken.iter().map(|m| m.text.as_str()).collect();
+    assert_eq!(texts, ["one", "two"]);
+    assert!(taken.iter().all(|m| m.delivered_at == Some(9)));
+    let rest = store.take_inbox(ws, sable, 2, 10).await.unwrap();
+    assert_eq!(rest.len(), 1);
+    assert_eq!(rest[0].text, "four");
+    assert!(store.take_inbox(ws, sable, 2, 11).await.unwrap().is_empty());
+    assert!(store.take_inbox(ws, ada, 2, 11).await.unwrap().is_empty());
+
+    let approval = |workspace| ApprovalRecord {
+        id: ApprovalId::new(),
+        workspace,
+        task: TaskId::new(),
+        agent: ada,
+        action: "Send the email".into(),
+        detail: "To: everyone".into(),
+        status: ApprovalStatus::Pending,
+        decided_by: None,
+        comment: None,
+        requested_at: 100,
+        expires_at: 200,
+        decided_at: None,
+    };
+    let (first, second, third) = (approval(ws), approval(ws), approval(other));
+    for a in [&first, &second, &third] {
+        store.put_approval(a).await.unwrap();
+    }
+    assert_eq!(
+        store.approval(ws, first.id).await.unwrap(),
+        Some(first.clone())
+    );
+    assert_eq!(
+        store.approval(ws, third.id).await.unwrap(),
+        None,
+        "not this workspace's"
+    );
+    let decision = Settlement {
+        decision: Decision::Rejected,
+        by: Some("kim@example.com".into()),
+        comment: Some("not yet".into()),
+        at: 150,
+    };
+    let settled = store
+        .settle_approval(ws, first.id, &decision)
+        .await
+        .unwrap()
+        .expect("pending, so settled");
+    assert_eq!(settled.status, ApprovalStatus::Settled(Decision::Rejected));
+    assert_eq!(
+        (
+            settled.decided_by.as_deref(),
+            settled.comment.as_deref(),
+            settled.decided_at
+        ),
+        (Some("kim@example.com"), Some("not yet"), Some(150))
+    );
+    let approve = Settlement {
+        decision: Decision::Approved,
+        ..decision.clone()
+    };
+    assert_eq!(
+        store.settle_approval(ws, first.id, &approve).await.unwrap(),
+        None,
+        "settled once"
+    );
+    assert_eq!(
+        store.settle_approval(ws, third.id, &approve).await.unwrap(),
+        None,
+        "not across workspaces"
+    );
+    let pending = ApprovalFilter {
+        status: Some(ApprovalStatus::Pending),
+        limit: 10,
+        ..ApprovalFilter::default()
+    };
+    let ids: Vec<ApprovalId> = store
+        .approvals(ws, &pending)
+        .await
+        .unwrap()
+        .iter()
+        .map(|a| a.id)
+        .collect();
+    assert_eq!(ids, [second.id]);
+    assert_eq!(
+        store
+            .cancel_pending_approvals(ws, "restarted", 300)
+            .await
+            .unwrap(),
+        1
+    );
+    let everything = ApprovalFilter {
+        limit: 10,
+        ..ApprovalFilter::default()
+    };
+    let listed = store.approvals(ws, &everything).await.unwrap();
+    assert_eq!(listed.len(), 2);
+    assert_eq!(listed[0].id, second.id, "newest first");
+    assert_eq!(
+        listed[0].status,
+        ApprovalStatus::Settled(Decision::Cancelled)
+    );
+    assert_eq!(listed[0].comment.as_deref(), Some("restarted"));
+    assert_eq!(
+        store
+            .approval(other, third.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .status,
+        ApprovalStatus::Pending,
+        "another workspace's requests untouched"
+    );
+}
+
+#[tokio::test]
+async fn memory_store_keeps_the_talk_contract() {
+    talk_contract(&*TestStore::new(Backend::Memory).await.unwrap().store).await;
+}
+
+#[tokio::test]
+async fn sqlite_store_keeps_the_talk_contract() {
+    talk_contract(&*TestStore::new(Backend::Sqlite).await.unwrap().store).await;
+}
+
+#[tokio::test]
+async fn postgres_store_keeps_the_talk_contract() {
+    let Some(store) = TestStore::new(Backend::Postgres).await else {
+        return;
+    };
+    talk_contract(&*store.store).await;
+}

@@ -8,6 +8,7 @@
 mod delegate;
 mod http;
 mod shell;
+mod talk;
 
 use std::path::PathBuf;
 
@@ -45,6 +46,8 @@ pub enum ToolName {
     Shell,
     Http,
     Delegate,
+    Message,
+    RequestApproval,
     Finish,
 }
 
@@ -54,6 +57,8 @@ impl ToolName {
             ToolName::Shell => "shell",
             ToolName::Http => "http",
             ToolName::Delegate => "delegate",
+            ToolName::Message => "message",
+            ToolName::RequestApproval => "request_approval",
             ToolName::Finish => "finish",
         }
     }
@@ -88,6 +93,8 @@ enum Tool {
     Shell(shell::Shell),
     Http(http::Http),
     Delegate,
+    Message,
+    RequestApproval,
     Finish,
 }
 
@@ -97,6 +104,8 @@ impl Tool {
             Tool::Shell(_) => ToolName::Shell,
             Tool::Http(_) => ToolName::Http,
             Tool::Delegate => ToolName::Delegate,
+            Tool::Message => ToolName::Message,
+            Tool::RequestApproval => ToolName::RequestApproval,
             Tool::Finish => ToolName::Finish,
         }
     }
@@ -132,6 +141,8 @@ impl Toolbox {
                 }
                 ToolName::Http => Tool::Http(tools.http.clone()?),
                 ToolName::Delegate => Tool::Delegate,
+                ToolName::Message => Tool::Message,
+                ToolName::RequestApproval => Tool::RequestApproval,
                 ToolName::Finish => Tool::Finish,
             };
             toolbox.granted.push(tool);
@@ -146,6 +157,8 @@ impl Toolbox {
                 Tool::Shell(_) => shell::spec(),
                 Tool::Http(_) => http::spec(),
                 Tool::Delegate => delegate::spec(),
+                Tool::Message => talk::message_spec(),
+                Tool::RequestApproval => talk::approval_spec(),
                 Tool::Finish => finish_spec(),
             })
             .collect()
@@ -168,6 +181,8 @@ impl Toolbox {
             Tool::Shell(shell) => shell.call(input).await,
             Tool::Http(http) => http.call(input).await,
             Tool::Delegate => delegate::run(ctx, input).await.into(),
+            Tool::Message => talk::message(ctx, input).await.into(),
+            Tool::RequestApproval => talk::request_approval(ctx, input).await.into(),
         }
     }
 }

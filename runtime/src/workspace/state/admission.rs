@@ -195,7 +195,7 @@ impl WorkspaceState {
     /// ends when its attempt does. `None` if the task is not live here.
     pub(crate) fn cancel(&mut self, id: TaskId) -> Option<TaskRecord> {
         let task = self.tasks.get_mut(&id)?;
-        if task.record.status == TaskStatus::Running {
+        if task.record.status.is_running() {
             task.cancel_requested = true;
             let record = task.record.clone();
             if let Some(actor) = record

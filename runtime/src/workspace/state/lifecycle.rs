@@ -91,7 +91,7 @@ impl WorkspaceState {
         outcome: AttemptOutcome,
     ) {
         let current = self.tasks.get(&id).is_some_and(|t| {
-            t.record.status == TaskStatus::Running
+            t.record.status.is_running()
                 && t.record.attempts == attempt
                 && t.record.assigned == Some(agent)
         });
@@ -127,7 +127,7 @@ impl WorkspaceState {
         let Some(task) = self.tasks.get_mut(&id) else {
             return false;
         };
-        if task.record.status != TaskStatus::Running {
+        if !task.record.status.is_running() {
             return false;
         }
         self.running -= 1;
@@ -136,6 +136,11 @@ impl WorkspaceState {
         }
         task.signals = None;
         let (agent, cancel_requested) = (task.record.assigned, task.cancel_requested);
+        let was_waiting = task.record.status == TaskStatus::AwaitingApproval;
+        if was_waiting {
+            task.record.status = TaskStatus::Running;
+            self.cancel_approval_of(id);
+        }
         if let Some(agent) = agent {
             if let Some(slot) = self.agents.get_mut(&agent) {
                 slot.running.retain(|t| *t != id);
