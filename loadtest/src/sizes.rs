@@ -180,6 +180,16 @@ fn generic_corp(
             apply_op(state, op)?;
             ("task event", size)
         }
+        op @ (Op::Message(_) | Op::Approval(_) | Op::ApprovalEvent(_)) => {
+            let size = socketio_event("message", &stamp(as_event(&op)));
+            apply_op(state, op)?;
+            ("message or approval", size)
+        }
+        op @ Op::ApprovalRemoved { .. } => {
+            let size = socketio_event("approval:removed", &stamp(as_event(&op)));
+            apply_op(state, op)?;
+            ("message or approval", size)
+        }
         // Not emitted by the Generic Corp server (the anchor skips them too).
         op @ (Op::Workspace(_) | Op::WorkspaceRemoved | Op::ActivityReset { .. }) => {
             apply_op(state, op)?;

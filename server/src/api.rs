@@ -15,6 +15,7 @@ mod agents;
 pub(crate) mod error;
 mod extract;
 pub mod schema;
+mod talk;
 mod tasks;
 mod workspaces;
 
@@ -85,7 +86,11 @@ pub fn router(max_body_bytes: usize) -> (Router<AppState>, utoipa::openapi::Open
         .routes(routes!(tasks::cancel))
         .routes(routes!(tasks::retry))
         .routes(routes!(tasks::dead))
-        .routes(routes!(tasks::usage));
+        .routes(routes!(tasks::usage))
+        .routes(routes!(talk::messages, talk::send))
+        .routes(routes!(talk::approvals))
+        .routes(routes!(talk::approval))
+        .routes(routes!(talk::decide));
     let (router, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest("/api/v1", api)
         .split_for_parts();

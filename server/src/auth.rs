@@ -80,6 +80,21 @@ impl Caller {
         }
     }
 
+    /// Who the caller is, for people to read (a message's author, an approval's decider):
+    /// the user's email, or `key <name>` for an API key.
+    pub async fn display_name(&self, store: &dyn Store) -> Result<String, StoreError> {
+        Ok(match *self {
+            Caller::User(user) => store
+                .user(user)
+                .await?
+                .map_or_else(|| format!("user {user}"), |u| u.email),
+            Caller::ApiKey { id, .. } => store
+                .api_key(id)
+                .await?
+                .map_or_else(|| format!("key {id}"), |k| format!("key {}", k.name)),
+        })
+    }
+
     /// The credential's id, for per-credential limits.
     pub fn credential(&self) -> uuid::Uuid {
         match self {

@@ -83,7 +83,9 @@ pub async fn run(
             continue;
         };
         let topic = match &message {
-            ServerMessage::Welcome { .. } | ServerMessage::Pong => continue,
+            ServerMessage::Welcome { .. } | ServerMessage::Pong | ServerMessage::Decided { .. } => {
+                continue;
+            }
             ServerMessage::Error { code, message, .. } => {
                 return Err(TailError::Refused(format!("{code:?}: {message}")));
             }

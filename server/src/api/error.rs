@@ -187,10 +187,13 @@ impl From<RuntimeError> for ApiError {
                 ApiError::new(StatusCode::PAYMENT_REQUIRED, "budget_exceeded", message)
             }
             RuntimeError::UnknownWorkspace(_) => ApiError::not_found("workspace"),
-            RuntimeError::UnknownAgent(_) | RuntimeError::UnknownTask(_) => {
+            RuntimeError::UnknownAgent(_)
+            | RuntimeError::UnknownTask(_)
+            | RuntimeError::UnknownApproval(_) => {
                 ApiError::new(StatusCode::NOT_FOUND, "not_found", message)
             }
             RuntimeError::InvalidState { .. } => ApiError::conflict("invalid_state", message),
+            RuntimeError::ApprovalSettled { .. } => ApiError::conflict("already_settled", message),
             RuntimeError::Invalid(_) => ApiError::invalid(message),
             RuntimeError::Unavailable(_) => ApiError {
                 retry_after: Some(1),

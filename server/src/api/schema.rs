@@ -539,3 +539,150 @@ mod tests {
         assert_eq!(super::civil_date(-1), "1969-12-31");
     }
 }
+
+// ---- messages and approvals ----
+
+/// A message between agents, or between an agent and the workspace's people.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Message {
+    #[schema(value_type = String, format = Uuid)]
+    pub id: agenthq_protocol::MessageId,
+    /// The agent that wrote it; absent for a person.
+    #[schema(value_type = Option<String>, format = Uuid)]
+    pub from: Option<AgentId>,
+    /// The agent it is for; absent for the workspace's people.
+    #[schema(value_type = Option<String>, format = Uuid)]
+    pub to: Option<AgentId>,
+    /// The agent's name, or the person's email (`key <name>` for an API key).
+    pub author: String,
+    pub text: String,
+    /// The task its writer was working on.
+    #[schema(value_type = Option<String>, format = Uuid)]
+    pub task: Option<TaskId>,
+    /// Unix milliseconds.
+    pub created_at: i64,
+    /// When its reader (an agent) took it into a turn; absent while unread.
+    pub delivered_at: Option<i64>,
+}
+
+impl From<agenthq_runtime::MessageRecord> for Message {
+    fn from(m: agenthq_runtime::MessageRecord) -> Self {
+        Self {
+            id: m.id,
+            from: m.from,
+            to: m.to,
+            author: m.author,
+            text: m.text,
+            task: m.task,
+            created_at: m.created_at,
+            delivered_at: m.delivered_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MessagePage {
+    pub items: Vec<Message>,
+    /// Pass as `cursor` for the next (older) page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SendMessage {
+    /// The agent to write to; absent or null for the workspace's people.
+    #[schema(value_type = Option<String>, format = Uuid)]
+    #[serde(default)]
+    pub to: Option<AgentId>,
+    /// 1 to 4000 characters.
+    #[schema(example = "Please prioritise the EU numbers.")]
+    pub text: String,
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct MessageQuery {
+    /// Only messages from or to this agent.
+    #[param(value_type = Option<String>, format = Uuid)]
+    pub agent: Option<AgentId>,
+    /// `people`: only messages to the workspace's people.
+    #[param(value_type = Option<String>, example = "people")]
+    pub to: Option<String>,
+    pub cursor: Option<String>,
+    /// Items per page: 1 to 200, default 50.
+    pub limit: Option<u32>,
+}
+
+/// An agent's request for a person's approval, and how it ended.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Approval {
+    #[schema(value_type = String, format = Uuid)]
+    pub id: agenthq_protocol::ApprovalId,
+    #[schema(value_type = String, format = Uuid)]
+    pub task: TaskId,
+    #[schema(value_type = String, format = Uuid)]
+    pub agent: AgentId,
+    /// What the agent wants to do.
+    pub action: String,
+    /// What a person needs to decide.
+    pub detail: String,
+    /// `pending`, `approved`, `rejected`, `expired` or `cancelled`.
+    #[schema(example = "pending")]
+    pub status: &'static str,
+    /// Who decided (an email, or `key <name>`).
+    pub decided_by: Option<String>,
+    pub comment: Option<String>,
+    /// Unix milliseconds.
+    pub requested_at: i64,
+    /// When it expires undecided (Unix milliseconds).
+    pub expires_at: i64,
+    pub decided_at: Option<i64>,
+}
+
+impl From<agenthq_runtime::ApprovalRecord> for Approval {
+    fn from(a: agenthq_runtime::ApprovalRecord) -> Self {
+        Self {
+            id: a.id,
+            task: a.task,
+            agent: a.agent,
+            action: a.action,
+            detail: a.detail,
+            status: a.status.as_str(),
+            decided_by: a.decided_by,
+            comment: a.comment,
+            requested_at: a.requested_at,
+            expires_at: a.expires_at,
+            decided_at: a.decided_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ApprovalPage {
+    pub items: Vec<Approval>,
+    /// Pass as `cursor` for the next (older) page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ApprovalQuery {
+    /// Only requests in this status (`pending` for those waiting for a decision).
+    #[param(value_type = Option<String>, example = "pending")]
+    pub status: Option<String>,
+    pub cursor: Option<String>,
+    /// Items per page: 1 to 200, default 50.
+    pub limit: Option<u32>,
+}
+
+/// A person's decision on an approval request.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Decide {
+    /// `approve` or `reject`.
+    #[schema(value_type = String, example = "approve")]
+    pub verdict: agenthq_protocol::Verdict,
+    /// Passed to the agent with the decision; at most 4000 characters.
+    #[serde(default)]
+    pub comment: Option<String>,
+}

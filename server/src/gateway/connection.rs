@@ -8,8 +8,10 @@ use std::collections::HashMap;
 use std::future::Future;
 
 use agenthq_protocol::{
-    ClientMessage, Codec, ErrorCode, PROTOCOL_VERSION, Resume, ServerMessage, Topic,
+    ApprovalId, ClientMessage, Codec, Decision, ErrorCode, PROTOCOL_VERSION, Resume, ServerMessage,
+    Topic, Verdict, WorkspaceId,
 };
+use agenthq_runtime::store::Role;
 use agenthq_runtime::{Delivery, Opening, Publication, RuntimeError, SendBudget, Subscription};
 use axum::extract::ws::{CloseFrame, Message};
 use bytes::Bytes;
@@ -192,6 +194,36 @@ where
                 self.at.remove(&topic);
                 Ok(())
             }
+            ClientMessage::Decide {
+                approval,
+                verdict,
+                comment,
+            } => Box::pin(self.decide(approval, verdict, comment)).await,
+        }
+    }
+
+    /// A person's decision on an approval request, over the socket: the same checks as
+    /// the HTTP route (the `member` role in the request's workspace), answered `decided`.
+    async fn decide(
+        &mut self,
+        approval: ApprovalId,
+        verdict: Verdict,
+        comment: Option<String>,
+    ) -> Result<(), Close> {
+        match decide(
+            &self.state,
+            self.caller.as_ref(),
+            approval,
+            verdict,
+            comment,
+        )
+        .await
+        {
+            Ok(decision) => {
+                self.send(&ServerMessage::Decided { approval, decision })
+                    .await
+            }
+            Err((code, message)) => self.error(code, &message, None).await,
         }
     }
 
@@ -433,6 +465,94 @@ async fn authorize(
 }
 
 /// The error code and message for a refused subscription.
+/// Finds the request among the caller's workspaces, checks the role, decides.
+async fn decide(
+    state: &AppState,
+    caller: Option<&Caller>,
+    approval: ApprovalId,
+    verdict: Verdict,
+    comment: Option<String>,
+) -> Result<Decision, (ErrorCode, String)> {
+    let caller = caller.ok_or((
+        ErrorCode::Unauthorized,
+        "say hello with a token to decide".to_owned(),
+    ))?;
+    let store = &**state.runtime.store();
+    let internal = |e: agenthq_runtime::StoreError| {
+        tracing::warn!(error = %e, "store error while deciding an approval");
+        (ErrorCode::Internal, "the store failed; retry".to_owned())
+    };
+    let candidates: Vec<(WorkspaceId, Role)> = match caller {
+        Caller::ApiKey {
+            workspace, role, ..
+        } => vec![(*workspace, *role)],
+        Caller::User(user) => store
+            .memberships(*user)
+            .await
+            .map_err(internal)?
+            .into_iter()
+            .map(|m| (m.workspace, m.role))
+            .collect(),
+    };
+    let mut found = None;
+    for (workspace, role) in candidates {
+        if store
+            .approval(workspace, approval)
+            .await
+            .map_err(internal)?
+            .is_some()
+        {
+            found = Some((workspace, role));
+            break;
+        }
+    }
+    let not_found = || {
+        (
+            ErrorCode::NotFound,
+            format!("approval request {approval} not found"),
+        )
+    };
+    let (workspace, role) = found.ok_or_else(not_found)?;
+    if role < Role::Member {
+        return Err((
+            ErrorCode::Forbidden,
+            "deciding needs the member role in the workspace".to_owned(),
+        ));
+    }
+    let by = caller.display_name(store).await.map_err(internal)?;
+    match state
+        .runtime
+        .decide(workspace, approval, verdict, by, comment)
+        .await
+    {
+        Ok(record) => match record.status {
+            agenthq_runtime::ApprovalStatus::Settled(decision) => Ok(decision),
+            agenthq_runtime::ApprovalStatus::Pending => Err((
+                ErrorCode::Internal,
+                "the decision was not recorded; retry".to_owned(),
+            )),
+        },
+        Err(err @ RuntimeError::ApprovalSettled { .. }) => {
+            Err((ErrorCode::Conflict, err.to_string()))
+        }
+        Err(err @ (RuntimeError::Invalid(_) | RuntimeError::UnknownApproval(_))) => {
+            let code = if matches!(err, RuntimeError::Invalid(_)) {
+                ErrorCode::Malformed
+            } else {
+                ErrorCode::NotFound
+            };
+            Err((code, err.to_string()))
+        }
+        Err(RuntimeError::NotOwner { .. }) => Err((
+            ErrorCode::Internal,
+            "another node runs this workspace; decide over HTTP \
+             (POST /api/v1/workspaces/{id}/approvals/{approval}/decision), which any node forwards"
+                .to_owned(),
+        )),
+        Err(err) => Err(refusal(&err)),
+    }
+}
+
 fn refusal(err: &RuntimeError) -> (ErrorCode, String) {
     match err {
         RuntimeError::UnknownWorkspace(_) | RuntimeError::UnknownAgent(_) => {

@@ -12,5 +12,6 @@ mod health;
 mod helpers;
 mod roles;
 mod tail;
+mod talk;
 mod tasks;
 mod web;

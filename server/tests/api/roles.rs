@@ -182,7 +182,50 @@ fn workspace_routes() -> Vec<Route> {
             200,
             None,
         ),
-        route(get, "/workspaces/{workspace}/usage", Viewer, 200, None),
+        route(
+            get.clone(),
+            "/workspaces/{workspace}/usage",
+            Viewer,
+            200,
+            None,
+        ),
+        route(
+            get.clone(),
+            "/workspaces/{workspace}/messages",
+            Viewer,
+            200,
+            None,
+        ),
+        route(
+            post.clone(),
+            "/workspaces/{workspace}/messages",
+            Member,
+            201,
+            Some(json!({ "to": "{agent}", "text": "Please look at the EU numbers." })),
+        ),
+        route(
+            get.clone(),
+            "/workspaces/{workspace}/approvals",
+            Viewer,
+            200,
+            None,
+        ),
+        // No request is pending in the fixture: an allowed caller learns it is not there,
+        // after the role check passed.
+        route(
+            get,
+            "/workspaces/{workspace}/approvals/{approval}",
+            Viewer,
+            404,
+            None,
+        ),
+        route(
+            post,
+            "/workspaces/{workspace}/approvals/{approval}/decision",
+            Member,
+            404,
+            Some(json!({ "verdict": "approve" })),
+        ),
     ]
 }
 
@@ -290,6 +333,12 @@ impl Fixture {
                 .task;
             values.push(("{agent}", agent.id.to_string()));
             values.push(("{task}", task.id.to_string()));
+        }
+        if wants("{approval}") {
+            values.push((
+                "{approval}",
+                agenthq_protocol::ApprovalId::new().to_string(),
+            ));
         }
         Self { values }
     }
