@@ -112,6 +112,9 @@ pub struct Settings {
     pub llm_prices: BTreeMap<String, Price>,
     /// What a workspace may spend on model calls per calendar month, in US dollars, by tier.
     pub llm_budget_usd: TierDollars,
+    /// How long an agent's approval request waits for a person before it expires, in
+    /// seconds.
+    pub approval_timeout_secs: u64,
 }
 
 /// An amount in US dollars per tier.
@@ -234,6 +237,7 @@ impl Default for Settings {
             http_allowed_hosts: Vec::new(),
             llm_prices: BTreeMap::new(),
             llm_budget_usd: TierDollars::default(),
+            approval_timeout_secs: RuntimeConfig::default().approval_timeout.as_secs(),
         }
     }
 }
@@ -360,6 +364,7 @@ impl Settings {
             tick: Duration::from_millis(self.tick_ms.max(1)),
             history_len: self.ws_history_len.max(1),
             budgets: self.llm_budget_usd.micros(),
+            approval_timeout: Duration::from_secs(self.approval_timeout_secs.max(1)),
             ..RuntimeConfig::default()
         }
     }
