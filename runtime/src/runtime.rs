@@ -511,6 +511,14 @@ impl Runtime {
         Ok(self.shared.store.usage(workspace).await?)
     }
 
+    /// Per-agent, per-day usage.
+    pub async fn agent_usage(
+        &self,
+        workspace: WorkspaceId,
+    ) -> Result<Vec<crate::store::AgentUsageRow>, RuntimeError> {
+        Ok(self.shared.store.agent_usage(workspace).await?)
+    }
+
     /// Sends a message (from a person, or from an agent on its behalf) to an agent or to
     /// the workspace's people; answered once it is stored. The office shows it passing.
     pub async fn send_message(

@@ -166,6 +166,14 @@ pub struct UsageRow {
     pub usage: UsageDelta,
 }
 
+/// One agent's usage on one day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgentUsageRow {
+    pub agent: AgentId,
+    pub day: i64,
+    pub usage: UsageDelta,
+}
+
 /// The task writes of one transaction.
 #[derive(Debug, Default)]
 pub struct WriteBatch {
@@ -176,6 +184,8 @@ pub struct WriteBatch {
     pub updates: Vec<Arc<TaskRecord>>,
     /// Usage to add, at most one per (workspace, day).
     pub usage: Vec<(WorkspaceId, i64, UsageDelta)>,
+    /// Usage per agent to add, at most one per (workspace, agent, day).
+    pub agent_usage: Vec<(WorkspaceId, AgentId, i64, UsageDelta)>,
     /// The epoch each workspace's tasks above were written under. The store refuses the
     /// whole batch with [`StoreError::FencedOff`] if a workspace's stored epoch is higher
     /// (a newer incarnation, maybe on another node, has taken it), and the check and the
@@ -186,7 +196,10 @@ pub struct WriteBatch {
 
 impl WriteBatch {
     pub fn is_empty(&self) -> bool {
-        self.inserts.is_empty() && self.updates.is_empty() && self.usage.is_empty()
+        self.inserts.is_empty()
+            && self.updates.is_empty()
+            && self.usage.is_empty()
+            && self.agent_usage.is_empty()
     }
 }
 
@@ -256,6 +269,8 @@ pub trait Store: AccountStore + TalkStore + Send + Sync + fmt::Debug + 'static {
     ) -> Result<Vec<TaskRecord>, StoreError>;
     /// Per-day usage, oldest first.
     async fn usage(&self, workspace: WorkspaceId) -> Result<Vec<UsageRow>, StoreError>;
+    /// Per-agent, per-day usage, by agent then day.
+    async fn agent_usage(&self, workspace: WorkspaceId) -> Result<Vec<AgentUsageRow>, StoreError>;
 }
 
 /// Opens the store a URL names: `sqlite://path` (created if missing), `postgres://...`, or

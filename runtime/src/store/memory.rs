@@ -10,8 +10,8 @@ use agenthq_protocol::{AgentId, TaskId, TaskStatus, WorkspaceId};
 use async_trait::async_trait;
 
 use super::{
-    AgentRecord, InsertOutcome, LOST_IN_CRASH, Store, StoreError, TaskFilter, UsageDelta, UsageRow,
-    WorkspaceRecord, WriteBatch,
+    AgentRecord, AgentUsageRow, InsertOutcome, LOST_IN_CRASH, Store, StoreError, TaskFilter,
+    UsageDelta, UsageRow, WorkspaceRecord, WriteBatch,
 };
 use crate::task::TaskRecord;
 
@@ -32,6 +32,7 @@ struct Inner {
     tasks: BTreeMap<TaskId, Arc<TaskRecord>>,
     keys: HashMap<(WorkspaceId, String), TaskId>,
     usage: BTreeMap<(WorkspaceId, i64), UsageDelta>,
+    agent_usage: BTreeMap<(WorkspaceId, AgentId, i64), UsageDelta>,
 }
 
 impl MemoryStore {
@@ -127,6 +128,10 @@ impl Store for MemoryStore {
         for task in &batch.updates {
             inner.tasks.insert(task.id, Arc::clone(task));
         }
+        for (ws, agent, day, delta) in &batch.agent_usage {
+            let row = inner.agent_usage.entry((*ws, *agent, *day)).or_default();
+            row.add(delta);
+        }
         for (ws, day, delta) in &batch.usage {
             inner.usage.entry((*ws, *day)).or_default().add(delta);
         }
@@ -216,6 +221,20 @@ impl Store for MemoryStore {
             .iter()
             .filter(|((ws, _), _)| *ws == workspace)
             .map(|((_, day), usage)| UsageRow {
+                day: *day,
+                usage: *usage,
+            })
+            .collect())
+    }
+
+    async fn agent_usage(&self, workspace: WorkspaceId) -> Result<Vec<AgentUsageRow>, StoreError> {
+        Ok(self
+            .lock()
+            .agent_usage
+            .iter()
+            .filter(|((ws, _, _), _)| *ws == workspace)
+            .map(|((_, agent, day), usage)| AgentUsageRow {
+                agent: *agent,
                 day: *day,
                 usage: *usage,
             })

@@ -10,8 +10,8 @@ use super::sql_accounts::*;
 use super::sql_talk::*;
 use super::talk::{ApprovalFilter, ApprovalRecord, MessageFilter, MessageRecord, Settlement};
 use super::{
-    AgentRecord, InsertOutcome, LOST_IN_CRASH, StoreError, TaskFilter, UsageRow, WorkspaceRecord,
-    WriteBatch,
+    AgentRecord, AgentUsageRow, InsertOutcome, LOST_IN_CRASH, StoreError, TaskFilter, UsageRow,
+    WorkspaceRecord, WriteBatch,
 };
 use crate::task::TaskRecord;
 

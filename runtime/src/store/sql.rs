@@ -10,7 +10,9 @@ use agenthq_protocol::{AgentId, TaskId, TaskStatus, Tier, WorkspaceId};
 use sqlx::types::Json;
 use uuid::Uuid;
 
-use super::{AgentRecord, ExecutorConfig, StoreError, UsageDelta, UsageRow, WorkspaceRecord};
+use super::{
+    AgentRecord, AgentUsageRow, ExecutorConfig, StoreError, UsageDelta, UsageRow, WorkspaceRecord,
+};
 use crate::task::TaskRecord;
 
 /// Rows per bulk statement: 18 parameters a row stays well under both databases' limits.
@@ -26,6 +28,15 @@ pub(super) const TASK_UPDATE: &str = " ON CONFLICT (id) DO UPDATE SET \
     status = excluded.status, attempts = excluded.attempts, \
     max_attempts = excluded.max_attempts, result = excluded.result, error = excluded.error, \
     updated_at = excluded.updated_at, run_after = excluded.run_after";
+
+pub(super) const AGENT_USAGE_UPSERT: &str = " ON CONFLICT (workspace_id, agent_id, day) DO UPDATE SET \
+    agent_ms = agent_usage.agent_ms + excluded.agent_ms, \
+    succeeded = agent_usage.succeeded + excluded.succeeded, \
+    failed = agent_usage.failed + excluded.failed, \
+    cancelled = agent_usage.cancelled + excluded.cancelled, dead = agent_usage.dead + excluded.dead, \
+    tokens_in = agent_usage.tokens_in + excluded.tokens_in, \
+    tokens_out = agent_usage.tokens_out + excluded.tokens_out, \
+    spend_micros = agent_usage.spend_micros + excluded.spend_micros";
 
 pub(super) const USAGE_UPSERT: &str = " ON CONFLICT (workspace_id, day) DO UPDATE SET \
     agent_ms = usage.agent_ms + excluded.agent_ms, \
@@ -153,6 +164,24 @@ pub(super) struct UsageDbRow {
     tokens_in: i64,
     tokens_out: i64,
     spend_micros: i64,
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct AgentUsageDbRow {
+    agent_id: Uuid,
+    #[sqlx(flatten)]
+    usage: UsageDbRow,
+}
+
+impl From<AgentUsageDbRow> for AgentUsageRow {
+    fn from(r: AgentUsageDbRow) -> Self {
+        let row = UsageRow::from(r.usage);
+        AgentUsageRow {
+            agent: AgentId::from_uuid(r.agent_id),
+            day: row.day,
+            usage: row.usage,
+        }
+    }
 }
 
 impl From<UsageDbRow> for UsageRow {
@@ -380,6 +409,26 @@ macro_rules! sql_store {
                     q.push(USAGE_UPSERT);
                     q.build().execute(&mut *tx).await?;
                 }
+                for chunk in batch.agent_usage.chunks(ROWS_PER_STATEMENT) {
+                    let mut q = sqlx::QueryBuilder::<$db>::new(
+                        "INSERT INTO agent_usage (workspace_id, agent_id, day, agent_ms, succeeded, failed, cancelled, dead, tokens_in, tokens_out, spend_micros) ",
+                    );
+                    q.push_values(chunk, |mut row, (ws, agent, day, u)| {
+                        row.push_bind(*ws.as_uuid())
+                            .push_bind(*agent.as_uuid())
+                            .push_bind(*day)
+                            .push_bind(u.agent_ms as i64)
+                            .push_bind(u.succeeded as i64)
+                            .push_bind(u.failed as i64)
+                            .push_bind(u.cancelled as i64)
+                            .push_bind(u.dead as i64)
+                            .push_bind(u.tokens_in as i64)
+                            .push_bind(u.tokens_out as i64)
+                            .push_bind(u.spend_micros as i64);
+                    });
+                    q.push(AGENT_USAGE_UPSERT);
+                    q.build().execute(&mut *tx).await?;
+                }
                 tx.commit().await?;
                 Ok(outcomes)
             }
@@ -463,6 +512,18 @@ macro_rules! sql_store {
                     .into_iter()
                     .map(UsageRow::from)
                     .collect())
+            }
+
+            async fn agent_usage(&self, workspace: WorkspaceId) -> Result<Vec<AgentUsageRow>, StoreError> {
+                Ok(sqlx::query_as::<_, AgentUsageDbRow>(
+                    "SELECT * FROM agent_usage WHERE workspace_id = $1 ORDER BY agent_id, day",
+                )
+                .bind(*workspace.as_uuid())
+                .fetch_all(&self.pool)
+                .await?
+                .into_iter()
+                .map(AgentUsageRow::from)
+                .collect())
             }
         }
     };

@@ -20,7 +20,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use agenthq_protocol::{TaskId, WorkspaceId};
+use agenthq_protocol::{AgentId, TaskId, WorkspaceId};
 use tokio::sync::{Notify, mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -56,6 +56,12 @@ pub enum WriteOp {
         day: i64,
         delta: UsageDelta,
     },
+    AgentUsage {
+        workspace: WorkspaceId,
+        agent: AgentId,
+        day: i64,
+        delta: UsageDelta,
+    },
     /// From now on, drop writes of `workspace` with an epoch below `epoch`.
     Fence {
         workspace: WorkspaceId,
@@ -72,6 +78,7 @@ impl std::fmt::Debug for WriteOp {
             WriteOp::Insert { tasks, .. } => write!(f, "Insert({} tasks)", tasks.len()),
             WriteOp::Update { task, .. } => write!(f, "Update({})", task.id),
             WriteOp::Usage { workspace, .. } => write!(f, "Usage({workspace})"),
+            WriteOp::AgentUsage { agent, .. } => write!(f, "AgentUsage({agent})"),
             WriteOp::Fence {
                 workspace, epoch, ..
             } => write!(f, "Fence({workspace}, {epoch})"),
@@ -179,6 +186,7 @@ struct Pending {
     update_index: HashMap<TaskId, usize>,
     update_acks: Vec<(WorkspaceId, oneshot::Sender<Result<(), StoreError>>)>,
     usage_index: HashMap<(WorkspaceId, i64), usize>,
+    agent_usage_index: HashMap<(WorkspaceId, AgentId, i64), usize>,
     barriers: Vec<oneshot::Sender<()>>,
     /// The epoch each workspace's task writes were made under (see [`Pending::claim`]).
     epochs: HashMap<WorkspaceId, u64>,
@@ -246,6 +254,7 @@ impl Pending {
             insert_callbacks,
             update_acks,
             usage_index,
+            agent_usage_index,
             barriers,
             mut epochs,
             ..
@@ -253,6 +262,7 @@ impl Pending {
         epochs.retain(|ws, _| !fenced.contains(ws));
         let mut kept = Pending {
             usage_index,
+            agent_usage_index,
             barriers,
             epochs,
             ..Pending::default()
@@ -284,8 +294,9 @@ impl Pending {
                 kept.update_acks.push((ws, ack));
             }
         }
-        kept.rows += batch.usage.len();
+        kept.rows += batch.usage.len() + batch.agent_usage.len();
         kept.batch.usage = batch.usage;
+        kept.batch.agent_usage = batch.agent_usage;
         kept
     }
     /// Adds an op; returns a fence to apply after committing what came before it.
@@ -339,6 +350,20 @@ impl Pending {
                     self.usage_index
                         .insert((workspace, day), self.batch.usage.len());
                     self.batch.usage.push((workspace, day, delta));
+                    self.rows += 1;
+                }
+            },
+            WriteOp::AgentUsage {
+                workspace,
+                agent,
+                day,
+                delta,
+            } => match self.agent_usage_index.get(&(workspace, agent, day)) {
+                Some(&i) => self.batch.agent_usage[i].3.add(&delta),
+                None => {
+                    self.agent_usage_index
+                        .insert((workspace, agent, day), self.batch.agent_usage.len());
+                    self.batch.agent_usage.push((workspace, agent, day, delta));
                     self.rows += 1;
                 }
             },

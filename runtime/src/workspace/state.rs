@@ -65,6 +65,8 @@ pub struct WorkspaceState {
     next_batch: u64,
     office: Office,
     usage: UsageDelta,
+    /// This tick's usage per agent (the workspace's `usage` is the sum).
+    agent_usage: HashMap<AgentId, UsageDelta>,
     /// This month's model spend against the tier's limit, shared with running attempts.
     budget: Arc<Budget>,
     /// The month the budget counts (its first day, in days since the epoch).
@@ -209,6 +211,7 @@ impl WorkspaceState {
             next_batch: 0,
             office,
             usage: UsageDelta::default(),
+            agent_usage: HashMap::new(),
             budget: Arc::new(budget),
             budget_month: month,
             budget_announced,
@@ -407,9 +410,11 @@ impl WorkspaceState {
             tokens_out,
             spend,
         } = signals.take();
-        self.usage.tokens_in += tokens_in;
-        self.usage.tokens_out += tokens_out;
-        self.usage.spend_micros += spend;
+        for usage in [&mut self.usage, self.agent_usage.entry(agent).or_default()] {
+            usage.tokens_in += tokens_in;
+            usage.tokens_out += tokens_out;
+            usage.spend_micros += spend;
+        }
         if let Some(p) = progress {
             task.progress = p;
             if let Some(view) = self.office.task_mut(id) {
@@ -574,6 +579,16 @@ impl WorkspaceState {
                 day: today(),
                 delta,
             });
+        }
+        for (agent, delta) in self.agent_usage.drain() {
+            if !delta.is_zero() {
+                self.outbox.push(WriteOp::AgentUsage {
+                    workspace: self.id,
+                    agent,
+                    day: today(),
+                    delta,
+                });
+            }
         }
     }
 

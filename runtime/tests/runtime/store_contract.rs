@@ -150,13 +150,39 @@ async fn contract(store: &dyn Store) {
         })
         .await
         .unwrap();
+    let elsewhere = AgentId::new();
     store
         .write(&WriteBatch {
             usage: vec![(ws.id, day, delta)],
+            agent_usage: vec![
+                (ws.id, agent.id, day, delta),
+                (ws.id, agent.id, day + 1, delta),
+                (other.id, elsewhere, day, delta),
+            ],
             ..WriteBatch::default()
         })
         .await
         .unwrap();
+    store
+        .write(&WriteBatch {
+            agent_usage: vec![(ws.id, agent.id, day, delta)],
+            ..WriteBatch::default()
+        })
+        .await
+        .unwrap();
+    let per_agent = store.agent_usage(ws.id).await.unwrap();
+    let seen: Vec<(AgentId, i64, u64, u64)> = per_agent
+        .iter()
+        .map(|r| (r.agent, r.day, r.usage.agent_ms, r.usage.tokens_out))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (agent.id, day, 20, 6_000_000_000),
+            (agent.id, day + 1, 10, 3_000_000_000)
+        ],
+        "per agent and day, adding up, this workspace's only"
+    );
     assert_eq!(
         store.task(ws.id, a.id).await.unwrap(),
         Some(running.clone())

@@ -4,7 +4,8 @@
 use agenthq_protocol::{AgentId, ApiKeyId, TaskId, TaskStatus, Tier, UserId, WorkspaceId};
 use agenthq_runtime::TaskRecord;
 use agenthq_runtime::store::{
-    AgentRecord, ApiKeyRecord, ExecutorConfig, Member, Role, UsageRow, UserRecord, WorkspaceRecord,
+    AgentRecord, ApiKeyRecord, ExecutorConfig, Member, Role, UsageDelta, UsageRow, UserRecord,
+    WorkspaceRecord,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -458,6 +459,18 @@ pub struct Usage {
     pub days: Vec<UsageDay>,
     pub total: UsageDay,
     pub budget: Budget,
+    /// Each agent's share (agents that used nothing are left out; a removed agent's
+    /// usage stays).
+    pub agents: Vec<AgentUsage>,
+}
+
+/// One agent's usage: this calendar month (UTC; `day` is `YYYY-MM`) and in total.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AgentUsage {
+    #[schema(value_type = String, format = Uuid)]
+    pub agent: AgentId,
+    pub month: UsageDay,
+    pub total: UsageDay,
 }
 
 /// The workspace's model budget for the current calendar month (UTC), set by its tier.
@@ -475,7 +488,12 @@ pub struct Budget {
 impl Usage {
     /// The rows' days and totals, and the budget of the month holding `today` (days since
     /// the epoch) against `limit` micro-dollars.
-    pub fn new(rows: &[UsageRow], limit: u64, today: i64) -> Self {
+    pub fn new(
+        rows: &[UsageRow],
+        agent_rows: &[agenthq_runtime::store::AgentUsageRow],
+        limit: u64,
+        today: i64,
+    ) -> Self {
         let month = agenthq_runtime::budget::month_start(today);
         let spent: u64 = rows
             .iter()
@@ -493,7 +511,7 @@ impl Usage {
             spent_usd: spent as f64 / 1e6,
             level,
         };
-        let mut total = agenthq_runtime::store::UsageDelta::default();
+        let mut total = UsageDelta::default();
         let days = rows
             .iter()
             .map(|row| {
@@ -501,15 +519,32 @@ impl Usage {
                 usage_day(civil_date(row.day), &row.usage)
             })
             .collect();
+        let mut agents: std::collections::BTreeMap<AgentId, [UsageDelta; 2]> = Default::default();
+        for row in agent_rows {
+            let [this_month, all] = agents.entry(row.agent).or_default();
+            if row.day >= month {
+                this_month.add(&row.usage);
+            }
+            all.add(&row.usage);
+        }
+        let agents = agents
+            .into_iter()
+            .map(|(agent, [this_month, all])| AgentUsage {
+                agent,
+                month: usage_day(budget.month.clone(), &this_month),
+                total: usage_day("total".into(), &all),
+            })
+            .collect();
         Self {
             days,
             total: usage_day("total".into(), &total),
             budget,
+            agents,
         }
     }
 }
 
-fn usage_day(day: String, u: &agenthq_runtime::store::UsageDelta) -> UsageDay {
+fn usage_day(day: String, u: &UsageDelta) -> UsageDay {
     UsageDay {
         day,
         agent_seconds: u.agent_ms as f64 / 1000.0,

@@ -283,7 +283,7 @@ pub async fn dead(
     Ok(Json(page(tasks, limit)))
 }
 
-/// Usage per UTC day, and totals.
+/// Usage per UTC day, and totals; each agent's this month and in total.
 #[utoipa::path(get, path = "/workspaces/{workspace}/usage", tag = "tasks", security(("bearer" = [])),
     params(("workspace" = String, Path, format = Uuid)),
     responses((status = 200, body = Usage), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
@@ -297,8 +297,10 @@ pub async fn usage(
     let tier = state.runtime.workspace(workspace).await?.tier;
     let limit = state.runtime.config().budgets.for_tier(tier);
     let rows = state.runtime.usage(workspace).await?;
+    let agent_rows = state.runtime.agent_usage(workspace).await?;
     Ok(Json(Usage::new(
         &rows,
+        &agent_rows,
         limit,
         agenthq_runtime::task::today(),
     )))

@@ -67,13 +67,29 @@ async fn an_llm_agent_runs_its_task_on_the_configured_endpoint_and_its_tokens_ar
     assert_eq!(done["result"]["result"], "Ship on Friday.");
     assert_eq!(model.received()[0].body["model"], "local-test");
 
-    let body = usage_when(&app, &owner.access, ws, |u| u["total"]["tokens_in"] == 100).await;
+    let body = usage_when(&app, &owner.access, ws, |u| {
+        u["total"]["tokens_in"] == 100 && u["agents"][0]["total"]["succeeded"] == 1
+    })
+    .await;
     let total = &body["total"];
     assert_eq!(
         (total["tokens_in"].clone(), total["tokens_out"].clone()),
         (json!(100), json!(20)),
         "{total}"
     );
+    let ada = &body["agents"][0];
+    assert_eq!(ada["agent"], agent["id"], "{body}");
+    for period in ["month", "total"] {
+        assert_eq!(
+            (
+                ada[period]["tokens_in"].clone(),
+                ada[period]["tokens_out"].clone()
+            ),
+            (json!(100), json!(20)),
+            "{ada}"
+        );
+    }
+    assert_eq!(ada["month"]["day"], body["budget"]["month"]);
 }
 
 #[tokio::test]

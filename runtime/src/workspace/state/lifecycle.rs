@@ -132,7 +132,11 @@ impl WorkspaceState {
         }
         self.running -= 1;
         if let Some(started) = task.started.take() {
-            self.usage.agent_ms += started.elapsed().as_millis() as u64;
+            let ms = started.elapsed().as_millis() as u64;
+            self.usage.agent_ms += ms;
+            if let Some(agent) = task.record.assigned {
+                self.agent_usage.entry(agent).or_default().agent_ms += ms;
+            }
         }
         task.signals = None;
         let (agent, cancel_requested) = (task.record.assigned, task.cancel_requested);
@@ -204,6 +208,9 @@ impl WorkspaceState {
         record.run_after = None;
         record.updated_at = now_ms();
         self.usage.count(status);
+        if let Some(agent) = record.assigned {
+            self.agent_usage.entry(agent).or_default().count(status);
+        }
         metrics::counter!("agenthq_tasks_finished_total", "status" => status.as_str()).increment(1);
         self.office.remove_task(id);
         self.office.event(record.event());
