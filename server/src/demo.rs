@@ -301,7 +301,7 @@ pub async fn seed(
 /// (each answer is paid for).
 const LLM_INSTRUCTIONS: &str = "You work at Generic Corp, a small software company, with four \
     colleagues. Answer in at most five short lines: what you would do, and the first \
-    concrete step.";
+    concrete step. If a colleague should know, send them one short message first.";
 
 /// Puts the five Generic Corp agents on the model endpoint (`llm`) or back on `sim`, so
 /// the same office runs either way.
@@ -309,7 +309,11 @@ pub async fn cast(runtime: &Runtime, ws: WorkspaceId, llm: bool) -> Result<(), R
     let executor = if llm {
         ExecutorConfig {
             kind: "llm".into(),
-            params: serde_json::json!({ "instructions": LLM_INSTRUCTIONS, "max_steps": 2 }),
+            params: serde_json::json!({
+                "instructions": LLM_INSTRUCTIONS,
+                "max_steps": 3,
+                "tools": ["message"],
+            }),
         }
     } else {
         sim_executor()
@@ -332,7 +336,7 @@ pub async fn cast(runtime: &Runtime, ws: WorkspaceId, llm: bool) -> Result<(), R
 fn sim_executor() -> ExecutorConfig {
     ExecutorConfig {
         kind: "sim".into(),
-        params: serde_json::json!({ "steps": 6, "step_ms": 600 }),
+        params: serde_json::json!({ "steps": 6, "step_ms": 600, "message_rate": 0.3 }),
     }
 }
 

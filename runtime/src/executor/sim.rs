@@ -24,6 +24,9 @@ pub struct SimParams {
     pub fail_rate: f64,
     /// Seed of the attempt's randomness; derived from the task id when absent.
     pub seed: Option<u64>,
+    /// Probability that a finished task ends with a note to a colleague (a `message`, so
+    /// the demo office shows envelopes flying); 0 sends none.
+    pub message_rate: f64,
 }
 
 impl Default for SimParams {
@@ -33,6 +36,7 @@ impl Default for SimParams {
             step_ms: 400,
             fail_rate: 0.0,
             seed: None,
+            message_rate: 0.0,
         }
     }
 }
@@ -50,6 +54,7 @@ impl SimParams {
             params.step_ms = o.step_ms.unwrap_or(params.step_ms);
             params.fail_rate = o.fail_rate.unwrap_or(params.fail_rate);
             params.seed = o.seed.or(params.seed);
+            params.message_rate = o.message_rate.unwrap_or(params.message_rate);
         }
         Ok(params)
     }
@@ -62,6 +67,7 @@ struct SimOverrides {
     step_ms: Option<u64>,
     fail_rate: Option<f64>,
     seed: Option<u64>,
+    message_rate: Option<f64>,
 }
 
 /// The `sim` executor.
@@ -129,7 +135,34 @@ impl Executor for SimExecutor {
                 params.steps
             )));
         }
+        if params.message_rate > 0.0 && rng.random_bool(params.message_rate.clamp(0.0, 1.0)) {
+            note_to_a_colleague(ctx, &mut rng, subject).await;
+        }
         Ok(serde_json::json!({ "summary": format!("Finished {subject}"), "steps": params.steps }))
+    }
+}
+
+const NOTES: &[&str] = &[
+    "Finished {}; notes are in the shared drive.",
+    "Can you take a look at {} when you have a minute?",
+    "Heads-up: {} is done, your part is next.",
+    "Quick question about {}: does this match what you expected?",
+];
+
+/// Writes a short note about the task to a colleague chosen at random. A note is
+/// decoration: one that cannot be sent is skipped.
+async fn note_to_a_colleague(ctx: &ExecContext, rng: &mut SmallRng, subject: &str) {
+    let Ok(colleagues) = ctx.colleagues().await else {
+        return;
+    };
+    let others: Vec<_> = colleagues.iter().filter(|a| a.id != ctx.agent).collect();
+    if others.is_empty() {
+        return;
+    }
+    let to = others[rng.random_range(0..others.len())].id;
+    let text = pick(rng, NOTES).replace("{}", subject);
+    if let Err(e) = ctx.send_message(Some(to), text).await {
+        tracing::debug!(task_id = %ctx.task.id, error = %e, "simulated note not sent");
     }
 }
 

@@ -184,3 +184,41 @@ async fn usage_counts_agent_time_and_outcomes_and_survives_a_restart() {
     );
     rt.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_sim_agent_with_a_message_rate_writes_a_note_to_a_colleague_when_done() {
+    let TestApp {
+        rt, store: _store, ..
+    } = spawn_app(Backend::Memory, test_config()).await.unwrap();
+    let ws = workspace(&rt, 2, 10).await;
+    let chatty = |name: &str| agenthq_runtime::NewAgent {
+        name: name.into(),
+        personality: "chatty".into(),
+        executor: agenthq_runtime::ExecutorConfig {
+            kind: "sim".into(),
+            params: serde_json::json!({ "steps": 2, "step_ms": 1, "message_rate": 1.0 }),
+        },
+        max_concurrent: 1,
+    };
+    let ada = rt.create_agent(ws, chatty("Ada")).await.unwrap().id;
+    let bob = rt.create_agent(ws, chatty("Bob")).await.unwrap().id;
+    let task = NewTask {
+        agent: Some(ada),
+        title: "the launch plan".into(),
+        ..NewTask::default()
+    };
+    let task = rt.submit(ws, task).await.unwrap().task;
+    all_terminal(&rt, ws, &[task.id], Duration::from_secs(10)).await;
+    let filter = agenthq_runtime::MessageFilter {
+        limit: 10,
+        ..Default::default()
+    };
+    let notes = rt.messages(ws, &filter).await.unwrap();
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    let note = &notes[0];
+    assert_eq!((note.from, note.to), (Some(ada), Some(bob)));
+    assert_eq!(note.author, "Ada");
+    assert_eq!(note.task, Some(task.id));
+    assert!(note.text.contains("the launch plan"), "{}", note.text);
+    rt.shutdown().await;
+}
