@@ -131,6 +131,39 @@ pub async fn forward(State(state): State<AppState>, request: Request, next: Next
     }
 }
 
+/// Sends one API request (`uri` from `/api/v1`) to `owner`, the node that runs its
+/// workspace, and answers its status and body; `None` when this node is not in a cluster
+/// or the owner does not answer in time. (The WebSocket gateway uses it for commands such
+/// as `decide` that reach a node that does not run the workspace.)
+pub async fn to_owner(
+    state: &AppState,
+    owner: &NodeId,
+    method: Method,
+    uri: &str,
+    headers: &axum::http::HeaderMap,
+    body: Vec<u8>,
+) -> Option<(StatusCode, Bytes)> {
+    let cluster = state.cluster.as_ref()?;
+    let wire = WireRequest {
+        method: method.to_string(),
+        uri: uri.to_owned(),
+        headers: wire_headers(headers),
+        body: serde_bytes::ByteBuf::from(body),
+    };
+    let bytes = rmp_serde::to_vec_named(&wire).ok()?;
+    let answer = state
+        .runtime
+        .forward(owner, Bytes::from(bytes), cluster.forward_timeout)
+        .await
+        .inspect_err(
+            |err| tracing::warn!(%owner, error = %err, "a forwarded command got no answer"),
+        )
+        .ok()?;
+    let wire = rmp_serde::from_slice::<WireResponse>(&answer).ok()?;
+    let status = StatusCode::from_u16(wire.status).unwrap_or(StatusCode::BAD_GATEWAY);
+    Some((status, Bytes::from(wire.body.into_vec())))
+}
+
 fn into_response(wire: WireResponse) -> Response {
     let mut response = Response::new(Body::from(wire.body.into_vec()));
     *response.status_mut() = StatusCode::from_u16(wire.status).unwrap_or(StatusCode::BAD_GATEWAY);

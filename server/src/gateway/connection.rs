@@ -33,6 +33,8 @@ struct Connection<S> {
     greeted: bool,
     /// Who said `hello` with a credential; `None` for an anonymous watcher.
     caller: Option<Caller>,
+    /// The `hello` credential, to act for the caller on the node that runs a workspace.
+    token: Option<String>,
     /// Held while the connection lives: its slot under the credential's limit.
     _credential: Option<CredentialPermit>,
     /// The bus's subscriptions, polled together by this task: no task per subscription,
@@ -60,6 +62,7 @@ where
         state,
         greeted: false,
         caller: None,
+        token: None,
         _credential: None,
         budget: SendBudget::new(codec, send_queue_bytes),
         streams: StreamMap::new(),
@@ -210,15 +213,8 @@ where
         verdict: Verdict,
         comment: Option<String>,
     ) -> Result<(), Close> {
-        match decide(
-            &self.state,
-            self.caller.as_ref(),
-            approval,
-            verdict,
-            comment,
-        )
-        .await
-        {
+        let who = self.caller.as_ref().zip(self.token.as_deref());
+        match decide(&self.state, who, approval, verdict, comment).await {
             Ok(decision) => {
                 self.send(&ServerMessage::Decided { approval, decision })
                     .await
@@ -248,6 +244,7 @@ where
             ));
         };
         self.caller = Some(caller);
+        self.token = Some(token.to_owned());
         self._credential = Some(permit);
         Ok(())
     }
@@ -468,12 +465,12 @@ async fn authorize(
 /// Finds the request among the caller's workspaces, checks the role, decides.
 async fn decide(
     state: &AppState,
-    caller: Option<&Caller>,
+    caller: Option<(&Caller, &str)>,
     approval: ApprovalId,
     verdict: Verdict,
     comment: Option<String>,
 ) -> Result<Decision, (ErrorCode, String)> {
-    let caller = caller.ok_or((
+    let (caller, token) = caller.ok_or((
         ErrorCode::Unauthorized,
         "say hello with a token to decide".to_owned(),
     ))?;
@@ -520,6 +517,7 @@ async fn decide(
         ));
     }
     let by = caller.display_name(store).await.map_err(internal)?;
+    let body = serde_json::json!({ "verdict": verdict, "comment": comment });
     match state
         .runtime
         .decide(workspace, approval, verdict, by, comment)
@@ -543,13 +541,59 @@ async fn decide(
             };
             Err((code, err.to_string()))
         }
-        Err(RuntimeError::NotOwner { .. }) => Err((
-            ErrorCode::Internal,
-            "another node runs this workspace; decide over HTTP \
-             (POST /api/v1/workspaces/{id}/approvals/{approval}/decision), which any node forwards"
-                .to_owned(),
-        )),
+        Err(RuntimeError::NotOwner { node, .. }) => {
+            // Another node runs the workspace: the same request its HTTP API takes, sent
+            // there with the connection's credential; its answer is ours.
+            let uri = format!("/api/v1/workspaces/{workspace}/approvals/{approval}/decision");
+            let mut headers = axum::http::HeaderMap::new();
+            let bearer = axum::http::HeaderValue::from_str(&format!("Bearer {token}"))
+                .map_err(|_| (ErrorCode::Unauthorized, "unusable token".to_owned()))?;
+            headers.insert(axum::http::header::AUTHORIZATION, bearer);
+            headers.insert(
+                axum::http::header::CONTENT_TYPE,
+                axum::http::HeaderValue::from_static("application/json"),
+            );
+            let body = serde_json::to_vec(&body).unwrap_or_default();
+            let answer = crate::forward::to_owner(
+                state,
+                &node,
+                axum::http::Method::POST,
+                &uri,
+                &headers,
+                body,
+            )
+            .await;
+            forwarded_decision(answer)
+        }
         Err(err) => Err(refusal(&err)),
+    }
+}
+
+/// The owner's HTTP answer to a forwarded decision, as the socket says it.
+fn forwarded_decision(
+    answer: Option<(axum::http::StatusCode, Bytes)>,
+) -> Result<Decision, (ErrorCode, String)> {
+    let Some((status, body)) = answer else {
+        return Err((
+            ErrorCode::Internal,
+            "the node running this workspace did not answer; retry".to_owned(),
+        ));
+    };
+    let body: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
+    let message = body["error"]["message"]
+        .as_str()
+        .unwrap_or("refused")
+        .to_owned();
+    match status.as_u16() {
+        200 => body["status"].as_str().and_then(Decision::parse).ok_or((
+            ErrorCode::Internal,
+            "an unreadable answer; retry".to_owned(),
+        )),
+        403 => Err((ErrorCode::Forbidden, message)),
+        404 => Err((ErrorCode::NotFound, message)),
+        409 => Err((ErrorCode::Conflict, message)),
+        400 | 422 => Err((ErrorCode::Malformed, message)),
+        _ => Err((ErrorCode::Internal, message)),
     }
 }
 

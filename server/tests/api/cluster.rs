@@ -62,6 +62,14 @@ async fn redis() -> Option<String> {
 }
 
 async fn node(database: &str, redis: &str) -> TestApp {
+    node_with(database, redis, |_| {}).await
+}
+
+async fn node_with(
+    database: &str,
+    redis: &str,
+    tweak: impl FnOnce(&mut agenthq_server::settings::Settings),
+) -> TestApp {
     let (database, redis) = (database.to_owned(), redis.to_owned());
     spawn_app_with(move |settings| {
         settings.database_url = Some(database);
@@ -69,6 +77,7 @@ async fn node(database: &str, redis: &str) -> TestApp {
         settings.jwt_secret = Some(agenthq_server::settings::Secret::new(
             "a secret every node of this cluster shares, 32+ chars",
         ));
+        tweak(settings);
     })
     .await
 }
@@ -278,4 +287,110 @@ async fn three_nodes_a_watcher_on_b_follows_the_office_a_owns_while_c_submits() 
         }
     }
     assert_eq!(state, truth, "the watcher holds the owner's office");
+}
+
+#[tokio::test]
+async fn a_decision_sent_over_a_socket_to_another_node_reaches_the_owner() {
+    use agenthq_protocol::{ClientMessage, Decision, ServerMessage, Verdict};
+    use agenthq_runtime::testing::{Answer, ModelServer, Turn};
+    let (Some(database), Some(redis)) = (database().await, redis().await) else {
+        return;
+    };
+    let model = ModelServer::start(vec![
+        Answer::Reply(Turn::call(
+            "call_ask",
+            "request_approval",
+            json!({"action": "Send the launch email"}),
+        )),
+        Answer::Reply(Turn::text(&["Sent."])),
+    ])
+    .await;
+    let base = format!("{}/v1", model.base);
+    let on_model = |base: String| {
+        move |s: &mut agenthq_server::settings::Settings| {
+            s.llm_provider = Some(agenthq_runtime::executor::Provider::Openai);
+            s.llm_base_url = Some(base);
+            s.llm_model = Some("local-test".into());
+        }
+    };
+    let a = node_with(&database, &redis, on_model(base.clone())).await;
+    let b = node_with(&database, &redis, on_model(base)).await;
+    let owner = a.register("kim@example.com").await;
+    let ws = a.create_workspace(&owner.access, "Generic Corp").await;
+    let agent = json!({ "name": "Marcus", "executor": { "kind": "llm",
+        "params": { "tools": ["request_approval"] } } });
+    let (status, agent) = a
+        .call(
+            Method::POST,
+            &format!("/api/v1/workspaces/{ws}/agents"),
+            Some(&owner.access),
+            Some(agent),
+        )
+        .await;
+    assert_eq!(status, 201, "{agent}");
+    let tasks = format!("/api/v1/workspaces/{ws}/tasks");
+    let (status, task) = a
+        .call(
+            Method::POST,
+            &tasks,
+            Some(&owner.access),
+            Some(json!({ "title": "Launch", "agent": agent["id"] })),
+        )
+        .await;
+    assert_eq!(status, 201, "{task}");
+    let pending = format!("/api/v1/workspaces/{ws}/approvals?status=pending");
+    let mut request = None;
+    for _ in 0..500 {
+        let (_, page) = a
+            .call(Method::GET, &pending, Some(&owner.access), None)
+            .await;
+        if let Some(first) = page["items"].as_array().and_then(|i| i.first()) {
+            request = Some(first["id"].as_str().unwrap().parse().unwrap());
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let approval = request.expect("the agent asked");
+
+    // Decided on B, which does not run the workspace: B sends it to A.
+    let mut socket = crate::helpers::WsClient::connect(&b, None).await;
+    socket
+        .send(&ClientMessage::Hello {
+            token: Some(owner.access.clone()),
+        })
+        .await;
+    assert!(matches!(socket.recv().await, ServerMessage::Welcome { .. }));
+    socket
+        .send(&ClientMessage::Decide {
+            approval,
+            verdict: Verdict::Approve,
+            comment: Some("From node B.".into()),
+        })
+        .await;
+    assert_eq!(
+        socket.recv().await,
+        ServerMessage::Decided {
+            approval,
+            decision: Decision::Approved
+        }
+    );
+    let path = format!("{tasks}/{}", task["id"].as_str().unwrap());
+    assert!(succeeded(&a, &owner.access, &path).await);
+    socket
+        .send(&ClientMessage::Decide {
+            approval,
+            verdict: Verdict::Reject,
+            comment: None,
+        })
+        .await;
+    assert!(
+        matches!(
+            socket.recv().await,
+            ServerMessage::Error {
+                code: agenthq_protocol::ErrorCode::Conflict,
+                ..
+            }
+        ),
+        "the owner's conflict comes back through B"
+    );
 }
