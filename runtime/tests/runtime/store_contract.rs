@@ -204,23 +204,34 @@ async fn contract(store: &dyn Store) {
         (1, 20, 2, 2_000, 6_000_000_000)
     );
 
-    // Recovery: running goes back to queued; on its last attempt it is dead.
+    // Recovery: running (or waiting for an approval) goes back to queued; on its last
+    // attempt it is dead.
     let last = TaskRecord {
         status: TaskStatus::Running,
         attempts: 3,
         ..task(ws.id, None)
     };
+    let waiting = TaskRecord {
+        status: TaskStatus::AwaitingApproval,
+        attempts: 1,
+        ..task(ws.id, None)
+    };
     store
         .write(&WriteBatch {
-            inserts: vec![last.clone()],
+            inserts: vec![last.clone(), waiting.clone()],
             ..WriteBatch::default()
         })
         .await
         .unwrap();
+    assert_eq!(
+        store.task(ws.id, waiting.id).await.unwrap().unwrap().status,
+        TaskStatus::AwaitingApproval,
+        "stored as such"
+    );
     let live = store.recover_tasks(ws.id).await.unwrap();
     assert_eq!(
         live.iter().map(|t| (t.id, t.status)).collect::<Vec<_>>(),
-        [(a.id, TaskStatus::Queued)]
+        [(a.id, TaskStatus::Queued), (waiting.id, TaskStatus::Queued)]
     );
     assert_eq!(
         store.task(ws.id, last.id).await.unwrap().unwrap().status,
@@ -263,7 +274,7 @@ async fn contract(store: &dyn Store) {
         .unwrap();
     assert_eq!(
         next.iter().map(|t| t.id).collect::<Vec<_>>(),
-        [more[1].id, more[0].id, last.id]
+        [more[1].id, more[0].id, waiting.id]
     );
     let dead = store
         .tasks(
