@@ -194,6 +194,32 @@ impl From<Result<String, String>> for ToolOutcome {
     }
 }
 
+/// A colleague (an agent of the same workspace, this one included) by name, any case;
+/// or why not, naming the others and then `hint`, for the model to correct.
+async fn colleague(
+    ctx: &ExecContext,
+    name: &str,
+    hint: &str,
+) -> Result<crate::store::AgentRecord, String> {
+    let colleagues = ctx.colleagues().await?;
+    let name = name.trim();
+    if let Some(found) = colleagues
+        .iter()
+        .find(|a| a.name.eq_ignore_ascii_case(name))
+    {
+        return Ok(found.clone());
+    }
+    let names: Vec<&str> = colleagues
+        .iter()
+        .filter(|a| a.id != ctx.agent)
+        .map(|a| a.name.as_str())
+        .collect();
+    Err(format!(
+        "no colleague named {name:?} (colleagues: {}{hint})",
+        names.join(", ")
+    ))
+}
+
 /// A tool's input as its type, or why it is not (for the model to correct).
 fn parse<T: serde::de::DeserializeOwned>(input: &Value) -> Result<T, String> {
     T::deserialize(input).map_err(|e| format!("invalid input: {e}"))

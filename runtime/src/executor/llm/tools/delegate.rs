@@ -72,22 +72,7 @@ pub async fn run(ctx: &ExecContext, input: &Value) -> Result<String, String> {
             depth - 1
         ));
     }
-    let colleagues = ctx.colleagues().await?;
-    let Some(colleague) = colleagues
-        .iter()
-        .find(|a| a.name.eq_ignore_ascii_case(input.agent.trim()))
-    else {
-        let names: Vec<&str> = colleagues
-            .iter()
-            .filter(|a| a.id != ctx.agent)
-            .map(|a| a.name.as_str())
-            .collect();
-        return Err(format!(
-            "no colleague named {:?} (colleagues: {})",
-            input.agent,
-            names.join(", ")
-        ));
-    };
+    let colleague = super::colleague(ctx, &input.agent, "").await?;
     if colleague.id == ctx.agent {
         return Err("you cannot delegate to yourself".into());
     }

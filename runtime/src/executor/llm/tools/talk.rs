@@ -47,19 +47,8 @@ pub async fn message(ctx: &ExecContext, input: &serde_json::Value) -> Result<Str
     let reader = if to.eq_ignore_ascii_case(PEOPLE) {
         None
     } else {
-        let colleagues = ctx.colleagues().await?;
-        let Some(colleague) = colleagues.iter().find(|a| a.name.eq_ignore_ascii_case(to)) else {
-            let names: Vec<&str> = colleagues
-                .iter()
-                .filter(|a| a.id != ctx.agent)
-                .map(|a| a.name.as_str())
-                .collect();
-            return Err(format!(
-                "no colleague named {to:?} (colleagues: {}; or \"{PEOPLE}\")",
-                names.join(", ")
-            ));
-        };
-        Some(colleague.id)
+        let hint = format!("; or \"{PEOPLE}\"");
+        Some(super::colleague(ctx, to, &hint).await?.id)
     };
     let sent = ctx.send_message(reader, input.text).await?;
     Ok(match reader {
