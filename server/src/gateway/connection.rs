@@ -470,10 +470,17 @@ async fn decide(
     verdict: Verdict,
     comment: Option<String>,
 ) -> Result<Decision, (ErrorCode, String)> {
-    let (caller, token) = caller.ok_or((
+    let (_, token) = caller.ok_or((
         ErrorCode::Unauthorized,
         "say hello with a token to decide".to_owned(),
     ))?;
+    // Checked again, not taken from `hello`: a key revoked (or a token expired) since the
+    // connection opened decides nothing.
+    let caller = &state
+        .auth
+        .authenticate(token)
+        .await
+        .map_err(|e| (ErrorCode::Unauthorized, e.to_string()))?;
     let store = &**state.runtime.store();
     let internal = |e: agenthq_runtime::StoreError| {
         tracing::warn!(error = %e, "store error while deciding an approval");
@@ -589,6 +596,7 @@ fn forwarded_decision(
             ErrorCode::Internal,
             "an unreadable answer; retry".to_owned(),
         )),
+        401 => Err((ErrorCode::Unauthorized, message)),
         403 => Err((ErrorCode::Forbidden, message)),
         404 => Err((ErrorCode::NotFound, message)),
         409 => Err((ErrorCode::Conflict, message)),

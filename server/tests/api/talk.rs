@@ -256,3 +256,59 @@ async fn people_approve_over_http_reject_over_websocket_and_write_to_agents() {
         assert!(answer["error"]["message"].is_string(), "{answer}");
     }
 }
+
+#[tokio::test]
+async fn a_key_revoked_while_its_socket_is_open_decides_nothing() {
+    let app = spawn_app().await;
+    let owner = app.register("kim@generic.example").await;
+    let ws = app.create_workspace(&owner.access, "Generic Corp").await;
+    let key = app.api_key(&owner.access, ws, "member").await;
+    let mut socket = WsClient::connect(&app, None).await;
+    socket
+        .send(&ClientMessage::Hello {
+            token: Some(key.clone()),
+        })
+        .await;
+    assert!(matches!(socket.recv().await, ServerMessage::Welcome { .. }));
+    let decide = ClientMessage::Decide {
+        approval: ApprovalId::new(),
+        verdict: Verdict::Approve,
+        comment: None,
+    };
+    socket.send(&decide).await;
+    assert!(
+        matches!(
+            socket.recv().await,
+            ServerMessage::Error {
+                code: agenthq_protocol::ErrorCode::NotFound,
+                ..
+            }
+        ),
+        "a live member key gets as far as looking the request up"
+    );
+    let keys = format!("/api/v1/workspaces/{ws}/api-keys");
+    let (_, listed) = app
+        .call(Method::GET, &keys, Some(&owner.access), None)
+        .await;
+    let id = listed[0]["id"].as_str().unwrap();
+    let (status, _) = app
+        .call(
+            Method::DELETE,
+            &format!("{keys}/{id}"),
+            Some(&owner.access),
+            None,
+        )
+        .await;
+    assert_eq!(status, 204);
+    socket.send(&decide).await;
+    assert!(
+        matches!(
+            socket.recv().await,
+            ServerMessage::Error {
+                code: agenthq_protocol::ErrorCode::Unauthorized,
+                ..
+            }
+        ),
+        "revoked: refused at once, on the open socket too"
+    );
+}
