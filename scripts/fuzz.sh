@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Runs every fuzz target in fuzz/ (the protocol's decoders, and a client following a topic)
+# for a bounded time: FUZZ_SECONDS each (default 15; CI's setting), longer on demand:
+#
+#   FUZZ_SECONDS=600 scripts/fuzz.sh            all targets, ten minutes each
+#   FUZZ_SECONDS=60 scripts/fuzz.sh diff_apply  one target
+#
+# Needs the nightly toolchain (sanitizers; exit 2 without one) and cargo-fuzz, which is
+# installed once into the cache ($AGENTHQ_CACHE, default ~/.cache/agenthq). A crash fails the run and leaves
+# its input in fuzz/artifacts/<target>/: reproduce it with
+# `cargo +nightly fuzz run <target> <file>`, then turn it into a regression test in
+# protocol/tests/ before fixing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cache="${AGENTHQ_CACHE:-$HOME/.cache/agenthq}"
+seconds="${FUZZ_SECONDS:-15}"
+if ! cargo +nightly --version >/dev/null 2>&1; then
+    echo "no nightly toolchain: fuzzing needs one (sanitizers)" >&2
+    exit 2
+fi
+version=0.13.2
+root="$cache/cargo-fuzz-$version"
+if [ ! -x "$root/bin/cargo-fuzz" ]; then
+    echo "==> installing cargo-fuzz $version into $root"
+    cargo install -q --locked --root "$root" cargo-fuzz --version "=$version"
+fi
+export PATH="$root/bin:$PATH"
+targets=("$@")
+if [ ${#targets[@]} -eq 0 ]; then
+    mapfile -t targets < <(cd fuzz && cargo +nightly fuzz list)
+fi
+target_dir="$cache/fuzz-target"
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+for t in "${targets[@]}"; do
+    echo "==> fuzzing $t for ${seconds}s"
+    if ! (cd fuzz && cargo +nightly fuzz run --target-dir "$target_dir" "$t" -- \
+        -max_total_time="$seconds" -print_final_stats=1) > "$log" 2>&1; then
+        tail -n 40 "$log"
+        echo "fuzz target $t failed; its input is in fuzz/artifacts/$t/" >&2
+        exit 1
+    fi
+    grep -E "^Done|stat::number_of_executed_units" "$log" || true
+done
