@@ -658,8 +658,16 @@ async fn an_approval_round_trip_holds_the_task_until_a_person_approves_and_the_a
         follower.state.agents[&ada].status,
         AgentStatus::AwaitingApproval
     );
-    let stored = office.rt.task(office.ws, task.id).await.unwrap();
-    assert_eq!(stored.status, TaskStatus::AwaitingApproval, "durable too");
+    // Durable too, with the writer's next batch (bounded poll).
+    let mut stored = TaskStatus::Queued;
+    for _ in 0..500 {
+        stored = office.rt.task(office.ws, task.id).await.unwrap().status;
+        if stored == TaskStatus::AwaitingApproval {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(stored, TaskStatus::AwaitingApproval, "durable too");
     let pending = ApprovalFilter {
         status: Some(ApprovalStatus::Pending),
         limit: 10,

@@ -89,15 +89,24 @@ async fn people_approve_over_http_reject_over_websocket_and_write_to_agents() {
     let request = pending(&app, &owner.access, ws).await;
     assert_eq!(request["action"], "Send the launch email");
     assert_eq!(request["status"], "pending");
-    let (_, task) = app
-        .call(
-            Method::GET,
-            &format!("{tasks}/{first}"),
-            Some(&owner.access),
-            None,
-        )
-        .await;
-    assert_eq!(task["status"], "awaiting_approval");
+    // The task's new status reaches the store with the writer's next batch (bounded poll).
+    let mut status = Value::Null;
+    for _ in 0..500 {
+        let (_, task) = app
+            .call(
+                Method::GET,
+                &format!("{tasks}/{first}"),
+                Some(&owner.access),
+                None,
+            )
+            .await;
+        status = task["status"].clone();
+        if status == "awaiting_approval" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert_eq!(status, "awaiting_approval");
     let decision = format!(
         "/api/v1/workspaces/{ws}/approvals/{}/decision",
         request["id"].as_str().unwrap()
