@@ -248,6 +248,17 @@ impl Drop for HoldGuard<'_> {
     }
 }
 
+/// Longest activity line, in characters: the office shows a bubble, the API the whole text.
+pub(crate) const LINE_CHARS: usize = 200;
+
+/// `text` cut to [`LINE_CHARS`] characters, with an ellipsis if it was longer.
+pub(crate) fn clip(text: &str) -> String {
+    match text.char_indices().nth(LINE_CHARS) {
+        Some((end, _)) => format!("{}…", &text[..end]),
+        None => text.to_owned(),
+    }
+}
+
 /// Unread messages an agent takes into one turn; more wait for the next.
 pub const INBOX_BATCH: u32 = 20;
 

@@ -33,7 +33,7 @@ pub use tools::{HttpSettings, ShellSettings, ToolName, ToolSettings};
 use self::client::Progress;
 use self::conversation::{Block, Delta, Message, Request, Role, Usage};
 use self::tools::{ToolOutcome, Toolbox, Tools};
-use super::{ExecContext, ExecError, Executor};
+use super::{ExecContext, ExecError, Executor, LINE_CHARS, clip};
 use crate::store::ExecutorConfig;
 
 /// The operator's settings for every `llm` agent of the node.
@@ -434,9 +434,6 @@ fn task_prompt(ctx: &ExecContext) -> String {
     }
 }
 
-/// Longest activity line made from model text or tool output, in characters.
-const LINE_CHARS: usize = 200;
-
 fn first_line(text: &str) -> String {
     let line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
     clip(line.trim())
@@ -444,13 +441,6 @@ fn first_line(text: &str) -> String {
 
 fn brief(input: &Value) -> String {
     clip(&input.to_string())
-}
-
-fn clip(text: &str) -> String {
-    match text.char_indices().nth(LINE_CHARS) {
-        Some((end, _)) => format!("{}…", &text[..end]),
-        None => text.to_owned(),
-    }
 }
 
 /// Turns streamed text into activity lines: one per line of text, or per

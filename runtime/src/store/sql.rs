@@ -228,6 +228,23 @@ macro_rules! bind_task {
 }
 pub(super) use bind_task;
 
+/// Binds a usage delta's counters, in the `usage` and `agent_usage` tables' column order
+/// (after their keys), to a `push_values` row.
+macro_rules! bind_usage {
+    ($row:expr, $u:expr) => {{
+        let u: &$crate::store::UsageDelta = $u;
+        $row.push_bind(u.agent_ms as i64)
+            .push_bind(u.succeeded as i64)
+            .push_bind(u.failed as i64)
+            .push_bind(u.cancelled as i64)
+            .push_bind(u.dead as i64)
+            .push_bind(u.tokens_in as i64)
+            .push_bind(u.tokens_out as i64)
+            .push_bind(u.spend_micros as i64);
+    }};
+}
+pub(super) use bind_usage;
+
 /// The `Store` impl for a store struct with a `pool` field of the given sqlx database.
 macro_rules! sql_store {
     ($store:ty, $db:ty, $lock_rows:literal) => {
@@ -395,16 +412,8 @@ macro_rules! sql_store {
                         "INSERT INTO usage (workspace_id, day, agent_ms, succeeded, failed, cancelled, dead, tokens_in, tokens_out, spend_micros) ",
                     );
                     q.push_values(&batch.usage, |mut row, (ws, day, u)| {
-                        row.push_bind(*ws.as_uuid())
-                            .push_bind(*day)
-                            .push_bind(u.agent_ms as i64)
-                            .push_bind(u.succeeded as i64)
-                            .push_bind(u.failed as i64)
-                            .push_bind(u.cancelled as i64)
-                            .push_bind(u.dead as i64)
-                            .push_bind(u.tokens_in as i64)
-                            .push_bind(u.tokens_out as i64)
-                            .push_bind(u.spend_micros as i64);
+                        row.push_bind(*ws.as_uuid()).push_bind(*day);
+                        bind_usage!(row, u);
                     });
                     q.push(USAGE_UPSERT);
                     q.build().execute(&mut *tx).await?;
@@ -416,15 +425,8 @@ macro_rules! sql_store {
                     q.push_values(chunk, |mut row, (ws, agent, day, u)| {
                         row.push_bind(*ws.as_uuid())
                             .push_bind(*agent.as_uuid())
-                            .push_bind(*day)
-                            .push_bind(u.agent_ms as i64)
-                            .push_bind(u.succeeded as i64)
-                            .push_bind(u.failed as i64)
-                            .push_bind(u.cancelled as i64)
-                            .push_bind(u.dead as i64)
-                            .push_bind(u.tokens_in as i64)
-                            .push_bind(u.tokens_out as i64)
-                            .push_bind(u.spend_micros as i64);
+                            .push_bind(*day);
+                        bind_usage!(row, u);
                     });
                     q.push(AGENT_USAGE_UPSERT);
                     q.build().execute(&mut *tx).await?;

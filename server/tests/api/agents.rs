@@ -3,7 +3,6 @@
 //! tokens show in the workspace's usage.
 
 use agenthq_protocol::TaskId;
-use agenthq_runtime::executor::Provider;
 use agenthq_runtime::testing::{Answer, ModelServer, Turn};
 use reqwest::Method;
 use serde_json::json;
@@ -31,13 +30,7 @@ async fn an_llm_agent_needs_a_model_endpoint() {
 #[tokio::test]
 async fn an_llm_agent_runs_its_task_on_the_configured_endpoint_and_its_tokens_are_counted() {
     let model = ModelServer::start(vec![Answer::Reply(Turn::text(&["Ship ", "on Friday."]))]).await;
-    let base = format!("{}/v1", model.base);
-    let app = spawn_app_with(|s| {
-        s.llm_provider = Some(Provider::Openai);
-        s.llm_base_url = Some(base);
-        s.llm_model = Some("local-test".into());
-    })
-    .await;
+    let app = spawn_app_with(|s| on_model(&model, s)).await;
     let owner = app.register("ada@generic.example").await;
     let ws = app.create_workspace(&owner.access, "Generic Corp").await;
     let agents = format!("/api/v1/workspaces/{ws}/agents");
@@ -95,11 +88,8 @@ async fn an_llm_agent_runs_its_task_on_the_configured_endpoint_and_its_tokens_ar
 #[tokio::test]
 async fn past_its_model_budget_a_workspace_gets_402_for_model_tasks_and_its_usage_says_why() {
     let model = ModelServer::start(vec![Answer::Reply(Turn::text(&["Done."]))]).await;
-    let base = format!("{}/v1", model.base);
     let app = spawn_app_with(|s| {
-        s.llm_provider = Some(Provider::Openai);
-        s.llm_base_url = Some(base);
-        s.llm_model = Some("local-test".into());
+        on_model(&model, s);
         // 100 tokens in and 20 out cost $0.002; a free workspace may spend $0.001.
         let price = agenthq_runtime::executor::Price {
             input: 10.0,

@@ -8,7 +8,7 @@
 use reqwest::Method;
 use serde_json::json;
 
-use crate::helpers::{TestApp, spawn_app_with};
+use crate::helpers::{TestApp, on_model, spawn_app_with};
 
 fn required(what: &str, url: &str, err: &dyn std::fmt::Display) -> Option<String> {
     if std::env::var("CI").is_ok_and(|v| v == "true") {
@@ -305,16 +305,8 @@ async fn a_decision_sent_over_a_socket_to_another_node_reaches_the_owner() {
         Answer::Reply(Turn::text(&["Sent."])),
     ])
     .await;
-    let base = format!("{}/v1", model.base);
-    let on_model = |base: String| {
-        move |s: &mut agenthq_server::settings::Settings| {
-            s.llm_provider = Some(agenthq_runtime::executor::Provider::Openai);
-            s.llm_base_url = Some(base);
-            s.llm_model = Some("local-test".into());
-        }
-    };
-    let a = node_with(&database, &redis, on_model(base.clone())).await;
-    let b = node_with(&database, &redis, on_model(base)).await;
+    let a = node_with(&database, &redis, |s| on_model(&model, s)).await;
+    let b = node_with(&database, &redis, |s| on_model(&model, s)).await;
     let owner = a.register("kim@example.com").await;
     let ws = a.create_workspace(&owner.access, "Generic Corp").await;
     let agent = json!({ "name": "Marcus", "executor": { "kind": "llm",
@@ -354,12 +346,7 @@ async fn a_decision_sent_over_a_socket_to_another_node_reaches_the_owner() {
 
     // Decided on B, which does not run the workspace: B sends it to A.
     let mut socket = crate::helpers::WsClient::connect(&b, None).await;
-    socket
-        .send(&ClientMessage::Hello {
-            token: Some(owner.access.clone()),
-        })
-        .await;
-    assert!(matches!(socket.recv().await, ServerMessage::Welcome { .. }));
+    socket.hello(&owner.access).await;
     socket
         .send(&ClientMessage::Decide {
             approval,

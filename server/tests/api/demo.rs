@@ -93,13 +93,7 @@ async fn with_llm_the_five_run_on_the_model_and_without_it_back_on_sim() {
         .map(|_| Answer::Reply(Turn::text(&["First, the plan."])))
         .collect();
     let model = ModelServer::start(replies).await;
-    let base = format!("{}/v1", model.base);
-    let app = spawn_app_with(|s| {
-        s.llm_provider = Some(agenthq_runtime::executor::Provider::Openai);
-        s.llm_base_url = Some(base);
-        s.llm_model = Some("local-test".into());
-    })
-    .await;
+    let app = spawn_app_with(|s| on_model(&model, s)).await;
     let (ws, agents) = demo::seed(&app.runtime, 6).await.unwrap();
     demo::cast(&app.runtime, ws, true).await.unwrap();
     let kinds = |agents: Vec<agenthq_runtime::store::AgentRecord>| {

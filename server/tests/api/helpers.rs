@@ -257,6 +257,19 @@ impl WsClient {
         }
     }
 
+    /// Says `hello` with `token` and checks the `welcome`.
+    pub async fn hello(&mut self, token: &str) {
+        self.send(&agenthq_protocol::ClientMessage::Hello {
+            token: Some(token.to_owned()),
+        })
+        .await;
+        let answer = self.recv().await;
+        assert!(
+            matches!(answer, agenthq_protocol::ServerMessage::Welcome { .. }),
+            "{answer:?}"
+        );
+    }
+
     pub async fn send(&mut self, message: &agenthq_protocol::ClientMessage) {
         use futures::SinkExt;
         use tokio_tungstenite::tungstenite::Message;
@@ -355,4 +368,12 @@ pub async fn finished(
         );
         tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     }
+}
+
+/// Settings that put the node's default model endpoint on `model` (OpenAI wire, model
+/// `local-test`).
+pub fn on_model(model: &agenthq_runtime::testing::ModelServer, s: &mut Settings) {
+    s.llm_provider = Some(agenthq_runtime::executor::Provider::Openai);
+    s.llm_base_url = Some(format!("{}/v1", model.base));
+    s.llm_model = Some("local-test".into());
 }

@@ -3,7 +3,6 @@
 //! (a second decision is a conflict), and another one rejected over the socket.
 
 use agenthq_protocol::{ApprovalId, ClientMessage, Decision, ServerMessage, TaskId, Verdict};
-use agenthq_runtime::executor::Provider;
 use agenthq_runtime::testing::{Answer, ModelServer, Turn};
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -49,13 +48,7 @@ async fn people_approve_over_http_reject_over_websocket_and_write_to_agents() {
         Answer::Reply(Turn::text(&["Not posted."])),
     ])
     .await;
-    let base = format!("{}/v1", model.base);
-    let app = spawn_app_with(|s| {
-        s.llm_provider = Some(Provider::Openai);
-        s.llm_base_url = Some(base);
-        s.llm_model = Some("local-test".into());
-    })
-    .await;
+    let app = spawn_app_with(|s| on_model(&model, s)).await;
     let owner = app.register("kim@generic.example").await;
     let ws = app.create_workspace(&owner.access, "Generic Corp").await;
     let body = json!({ "name": "Ada", "executor": { "kind": "llm",
@@ -152,12 +145,7 @@ async fn people_approve_over_http_reject_over_websocket_and_write_to_agents() {
     let request = pending(&app, &owner.access, ws).await;
     let id: ApprovalId = request["id"].as_str().unwrap().parse().unwrap();
     let mut socket = WsClient::connect(&app, None).await;
-    socket
-        .send(&ClientMessage::Hello {
-            token: Some(owner.access.clone()),
-        })
-        .await;
-    assert!(matches!(socket.recv().await, ServerMessage::Welcome { .. }));
+    socket.hello(&owner.access).await;
     socket
         .send(&ClientMessage::Decide {
             approval: id,
@@ -273,12 +261,7 @@ async fn a_key_revoked_while_its_socket_is_open_decides_nothing() {
     let ws = app.create_workspace(&owner.access, "Generic Corp").await;
     let key = app.api_key(&owner.access, ws, "member").await;
     let mut socket = WsClient::connect(&app, None).await;
-    socket
-        .send(&ClientMessage::Hello {
-            token: Some(key.clone()),
-        })
-        .await;
-    assert!(matches!(socket.recv().await, ServerMessage::Welcome { .. }));
+    socket.hello(&key).await;
     let decide = ClientMessage::Decide {
         approval: ApprovalId::new(),
         verdict: Verdict::Approve,

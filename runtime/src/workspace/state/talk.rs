@@ -15,6 +15,7 @@ use agenthq_protocol::{
 use tokio::sync::oneshot;
 
 use super::*;
+use crate::executor::clip;
 use crate::store::{ApprovalRecord, ApprovalStatus, MessageRecord, Settlement};
 
 /// Longest message, in characters.
@@ -102,7 +103,7 @@ impl WorkspaceState {
             // A person wrote to an agent: its bubble says so (an agent's own message shows
             // as its tool call already).
             let text = format!("message from {}: {}", record.author, record.text);
-            self.line(to, None, ActivityKind::Status, clip_line(&text));
+            self.line(to, None, ActivityKind::Status, clip(&text));
         }
         self.office.message(MessageView {
             id: record.id,
@@ -178,7 +179,7 @@ impl WorkspaceState {
             record.agent,
             Some(record.task),
             ActivityKind::Status,
-            clip_line(&text),
+            clip(&text),
         );
         let id = record.id;
         self.myself
@@ -301,7 +302,7 @@ impl WorkspaceState {
             record.agent,
             Some(record.task),
             ActivityKind::Status,
-            clip_line(&text),
+            clip(&text),
         );
         self.office.settle_approval(ApprovalEvent {
             id,
@@ -348,14 +349,5 @@ impl WorkspaceState {
                     .is_some_and(|t| t.record.status == TaskStatus::AwaitingApproval)
             })
         })
-    }
-}
-
-/// Activity lines stay short: the office shows a bubble, the API has the whole text.
-fn clip_line(text: &str) -> String {
-    const CHARS: usize = 200;
-    match text.char_indices().nth(CHARS) {
-        Some((end, _)) => format!("{}…", &text[..end]),
-        None => text.to_owned(),
     }
 }
