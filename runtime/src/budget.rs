@@ -9,42 +9,8 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use agenthq_protocol::Tier;
-
 /// Micro-dollars (1e-6 USD).
 pub type Micros = u64;
-
-/// Monthly model budget per tier, in micro-dollars.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Budgets {
-    pub free: Micros,
-    pub starter: Micros,
-    pub pro: Micros,
-    pub enterprise: Micros,
-}
-
-impl Default for Budgets {
-    /// $5, $50, $500 and $5 000 a month.
-    fn default() -> Self {
-        Self {
-            free: 5_000_000,
-            starter: 50_000_000,
-            pro: 500_000_000,
-            enterprise: 5_000_000_000,
-        }
-    }
-}
-
-impl Budgets {
-    pub fn for_tier(&self, tier: Tier) -> Micros {
-        match tier {
-            Tier::Free => self.free,
-            Tier::Starter => self.starter,
-            Tier::Pro => self.pro,
-            Tier::Enterprise => self.enterprise,
-        }
-    }
-}
 
 /// A workspace's spend this month against its limit.
 #[derive(Debug)]
@@ -73,6 +39,11 @@ impl Budget {
 
     pub fn limit(&self) -> Micros {
         self.limit.load(Ordering::Acquire)
+    }
+
+    /// A new limit (the workspace's tier changed).
+    pub fn set_limit(&self, limit: Micros) {
+        self.limit.store(limit, Ordering::Release);
     }
 
     pub fn spent(&self) -> Micros {

@@ -2,11 +2,9 @@
 
 use std::time::Duration;
 
-use agenthq_protocol::Tier;
+use crate::tier::Tiers;
 
-use crate::budget::Budgets;
-
-/// Caps of one workspace; a workspace's tier picks them (see [`WorkspaceCaps::for_tier`]).
+/// Caps of one workspace; its tier gives them (see [`crate::TierLimits::caps`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WorkspaceCaps {
     /// Most tasks running at once across the workspace's agents.
@@ -14,21 +12,6 @@ pub struct WorkspaceCaps {
     /// Most tasks waiting (queued, or waiting out a retry backoff). A submission past it is
     /// refused with `QueueFull`; nothing is buffered beyond it.
     pub max_queued: u32,
-}
-
-impl WorkspaceCaps {
-    pub fn for_tier(tier: Tier) -> Self {
-        let (max_running, max_queued) = match tier {
-            Tier::Free => (4, 100),
-            Tier::Starter => (16, 1_000),
-            Tier::Pro => (64, 10_000),
-            Tier::Enterprise => (512, 100_000),
-        };
-        Self {
-            max_running,
-            max_queued,
-        }
-    }
 }
 
 /// How failed attempts are retried.
@@ -96,8 +79,8 @@ pub struct RuntimeConfig {
     /// Activity lines an executor may buffer between two reads by its workspace; past it
     /// the oldest are dropped and counted.
     pub activity_buffer: usize,
-    /// What each tier's workspaces may spend on model calls per calendar month.
-    pub budgets: Budgets,
+    /// What a workspace of each tier may use: caps, quotas, model budget.
+    pub tiers: Tiers,
     /// How long an agent's approval request waits for a person; then it expires and the
     /// agent is told nobody approved. The wait does not count against the task's timeout.
     pub approval_timeout: Duration,
@@ -119,7 +102,7 @@ impl Default for RuntimeConfig {
             writer_batch: 2_048,
             agent_idle_timeout: Some(Duration::from_secs(30)),
             activity_buffer: 64,
-            budgets: Budgets::default(),
+            tiers: Tiers::default(),
         }
     }
 }

@@ -29,6 +29,14 @@ pub enum RuntimeError {
         spent: crate::budget::Micros,
         limit: crate::budget::Micros,
     },
+    /// The workspace's tier does not allow this (more agents, a higher priority); a
+    /// higher tier does (HTTP 403).
+    #[error("the workspace's {tier} tier allows {allows}", tier = tier.as_str())]
+    TierLimit {
+        tier: agenthq_protocol::Tier,
+        /// What it allows: "at most 10 agents".
+        allows: String,
+    },
     #[error("workspace {0} not found")]
     UnknownWorkspace(WorkspaceId),
     #[error("agent {0} not found in this workspace")]

@@ -12,6 +12,7 @@
 //! - [`bus`]: the [`Bus`] trait for diff publications with history and bounded
 //!   subscribers; the in-process [`MemoryBus`].
 //! - [`cluster`]: scale-out over Redis: workspace leases and the bridging [`RedisBus`].
+//! - [`tier`]: what a workspace of each tier may use.
 //! - [`budget`]: each workspace's monthly model spend against its tier's limit.
 //! - [`config`], [`task`], [`error`]: settings, task records, errors.
 //!
@@ -31,9 +32,9 @@ mod supervisor;
 pub mod task;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod tier;
 mod workspace;
 
-pub use budget::Budgets;
 pub use bus::{Bus, Delivery, MemoryBus, Publication, SendBudget, Subscription};
 pub use cluster::{NodeId, RedisBus};
 pub use config::{RetryPolicy, RuntimeConfig, WorkspaceCaps};
@@ -48,6 +49,7 @@ pub use store::{
     MessageRecord, PostgresStore, SqliteStore, Store, StoreError, TaskFilter,
 };
 pub use task::{NewTask, Submitted, TaskRecord};
+pub use tier::{TierLimits, Tiers};
 pub use workspace::{
     MAX_ACTION_CHARS, MAX_DETAIL_CHARS, MAX_MESSAGE_CHARS, Opening, Outgoing, TopicSubscription,
     WorkspaceStats,

@@ -254,12 +254,8 @@ impl Runtime {
     ) -> Result<WorkspaceRecord, RuntimeError> {
         let caps = new
             .caps
-            .unwrap_or_else(|| WorkspaceCaps::for_tier(new.tier));
-        if caps.max_running == 0 || caps.max_queued == 0 {
-            return Err(RuntimeError::Invalid(
-                "max_running and max_queued must be at least 1".into(),
-            ));
-        }
+            .unwrap_or_else(|| self.shared.config.tiers.get(new.tier).caps());
+        check_caps(caps)?;
         let record = WorkspaceRecord {
             id: WorkspaceId::new(),
             name: new.name,
@@ -279,21 +275,62 @@ impl Runtime {
         Ok(record)
     }
 
-    /// Adds an agent at the next free desk; answers it as stored.
+    /// Sets a workspace's tier; its caps become the tier's unless `caps` says otherwise.
+    /// The new caps, model budget and quotas apply at once, without a restart; answers
+    /// the workspace as stored.
+    pub async fn set_tier(
+        &self,
+        workspace: WorkspaceId,
+        tier: Tier,
+        caps: Option<WorkspaceCaps>,
+    ) -> Result<WorkspaceRecord, RuntimeError> {
+        let caps = caps.unwrap_or_else(|| self.shared.config.tiers.get(tier).caps());
+        check_caps(caps)?;
+        // Only the owner of a workspace changes it (another node's caller is told which).
+        self.entry(workspace).await?;
+        self.shared
+            .store
+            .set_tier(workspace, tier, caps)
+            .await
+            .map_err(|e| match e {
+                crate::store::StoreError::NotFound => RuntimeError::UnknownWorkspace(workspace),
+                e => e.into(),
+            })?;
+        self.call(workspace, |reply| WorkspaceMsg::SetTier {
+            tier,
+            caps,
+            reply,
+        })
+        .await?;
+        self.shared
+            .store
+            .workspace(workspace)
+            .await?
+            .ok_or(RuntimeError::UnknownWorkspace(workspace))
+    }
+
+    /// Adds an agent at the next free desk; answers it as stored. Refused past the tier's
+    /// `max_agents`.
     pub async fn create_agent(
         &self,
         workspace: WorkspaceId,
         new: NewAgent,
     ) -> Result<AgentRecord, RuntimeError> {
-        let desk = self
+        let record = self
             .shared
             .store
-            .agents(workspace)
+            .workspace(workspace)
             .await?
-            .iter()
-            .map(|a| a.desk + 1)
-            .max()
-            .unwrap_or(0);
+            .ok_or(RuntimeError::UnknownWorkspace(workspace))?;
+        let agents = self.shared.store.agents(workspace).await?;
+        let max_agents = self.shared.config.tiers.get(record.tier).max_agents;
+        if agents.len() >= max_agents as usize {
+            return Err(RuntimeError::TierLimit {
+                tier: record.tier,
+                allows: format!("at most {max_agents} agents"),
+            });
+        }
+        let desk = agents.iter().map(|a| a.desk + 1).max().unwrap_or(0);
         self.put_agent(workspace, AgentId::new(), desk, now_ms(), new)
             .await
     }
@@ -752,4 +789,13 @@ impl Runtime {
         self.tracker.close();
         self.tracker.wait().await;
     }
+}
+
+fn check_caps(caps: WorkspaceCaps) -> Result<(), RuntimeError> {
+    if caps.max_running == 0 || caps.max_queued == 0 {
+        return Err(RuntimeError::Invalid(
+            "max_running and max_queued must be at least 1".into(),
+        ));
+    }
+    Ok(())
 }

@@ -234,6 +234,14 @@ pub trait Store: AccountStore + TalkStore + Send + Sync + fmt::Debug + 'static {
     /// Raises the workspace's epoch by one, or to `floor` if that is higher (a cluster's
     /// lease fence), and returns the new value: each incarnation gets a higher one.
     async fn bump_epoch(&self, id: WorkspaceId, floor: u64) -> Result<u64, StoreError>;
+    /// Sets a workspace's tier and the caps that come with it; `NotFound` if there is no
+    /// such workspace.
+    async fn set_tier(
+        &self,
+        id: WorkspaceId,
+        tier: Tier,
+        caps: crate::WorkspaceCaps,
+    ) -> Result<(), StoreError>;
 
     /// Inserts or replaces an agent.
     async fn put_agent(&self, agent: &AgentRecord) -> Result<(), StoreError>;

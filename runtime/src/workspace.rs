@@ -90,6 +90,12 @@ pub(crate) enum WorkspaceMsg {
         agent: AgentId,
         reply: RpcReplyPort<Result<(), RuntimeError>>,
     },
+    /// The workspace's tier changed (stored already).
+    SetTier {
+        tier: agenthq_protocol::Tier,
+        caps: crate::config::WorkspaceCaps,
+        reply: RpcReplyPort<()>,
+    },
     /// Clears an agent's faulted status and starts it again.
     ResetAgent {
         agent: AgentId,
@@ -153,6 +159,7 @@ impl std::fmt::Debug for WorkspaceMsg {
             WorkspaceMsg::AddAgent { .. } => "AddAgent",
             WorkspaceMsg::RemoveAgent { .. } => "RemoveAgent",
             WorkspaceMsg::ResetAgent { .. } => "ResetAgent",
+            WorkspaceMsg::SetTier { .. } => "SetTier",
             WorkspaceMsg::Subscribe { .. } => "Subscribe",
             WorkspaceMsg::Snapshot { .. } => "Snapshot",
             WorkspaceMsg::Stats(_) => "Stats",
@@ -227,6 +234,10 @@ impl Actor for WorkspaceActor {
             }
             WorkspaceMsg::RemoveAgent { agent, reply } => {
                 let _ = reply.send(state.remove_agent(agent));
+            }
+            WorkspaceMsg::SetTier { tier, caps, reply } => {
+                state.set_tier(tier, caps);
+                let _ = reply.send(());
             }
             WorkspaceMsg::ResetAgent { agent, reply } => {
                 let _ = reply.send(state.reset_agent(agent));

@@ -55,6 +55,23 @@ pub async fn create_user(
     Ok(())
 }
 
+/// Grants (or withdraws) the operator flag of the user with `email`.
+#[allow(clippy::print_stdout)] // The command's answer.
+pub async fn set_operator(settings: &Settings, email: &str, operator: bool) -> anyhow::Result<()> {
+    let auth = open(settings).await?;
+    let email = email.trim().to_lowercase();
+    let Some(user) = auth.store().user_by_email(&email).await? else {
+        bail!("no user {email} in this store");
+    };
+    auth.store().set_operator(user.id, operator).await?;
+    if operator {
+        println!("{email} is an operator");
+    } else {
+        println!("{email} is no longer an operator");
+    }
+    Ok(())
+}
+
 /// Creates an API key and prints it (the only time it is shown).
 #[allow(clippy::print_stdout)] // The command's answer.
 pub async fn create_api_key(

@@ -17,6 +17,7 @@ mod extract;
 pub mod schema;
 mod talk;
 mod tasks;
+mod tiers;
 mod workspaces;
 
 use agenthq_protocol::WorkspaceId;
@@ -74,6 +75,8 @@ pub fn router(max_body_bytes: usize) -> (Router<AppState>, utoipa::openapi::Open
         .routes(routes!(workspaces::public))
         .routes(routes!(workspaces::list, workspaces::create))
         .routes(routes!(workspaces::get))
+        .routes(routes!(tiers::table))
+        .routes(routes!(tiers::get, tiers::set))
         .routes(routes!(workspaces::members, workspaces::add_member))
         .routes(routes!(workspaces::change_role, workspaces::remove_member))
         .routes(routes!(workspaces::api_keys, workspaces::create_api_key))
@@ -124,6 +127,7 @@ pub async fn access(
             role.as_str()
         )));
     }
+    crate::ratelimit::workspace_request(state, workspace).await?;
     Ok(role)
 }
 

@@ -166,6 +166,7 @@ impl Auth {
             email,
             password_hash: self.passwords.hash(password).await?,
             created_at: now_ms(),
+            operator: false,
         };
         self.store.create_user(&user).await.map_err(|e| match e {
             StoreError::Conflict(_) => RegisterError::EmailTaken,
@@ -260,21 +261,39 @@ impl FromRequestParts<AppState> for Caller {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let header = parts
+        if let Some(Authenticated(caller)) = parts.extensions.get::<Authenticated>() {
+            return Ok(*caller);
+        }
+        if !parts
             .headers
-            .get(axum::http::header::AUTHORIZATION)
-            .ok_or(AuthError::Missing)?;
-        let bearer = header
-            .to_str()
-            .ok()
-            .and_then(|h| {
-                h.strip_prefix("Bearer ")
-                    .or_else(|| h.strip_prefix("bearer "))
-            })
-            .map(str::trim)
-            .ok_or(AuthError::Invalid(
-                "expected `Authorization: Bearer <credential>`",
-            ))?;
+            .contains_key(axum::http::header::AUTHORIZATION)
+        {
+            return Err(AuthError::Missing.into());
+        }
+        let bearer = bearer(&parts.headers).ok_or(AuthError::Invalid(
+            "expected `Authorization: Bearer <credential>`",
+        ))?;
         Ok(state.auth.authenticate(bearer).await?)
     }
+}
+
+/// A request's caller, authenticated already (by the rate-limit layer).
+#[derive(Debug, Clone, Copy)]
+pub struct Authenticated(pub Caller);
+
+/// The credential of `Authorization: Bearer <credential>`.
+pub fn bearer(headers: &axum::http::HeaderMap) -> Option<&str> {
+    headers
+        .get(axum::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+        .or_else(|| {
+            headers
+                .get(axum::http::header::AUTHORIZATION)?
+                .to_str()
+                .ok()?
+                .strip_prefix("bearer ")
+        })
+        .map(str::trim)
 }

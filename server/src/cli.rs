@@ -82,6 +82,17 @@ pub enum UserCommand {
         /// The role in `--workspace`: owner, member or viewer.
         #[arg(long, default_value = "owner", value_parser = parse_role)]
         role: agenthq_runtime::store::Role,
+        /// Make the user an operator of this installation (may set workspaces' tiers).
+        #[arg(long)]
+        operator: bool,
+    },
+    /// Make an existing user an operator of this installation, or no longer one.
+    Operator {
+        #[arg(long)]
+        email: String,
+        /// Withdraw the flag instead.
+        #[arg(long)]
+        revoke: bool,
     },
 }
 
@@ -141,11 +152,18 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                     email,
                     workspace,
                     role,
+                    operator,
                 },
         } => {
             let password = admin::read_password()?;
-            admin::create_user(&settings, &email, &password, workspace, role).await?
+            admin::create_user(&settings, &email, &password, workspace, role).await?;
+            if operator {
+                admin::set_operator(&settings, &email, true).await?;
+            }
         }
+        Command::User {
+            command: UserCommand::Operator { email, revoke },
+        } => admin::set_operator(&settings, &email, !revoke).await?,
         Command::Apikey {
             command:
                 ApiKeyCommand::Create {

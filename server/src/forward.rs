@@ -220,6 +220,7 @@ impl Forwarded {
         request
             .headers_mut()
             .insert(FORWARDED, HeaderValue::from_static("1"));
+        request.extensions_mut().insert(crate::ratelimit::FromNode);
         let response = match self.router.clone().oneshot(request).await {
             Ok(response) => response,
             Err(never) => match never {},

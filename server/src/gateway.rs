@@ -15,7 +15,10 @@
 mod connection;
 mod limits;
 
-pub use limits::{ConnectionLimits, ConnectionPermit, CredentialLimits, CredentialPermit, Refusal};
+pub use limits::{
+    ConnectionLimits, ConnectionPermit, CredentialLimits, CredentialPermit, Refusal, Tally,
+    TallyPermit,
+};
 
 use agenthq_protocol::Codec;
 use std::net::SocketAddr;
@@ -41,6 +44,10 @@ pub const MAX_WRITE_BUFFER_BYTES: usize = 16 * 1024 * 1024;
 pub const MAX_SUBSCRIPTIONS: usize = 64;
 /// Malformed or unexpected frames tolerated before closing (close code 1008).
 pub const MAX_BAD_FRAMES: u32 = 3;
+/// Messages past the client's rate (`ws_messages_per_second`) in a row before the
+/// connection is closed with [`close_code::RATE_LIMITED`]; each is answered
+/// `rate_limited` and not read.
+pub const MAX_RATE_STRIKES: u32 = 20;
 
 /// Close codes the gateway uses, besides 1000 (normal).
 pub mod close_code {
@@ -59,6 +66,8 @@ pub mod close_code {
     /// The `hello` credential holds all the connections it may
     /// (`ws_max_connections_per_credential`).
     pub const CREDENTIAL_LIMIT: u16 = 4004;
+    /// The client kept sending past its message rate.
+    pub const RATE_LIMITED: u16 = 4008;
 }
 
 /// `GET /ws`: upgrades to a WebSocket speaking the subprotocol the client asked for

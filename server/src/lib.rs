@@ -19,6 +19,7 @@ pub mod cli;
 pub mod demo;
 pub mod forward;
 pub mod gateway;
+pub mod ratelimit;
 pub mod routes;
 pub mod settings;
 pub mod startup;

@@ -18,7 +18,13 @@ pub fn router(state: AppState, max_body_bytes: usize, web_dir: Option<&std::path
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
-        .route("/ws", get(crate::gateway::upgrade))
+        .route(
+            "/ws",
+            get(crate::gateway::upgrade).layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                crate::ratelimit::layer,
+            )),
+        )
         .route(
             "/openapi.json",
             get(move || {
@@ -26,10 +32,18 @@ pub fn router(state: AppState, max_body_bytes: usize, web_dir: Option<&std::path
                 async move { Json(openapi) }
             }),
         )
-        .merge(api.layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            crate::forward::forward,
-        )))
+        // The rate limits outside the forwarding: a request is counted on the node that
+        // received it, once.
+        .merge(
+            api.layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                crate::forward::forward,
+            ))
+            .layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                crate::ratelimit::layer,
+            )),
+        )
         .fallback_service(web::service(web_dir))
         .with_state(state)
 }

@@ -7,10 +7,11 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use agenthq_protocol::Tier;
 use agenthq_runtime::executor::{
     ApiKey, Endpoint, HttpSettings, LlmSettings, Price, Provider, ShellSettings, ToolSettings,
 };
-use agenthq_runtime::{Budgets, RuntimeConfig};
+use agenthq_runtime::{RuntimeConfig, Tiers};
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
@@ -110,48 +111,20 @@ pub struct Settings {
     /// `{ "claude-sonnet-4-5" = { input = 3.0, output = 15.0 } }`. A model not listed costs
     /// nothing (its tokens are still counted).
     pub llm_prices: BTreeMap<String, Price>,
-    /// What a workspace may spend on model calls per calendar month, in US dollars, by tier.
-    pub llm_budget_usd: TierDollars,
+    /// What a workspace of each tier may use (a table per tier in the TOML file,
+    /// `[tiers.free]`; or `AGENTHQ_TIERS__FREE__MAX_AGENTS=20`): caps, quotas, model
+    /// budget, request rate, WebSocket connections. See docs/tenancy.md.
+    pub tiers: Tiers,
+    /// The tier of a workspace created over the API.
+    pub default_tier: Tier,
+    /// Request rate limits (`[rate_limits]`; `AGENTHQ_RATE_LIMITS__ENABLED=false` turns
+    /// them off). A workspace's own limit is its tier's `requests_per_hour`.
+    pub rate_limits: crate::ratelimit::RateSettings,
     /// How long an agent's approval request waits for a person before it expires, in
     /// seconds.
     pub approval_timeout_secs: u64,
 }
 
-/// An amount in US dollars per tier.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct TierDollars {
-    pub free: f64,
-    pub starter: f64,
-    pub pro: f64,
-    pub enterprise: f64,
-}
-
-impl TierDollars {
-    fn micros(&self) -> Budgets {
-        let m = |usd: f64| (usd.max(0.0) * 1e6).round() as u64;
-        Budgets {
-            free: m(self.free),
-            starter: m(self.starter),
-            pro: m(self.pro),
-            enterprise: m(self.enterprise),
-        }
-    }
-}
-
-impl Default for TierDollars {
-    fn default() -> Self {
-        let usd = |micros: u64| micros as f64 / 1e6;
-        let b = Budgets::default();
-        Self {
-            free: usd(b.free),
-            starter: usd(b.starter),
-            pro: usd(b.pro),
-            enterprise: usd(b.enterprise),
-        }
-    }
-}
-
-/// A named model endpoint in settings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LlmEndpoint {
     pub provider: Provider,
@@ -236,7 +209,9 @@ impl Default for Settings {
             shell_timeout_secs: ShellSettings::default().timeout_secs,
             http_allowed_hosts: Vec::new(),
             llm_prices: BTreeMap::new(),
-            llm_budget_usd: TierDollars::default(),
+            tiers: Tiers::default(),
+            default_tier: Tier::Free,
+            rate_limits: crate::ratelimit::RateSettings::default(),
             approval_timeout_secs: RuntimeConfig::default().approval_timeout.as_secs(),
         }
     }
@@ -264,7 +239,7 @@ impl Settings {
             figment = figment.merge(Toml::file(file));
         }
         figment
-            .merge(Env::prefixed("AGENTHQ_"))
+            .merge(Env::prefixed("AGENTHQ_").split("__"))
             .extract()
             .map_err(|e| SettingsError::Invalid(Box::new(e)))
     }
@@ -363,7 +338,7 @@ impl Settings {
         RuntimeConfig {
             tick: Duration::from_millis(self.tick_ms.max(1)),
             history_len: self.ws_history_len.max(1),
-            budgets: self.llm_budget_usd.micros(),
+            tiers: self.tiers,
             approval_timeout: Duration::from_secs(self.approval_timeout_secs.max(1)),
             ..RuntimeConfig::default()
         }
@@ -495,6 +470,35 @@ mod tests {
             }
             let settings = Settings::load(None).expect("the example's values load");
             assert_eq!(settings.tick_ms, Settings::default().tick_ms);
+            assert_eq!(
+                settings.tiers,
+                Tiers::default(),
+                "the example shows the defaults"
+            );
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn one_value_of_a_tier_changes_and_the_rest_keep_their_defaults() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("agenthq.toml", "[tiers.pro]\nmax_agents = 7\n")?;
+            jail.set_env("AGENTHQ_TIERS__FREE__MAX_RUNNING", "9");
+            jail.set_env("AGENTHQ_DEFAULT_TIER", "pro");
+            jail.set_env("AGENTHQ_RATE_LIMITS__ENABLED", "false");
+            let settings = Settings::load(Some(Path::new("agenthq.toml"))).expect("settings");
+            let defaults = Tiers::default();
+            assert_eq!(settings.tiers.pro.max_agents, 7);
+            assert_eq!(settings.tiers.pro.max_running, defaults.pro.max_running);
+            assert_eq!(settings.tiers.free.max_running, 9);
+            assert_eq!(settings.tiers.free.max_agents, defaults.free.max_agents);
+            assert_eq!(settings.default_tier, Tier::Pro);
+            assert!(!settings.rate_limits.enabled);
+            assert_eq!(
+                settings.rate_limits.ip_per_minute,
+                crate::ratelimit::RateSettings::default().ip_per_minute
+            );
+            assert_eq!(settings.runtime_config().tiers, settings.tiers);
             Ok(())
         });
     }

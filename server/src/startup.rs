@@ -104,9 +104,22 @@ async fn join_cluster(
     Ok((runtime, Some(state)))
 }
 
-/// What every handler shares.
+/// What every handler shares: one allocation, so a copy (each request's, each
+/// WebSocket connection's) is a pointer.
 #[derive(Debug, Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// The fields of [`AppState`].
+#[derive(Debug)]
+pub struct Shared {
     pub runtime: Runtime,
     /// Checks credentials and issues tokens.
     pub auth: crate::auth::Auth,
@@ -128,6 +141,12 @@ pub struct AppState {
     pub max_body_bytes: usize,
     /// Set on a node of a cluster.
     pub cluster: Option<crate::forward::ClusterState>,
+    /// The tier of a workspace created over the API.
+    pub default_tier: agenthq_protocol::Tier,
+    /// Request buckets: per address, credential, workspace, auth endpoint, account.
+    pub rate: crate::ratelimit::RateLimiter,
+    /// Connections watching each private workspace (its tier's `ws_connections`).
+    pub watchers: crate::gateway::Tally,
 }
 
 #[derive(Debug)]
@@ -154,6 +173,12 @@ impl Application {
             ),
             Some(url) => join_cluster(&settings, url, config, store, bus).await?,
         };
+        let rate = crate::ratelimit::RateLimiter::new(
+            settings.rate_limits,
+            settings.tiers,
+            settings.redis_url.as_deref(),
+        )
+        .map_err(|e| StartupError::Cluster(format!("rate limits: {e}")))?;
         let listener =
             TcpListener::bind(settings.listen)
                 .await
@@ -170,7 +195,7 @@ impl Application {
             listener,
             max_body_bytes: settings.max_body_bytes,
             web_dir: settings.web_dir(),
-            state: AppState {
+            state: AppState(Arc::new(Shared {
                 runtime,
                 auth,
                 credentials: crate::gateway::CredentialLimits::new(
@@ -187,7 +212,10 @@ impl Application {
                 send_timeout: std::time::Duration::from_secs(settings.ws_send_timeout_secs.max(1)),
                 max_body_bytes: settings.max_body_bytes,
                 cluster,
-            },
+                default_tier: settings.default_tier,
+                rate,
+                watchers: crate::gateway::Tally::default(),
+            })),
         })
     }
 
@@ -218,6 +246,7 @@ impl Application {
         let runtime = self.state.runtime.clone();
         let closing = self.state.shutdown.clone();
         let cluster = self.state.cluster.clone();
+        self.state.rate.sweep_until(closing.clone());
         let router = routes::router(self.state, self.max_body_bytes, self.web_dir.as_deref());
         if let Some(cluster) = &cluster {
             cluster.serve(&runtime, router.clone(), self.max_body_bytes);

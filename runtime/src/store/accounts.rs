@@ -48,6 +48,9 @@ pub struct UserRecord {
     /// A PHC string (`$argon2id$...`).
     pub password_hash: String,
     pub created_at: i64,
+    /// Runs the installation: may set any workspace's tier. Granted from the command line
+    /// only (`agenthq user create --operator`).
+    pub operator: bool,
 }
 
 impl std::fmt::Debug for UserRecord {
@@ -130,6 +133,8 @@ pub trait AccountStore: Send + Sync {
     async fn create_user(&self, user: &UserRecord) -> Result<(), StoreError>;
     async fn user(&self, id: UserId) -> Result<Option<UserRecord>, StoreError>;
     async fn user_by_email(&self, email: &str) -> Result<Option<UserRecord>, StoreError>;
+    /// Grants or withdraws the operator flag; `false` when there is no such user.
+    async fn set_operator(&self, id: UserId, operator: bool) -> Result<bool, StoreError>;
 
     /// Adds a member, or changes the role of an existing one.
     async fn put_membership(&self, membership: &Membership) -> Result<(), StoreError>;

@@ -71,6 +71,20 @@ impl Store for MemoryStore {
         Ok(ws.epoch)
     }
 
+    async fn set_tier(
+        &self,
+        id: WorkspaceId,
+        tier: agenthq_protocol::Tier,
+        caps: crate::WorkspaceCaps,
+    ) -> Result<(), StoreError> {
+        let mut inner = self.lock();
+        let ws = inner.workspaces.get_mut(&id).ok_or(StoreError::NotFound)?;
+        ws.tier = tier;
+        ws.max_running = caps.max_running;
+        ws.max_queued = caps.max_queued;
+        Ok(())
+    }
+
     async fn put_agent(&self, agent: &AgentRecord) -> Result<(), StoreError> {
         self.lock()
             .agents

@@ -304,6 +304,27 @@ macro_rules! sql_store {
                 epoch.map(|e| e as u64).ok_or(StoreError::NotFound)
             }
 
+            async fn set_tier(
+                &self,
+                id: WorkspaceId,
+                tier: agenthq_protocol::Tier,
+                caps: crate::WorkspaceCaps,
+            ) -> Result<(), StoreError> {
+                let done = sqlx::query(
+                    "UPDATE workspaces SET tier = $2, max_running = $3, max_queued = $4 WHERE id = $1",
+                )
+                .bind(*id.as_uuid())
+                .bind(tier.as_str())
+                .bind(i64::from(caps.max_running))
+                .bind(i64::from(caps.max_queued))
+                .execute(&self.pool)
+                .await?;
+                if done.rows_affected() == 0 {
+                    return Err(StoreError::NotFound);
+                }
+                Ok(())
+            }
+
             async fn put_agent(&self, a: &AgentRecord) -> Result<(), StoreError> {
                 sqlx::query(
                     "INSERT INTO agents (id, workspace_id, name, personality, executor, max_concurrent, desk, created_at) \

@@ -25,6 +25,7 @@ pub(super) struct UserRow {
     email: String,
     password_hash: String,
     created_at: i64,
+    operator: bool,
 }
 
 impl From<UserRow> for UserRecord {
@@ -34,6 +35,7 @@ impl From<UserRow> for UserRecord {
             email: r.email,
             password_hash: r.password_hash,
             created_at: r.created_at,
+            operator: r.operator,
         }
     }
 }
@@ -129,15 +131,25 @@ macro_rules! sql_account_store {
         #[async_trait::async_trait]
         impl $crate::store::AccountStore for $store {
             async fn create_user(&self, u: &UserRecord) -> Result<(), StoreError> {
-                sqlx::query("INSERT INTO users (id, email, password_hash, created_at) VALUES ($1, $2, $3, $4)")
+                sqlx::query("INSERT INTO users (id, email, password_hash, created_at, operator) VALUES ($1, $2, $3, $4, $5)")
                     .bind(*u.id.as_uuid())
                     .bind(&u.email)
                     .bind(&u.password_hash)
                     .bind(u.created_at)
+                    .bind(u.operator)
                     .execute(&self.pool)
                     .await
                     .map_err(|e| conflict(e, "email already registered"))?;
                 Ok(())
+            }
+
+            async fn set_operator(&self, id: UserId, operator: bool) -> Result<bool, StoreError> {
+                let done = sqlx::query("UPDATE users SET operator = $2 WHERE id = $1")
+                    .bind(*id.as_uuid())
+                    .bind(operator)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(done.rows_affected() > 0)
             }
 
             async fn user(&self, id: UserId) -> Result<Option<UserRecord>, StoreError> {

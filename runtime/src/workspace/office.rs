@@ -87,6 +87,11 @@ impl Office {
         self.published.workspace = None;
     }
 
+    /// The workspace header changed (its tier and caps).
+    pub(super) fn workspace_changed(&mut self) {
+        self.workspace_dirty = true;
+    }
+
     pub(super) fn set_agent(&mut self, view: AgentView) {
         if self.live.agents.get(&view.id) != Some(&view) {
             self.dirty_agents.insert(view.id);

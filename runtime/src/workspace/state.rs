@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use agenthq_protocol::{
     ActivityKind, ActivityLine, AgentId, AgentStatus, AgentView, Resume, ServerMessage, TaskId,
-    TaskStatus, Topic, WorkspaceId, WorkspaceView,
+    TaskStatus, Tier, Topic, WorkspaceId, WorkspaceView,
 };
 use ractor::{Actor, ActorProcessingErr, ActorRef, RpcReplyPort};
 use rand::rngs::SmallRng;
@@ -45,6 +45,7 @@ pub struct WorkspaceState {
     epoch: u64,
     myself: ActorRef<WorkspaceMsg>,
     shared: Arc<Shared>,
+    tier: Tier,
     caps: WorkspaceCaps,
     shutdown: CancellationToken,
     _stop_attempts: DropGuard,
@@ -182,7 +183,7 @@ impl WorkspaceState {
             .filter(|row| row.day >= month)
             .map(|row| row.usage.spend_micros)
             .sum();
-        let budget = Budget::new(shared.config.budgets.for_tier(record.tier), spent);
+        let budget = Budget::new(shared.config.tiers.get(record.tier).llm_budget(), spent);
         let budget_announced = budget.level();
         let office = Office::new(WorkspaceView {
             id,
@@ -195,6 +196,7 @@ impl WorkspaceState {
             id,
             epoch,
             myself,
+            tier: record.tier,
             caps,
             _stop_attempts: shutdown.clone().drop_guard(),
             shutdown,
@@ -629,6 +631,24 @@ impl WorkspaceState {
         self.check_topic(&topic)?;
         self.office.publish(&*self.shared.bus, self.epoch);
         Ok(self.office.snapshot(topic, self.epoch))
+    }
+
+    /// A new tier: its caps and model budget apply from now on. Tasks already admitted
+    /// stay (a lower `max_queued` refuses new ones until the queue is under it; a lower
+    /// `max_running` lets running ones finish); a higher `max_running` starts more now.
+    pub(crate) fn set_tier(&mut self, tier: Tier, caps: WorkspaceCaps) {
+        self.tier = tier;
+        self.caps = caps;
+        self.budget
+            .set_limit(self.shared.config.tiers.get(tier).llm_budget());
+        self.budget_announced = self.budget.level().min(self.budget_announced);
+        if let Some(view) = self.office.live.workspace.as_mut() {
+            view.tier = tier;
+            view.max_running = caps.max_running;
+            view.max_queued = caps.max_queued;
+        }
+        // Dispatch (a higher `max_running`) and the tick follow every message.
+        self.office.workspace_changed();
     }
 
     pub(crate) fn stats(&self) -> WorkspaceStats {

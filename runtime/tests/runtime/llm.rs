@@ -17,9 +17,8 @@ use agenthq_runtime::executor::{
 };
 use agenthq_runtime::testing::{Answer, ModelServer, Turn};
 use agenthq_runtime::{
-    ApprovalFilter, ApprovalStatus, Budgets, ExecutorConfig, ExecutorRegistry, MemoryBus,
-    MemoryStore, MessageFilter, NewAgent, NewTask, Outgoing, Runtime, RuntimeConfig, RuntimeError,
-    TaskRecord,
+    ApprovalFilter, ApprovalStatus, ExecutorConfig, ExecutorRegistry, MemoryBus, MemoryStore,
+    MessageFilter, NewAgent, NewTask, Outgoing, Runtime, RuntimeConfig, RuntimeError, TaskRecord,
 };
 use serde_json::{Value, json};
 
@@ -424,10 +423,7 @@ async fn a_budget_warns_at_80_percent_then_refuses_new_tasks_and_stops_running_o
                 output: 50.0,
             };
             llm.prices = [("claude-test".to_owned(), price)].into();
-            config.budgets = Budgets {
-                pro: 5_000,
-                ..Budgets::default()
-            };
+            config.tiers.pro.llm_budget_usd = 0.005;
         },
     )
     .await;

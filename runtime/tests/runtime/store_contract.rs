@@ -362,6 +362,7 @@ async fn accounts_contract(store: &dyn Store) {
         email: "ada@example.com".into(),
         password_hash: "$argon2id$fake".into(),
         created_at: 1,
+        operator: false,
     };
     let bob = UserRecord {
         id: UserId::new(),
@@ -385,6 +386,12 @@ async fn accounts_contract(store: &dyn Store) {
         Some(bob.clone())
     );
     assert_eq!(store.user_by_email("eve@example.com").await.unwrap(), None);
+    assert!(store.set_operator(bob.id, true).await.unwrap());
+    assert!(store.user(bob.id).await.unwrap().unwrap().operator);
+    assert!(!store.user(ada.id).await.unwrap().unwrap().operator);
+    assert!(store.set_operator(bob.id, false).await.unwrap());
+    assert!(!store.user(bob.id).await.unwrap().unwrap().operator);
+    assert!(!store.set_operator(UserId::new(), true).await.unwrap());
 
     let owner = Membership {
         workspace: ws,

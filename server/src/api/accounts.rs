@@ -40,6 +40,7 @@ pub async fn login(
     State(state): State<AppState>,
     Json(body): Json<Credentials>,
 ) -> Result<Json<Session>, ApiError> {
+    crate::ratelimit::login_attempt(&state, &body.email).await?;
     let user = state.auth.login(&body.email, &body.password).await?;
     let tokens = state.auth.issue(user.id).await?;
     Ok(Json(Session::new(&user, tokens)))

@@ -186,6 +186,9 @@ impl From<RuntimeError> for ApiError {
             RuntimeError::BudgetExceeded { .. } => {
                 ApiError::new(StatusCode::PAYMENT_REQUIRED, "budget_exceeded", message)
             }
+            RuntimeError::TierLimit { .. } => {
+                ApiError::new(StatusCode::FORBIDDEN, "tier_limit", message)
+            }
             RuntimeError::UnknownWorkspace(_) => ApiError::not_found("workspace"),
             RuntimeError::UnknownAgent(_)
             | RuntimeError::UnknownTask(_)

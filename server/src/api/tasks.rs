@@ -295,7 +295,7 @@ pub async fn usage(
 ) -> Result<Json<Usage>, ApiError> {
     access(&state, &caller, workspace, Role::Viewer).await?;
     let tier = state.runtime.workspace(workspace).await?.tier;
-    let limit = state.runtime.config().budgets.for_tier(tier);
+    let limit = state.runtime.config().tiers.get(tier).llm_budget();
     let rows = state.runtime.usage(workspace).await?;
     let agent_rows = state.runtime.agent_usage(workspace).await?;
     Ok(Json(Usage::new(

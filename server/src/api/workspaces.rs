@@ -114,7 +114,7 @@ pub async fn create(
         .runtime
         .create_workspace(NewWorkspace {
             name: check_name(&body.name)?,
-            tier: agenthq_protocol::Tier::Free,
+            tier: state.default_tier,
             caps: None,
             public: body.public,
         })

@@ -19,7 +19,8 @@ use bytes::Bytes;
 use futures::{FutureExt, Sink, SinkExt, Stream, StreamExt};
 use tokio_stream::StreamMap;
 
-use super::{CredentialPermit, MAX_BAD_FRAMES, MAX_SUBSCRIPTIONS, close_code};
+use super::limits::TallyPermit;
+use super::{CredentialPermit, MAX_BAD_FRAMES, MAX_RATE_STRIKES, MAX_SUBSCRIPTIONS, close_code};
 use crate::auth::Caller;
 use crate::startup::AppState;
 
@@ -44,7 +45,14 @@ struct Connection<S> {
     budget: SendBudget,
     /// Where the client stands on each followed topic.
     at: HashMap<Topic, Resume>,
+    /// Seats held in private workspaces; made at the first (most watchers of the public
+    /// office never need one).
+    seats: Option<Box<Seats>>,
     bad_frames: u32,
+    /// Messages the client may send now (`ws_messages_per_second`), and how many in a
+    /// row were refused.
+    allowance: Allowance,
+    refused_in_a_row: u32,
 }
 
 pub(super) async fn run<S>(socket: S, codec: Codec, state: AppState)
@@ -56,6 +64,11 @@ where
 {
     metrics::gauge!("agenthq_ws_connections").increment(1.0);
     let send_queue_bytes = state.send_queue_bytes;
+    let rate = state
+        .rate
+        .settings()
+        .enabled
+        .then_some(state.rate.settings().ws_messages_per_second);
     let mut conn = Connection {
         socket,
         codec,
@@ -67,7 +80,10 @@ where
         budget: SendBudget::new(codec, send_queue_bytes),
         streams: StreamMap::new(),
         at: HashMap::new(),
+        seats: None,
         bad_frames: 0,
+        allowance: Allowance::new(rate),
+        refused_in_a_row: 0,
     };
     let close = conn.serve().await;
     metrics::gauge!("agenthq_ws_connections").decrement(1.0);
@@ -146,6 +162,21 @@ where
             Message::Close(_) => return Err(None),
             Message::Ping(_) | Message::Pong(_) => return Ok(()),
         };
+        if !self.allowance.take() {
+            self.refused_in_a_row += 1;
+            if self.refused_in_a_row >= MAX_RATE_STRIKES {
+                return Err(Some(Close(close_code::RATE_LIMITED, "too many messages")));
+            }
+            let message = format!(
+                "at most {} messages per second; this one was not read",
+                self.allowance.per_second
+            );
+            self.error(ErrorCode::RateLimited, &message, None)
+                .await
+                .map_err(Some)?;
+            return self.flush().await.map_err(Some);
+        }
+        self.refused_in_a_row = 0;
         match decoded {
             Ok(message) => self.on_message(message).await.map_err(Some)?,
             Err(err) => {
@@ -193,8 +224,7 @@ where
                 Box::pin(self.subscribe(topic, resume)).await
             }
             ClientMessage::Unsubscribe { topic } => {
-                self.streams.remove(&topic);
-                self.at.remove(&topic);
+                self.unsubscribe(topic);
                 Ok(())
             }
             ClientMessage::Decide {
@@ -202,6 +232,18 @@ where
                 verdict,
                 comment,
             } => Box::pin(self.decide(approval, verdict, comment)).await,
+        }
+    }
+
+    /// Stops following `topic`; the last topic of a workspace gives its seat back.
+    fn unsubscribe(&mut self, topic: Topic) {
+        self.streams.remove(&topic);
+        self.at.remove(&topic);
+        if let Some(seats) = self.seats.as_mut()
+            && let Some(workspace) = seats.needed_by.remove(&topic)
+            && !seats.needed_by.values().any(|w| *w == workspace)
+        {
+            seats.held.remove(&workspace);
         }
     }
 
@@ -256,11 +298,33 @@ where
                 .error(ErrorCode::TooManySubscriptions, &message, Some(topic))
                 .await;
         }
-        if let Err((code, message)) = authorize(&self.state, self.caller.as_ref(), &topic).await {
-            return self.error(code, &message, Some(topic)).await;
+        let seat = match authorize(&self.state, self.caller.as_ref(), &topic).await {
+            Ok(seat) => seat,
+            Err((code, message)) => return self.error(code, &message, Some(topic)).await,
+        };
+        let seats = match seat {
+            Some(_) => Some(self.seats.get_or_insert_with(Box::default)),
+            None => None,
+        };
+        if let (Some((workspace, tier)), Some(seats)) = (seat, seats)
+            && !seats.held.contains_key(&workspace)
+        {
+            let max = self.state.runtime.config().tiers.get(tier).ws_connections as usize;
+            let Some(permit) = self.state.watchers.admit(*workspace.as_uuid(), max) else {
+                let message = format!(
+                    "the workspace's {} tier allows {max} connections watching it at once; close one first",
+                    tier.as_str()
+                );
+                return self
+                    .error(ErrorCode::RateLimited, &message, Some(topic))
+                    .await;
+            };
+            seats.held.insert(workspace, permit);
         }
-        self.streams.remove(&topic);
-        self.at.remove(&topic);
+        self.unsubscribe(topic);
+        if let (Some((workspace, _)), Some(seats)) = (seat, self.seats.as_mut()) {
+            seats.needed_by.insert(topic, workspace);
+        }
         let subscription = match self
             .state
             .runtime
@@ -427,11 +491,55 @@ fn sent_counters() -> &'static SentCounters {
 /// Anyone may read a public workspace's topics; others need a role in the workspace
 /// (any role: viewers watch too). An unknown topic and a forbidden one get the same
 /// answer, so ids of other tenants cannot be probed.
+/// A connection's seats in private workspaces (one per workspace, under its tier's
+/// `ws_connections`), and which followed topic needs which.
+#[derive(Debug, Default)]
+struct Seats {
+    held: HashMap<WorkspaceId, TallyPermit>,
+    needed_by: HashMap<Topic, WorkspaceId>,
+}
+
+/// A token bucket of client messages: `per_second` a second, as many at once.
+struct Allowance {
+    per_second: u32,
+    tokens: f64,
+    at: tokio::time::Instant,
+}
+
+impl Allowance {
+    /// `None`: no limit.
+    fn new(per_second: Option<u32>) -> Self {
+        Self {
+            per_second: per_second.unwrap_or(0),
+            tokens: f64::from(per_second.unwrap_or(0)),
+            at: tokio::time::Instant::now(),
+        }
+    }
+
+    fn take(&mut self) -> bool {
+        if self.per_second == 0 {
+            return true;
+        }
+        let now = tokio::time::Instant::now();
+        let rate = f64::from(self.per_second);
+        self.tokens = (self.tokens + now.duration_since(self.at).as_secs_f64() * rate).min(rate);
+        self.at = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+/// Whether the caller may read `topic`: `None` for a public workspace's (anyone may),
+/// else the workspace and its tier (a seat there is needed).
 async fn authorize(
     state: &AppState,
     caller: Option<&Caller>,
     topic: &Topic,
-) -> Result<(), (ErrorCode, String)> {
+) -> Result<Option<(WorkspaceId, agenthq_protocol::Tier)>, (ErrorCode, String)> {
     let not_found = || {
         (
             ErrorCode::NotFound,
@@ -443,16 +551,16 @@ async fn authorize(
         .resolve_workspace(topic)
         .await
         .map_err(|_| not_found())?;
-    match state.runtime.workspace(workspace).await {
-        Ok(record) if record.public => return Ok(()),
-        Ok(_) => {}
+    let tier = match state.runtime.workspace(workspace).await {
+        Ok(record) if record.public => return Ok(None),
+        Ok(record) => record.tier,
         Err(_) => return Err(not_found()),
-    }
+    };
     let Some(caller) = caller else {
         return Err(not_found());
     };
     match caller.role_in(&**state.runtime.store(), workspace).await {
-        Ok(Some(_)) => Ok(()),
+        Ok(Some(_)) => Ok(Some((workspace, tier))),
         Ok(None) => Err(not_found()),
         Err(err) => {
             tracing::error!(error = %err, "cannot check a subscription's access");

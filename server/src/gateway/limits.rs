@@ -89,50 +89,71 @@ impl Drop for ConnectionPermit {
     }
 }
 
+/// Counts holders per key (a credential's connections, a workspace's watching
+/// connections); cheap to clone.
+#[derive(Debug, Clone, Default)]
+pub struct Tally {
+    counts: Arc<DashMap<uuid::Uuid, usize>>,
+}
+
+impl Tally {
+    /// Takes a slot under `key` if it holds fewer than `max`; the slot is given back when
+    /// the permit drops.
+    pub fn admit(&self, key: uuid::Uuid, max: usize) -> Option<TallyPermit> {
+        let mut count = self.counts.entry(key).or_insert(0);
+        if *count >= max {
+            return None;
+        }
+        *count += 1;
+        Some(TallyPermit {
+            tally: self.clone(),
+            key,
+        })
+    }
+
+    /// Slots held under `key`.
+    pub fn held(&self, key: uuid::Uuid) -> usize {
+        self.counts.get(&key).map_or(0, |c| *c)
+    }
+}
+
+/// A slot under a [`Tally`] key; dropping it frees the slot.
+#[derive(Debug)]
+pub struct TallyPermit {
+    tally: Tally,
+    key: uuid::Uuid,
+}
+
+impl Drop for TallyPermit {
+    fn drop(&mut self) {
+        self.tally.counts.remove_if_mut(&self.key, |_, count| {
+            *count -= 1;
+            *count == 0
+        });
+    }
+}
+
 /// Counts connections per credential (a user or an API key); cheap to clone.
 #[derive(Debug, Clone)]
 pub struct CredentialLimits {
-    inner: Arc<(DashMap<uuid::Uuid, usize>, usize)>,
+    tally: Tally,
+    max: usize,
 }
+
+/// A connection's slot under its credential.
+pub type CredentialPermit = TallyPermit;
 
 impl CredentialLimits {
     pub fn new(max_per_credential: usize) -> Self {
         Self {
-            inner: Arc::new((DashMap::new(), max_per_credential)),
+            tally: Tally::default(),
+            max: max_per_credential,
         }
     }
 
     /// Takes a slot for one more connection of `credential`; `None` when it holds its limit.
     pub fn admit(&self, credential: uuid::Uuid) -> Option<CredentialPermit> {
-        let (counts, max) = &*self.inner;
-        let mut count = counts.entry(credential).or_insert(0);
-        if *count >= *max {
-            return None;
-        }
-        *count += 1;
-        Some(CredentialPermit {
-            limits: self.clone(),
-            credential,
-        })
-    }
-}
-
-/// A connection's slot under its credential; dropping it frees the slot.
-#[derive(Debug)]
-pub struct CredentialPermit {
-    limits: CredentialLimits,
-    credential: uuid::Uuid,
-}
-
-impl Drop for CredentialPermit {
-    fn drop(&mut self) {
-        self.limits
-            .inner
-            .0
-            .remove_if_mut(&self.credential, |_, count| {
-                *count -= 1;
-                *count == 0
-            });
+        self.tally.admit(credential, self.max)
     }
 }
 

@@ -96,7 +96,7 @@ async fn past_its_model_budget_a_workspace_gets_402_for_model_tasks_and_its_usag
             output: 50.0,
         };
         s.llm_prices = [("local-test".to_owned(), price)].into();
-        s.llm_budget_usd.free = 0.001;
+        s.tiers.free.llm_budget_usd = 0.001;
     })
     .await;
     let owner = app.register("ada@generic.example").await;

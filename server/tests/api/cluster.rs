@@ -77,6 +77,10 @@ async fn node_with(
         settings.jwt_secret = Some(agenthq_server::settings::Secret::new(
             "a secret every node of this cluster shares, 32+ chars",
         ));
+        // Buckets live in the shared Redis, and every test (and every run within the
+        // minute) comes from 127.0.0.1: the per-address ones would be shared.
+        settings.rate_limits.ip_per_minute = 1_000_000;
+        settings.rate_limits.auth_ip_per_minute = 1_000_000;
         tweak(settings);
     })
     .await
@@ -381,3 +385,70 @@ async fn a_decision_sent_over_a_socket_to_another_node_reaches_the_owner() {
         "the owner's conflict comes back through B"
     );
 }
+
+#[tokio::test]
+async fn rate_limits_hold_across_nodes_and_a_forwarded_request_counts_once() {
+    let (Some(database), Some(redis)) = (database().await, redis().await) else {
+        return;
+    };
+    let limits = |s: &mut agenthq_server::settings::Settings| {
+        s.rate_limits.credential_per_minute = 1_000;
+        s.rate_limits.login_per_account_per_hour = 2;
+        s.tiers.free.requests_per_hour = 4;
+    };
+    let a = node_with(&database, &redis, limits).await;
+    let b = node_with(&database, &redis, limits).await;
+    // Fresh names: the buckets outlive the test in Redis.
+    let email = format!("ada-{}@example.com", uuid_like());
+    let owner = a.register(&email).await;
+    let ws = a.create_workspace(&owner.access, "Generic Corp").await; // A owns it.
+
+    // The workspace's 4 requests an hour, spent through both nodes; B's are forwarded to
+    // A and counted on B only.
+    let tasks = format!("/api/v1/workspaces/{ws}/tasks");
+    let task = json!({ "title": "through B", "input": { "steps": 1, "step_ms": 1 } });
+    for (i, node) in [&a, &b, &a, &b].into_iter().enumerate() {
+        let (status, body) = if i == 3 {
+            node.call(
+                Method::POST,
+                &tasks,
+                Some(&owner.access),
+                Some(task.clone()),
+            )
+            .await
+        } else {
+            node.call(Method::GET, &tasks, Some(&owner.access), None)
+                .await
+        };
+        assert!(
+            status == 200 || status == 201,
+            "request {i}: {status} {body}"
+        );
+    }
+    for node in [&a, &b] {
+        let (status, body) = node
+            .call(Method::GET, &tasks, Some(&owner.access), None)
+            .await;
+        assert_eq!(status, 429, "{body}");
+    }
+
+    // Two logins an hour for the account, wherever they are tried.
+    let login = json!({ "email": email, "password": PASSWORD_FOR_CLUSTER });
+    for node in [&a, &b] {
+        let (status, _) = node
+            .call(
+                Method::POST,
+                "/api/v1/auth/login",
+                None,
+                Some(login.clone()),
+            )
+            .await;
+        assert_eq!(status, 200);
+    }
+    let (status, body) = a
+        .call(Method::POST, "/api/v1/auth/login", None, Some(login))
+        .await;
+    assert_eq!(status, 429, "{body}");
+}
+
+const PASSWORD_FOR_CLUSTER: &str = crate::helpers::PASSWORD;

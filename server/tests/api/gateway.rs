@@ -382,6 +382,18 @@ async fn connections_past_the_per_address_limit_are_refused_with_429() {
             other.map(|_| "a connection")
         ),
     }
+    // Other addresses still connect while this one is capped.
+    let other = std::net::Ipv4Addr::new(127, 0, 0, 2);
+    let mut elsewhere = WsClient::connect_from(&test_app, other)
+        .await
+        .expect("another address connects");
+    elsewhere
+        .send(&agenthq_protocol::ClientMessage::Hello { token: None })
+        .await;
+    assert!(matches!(
+        elsewhere.recv().await,
+        agenthq_protocol::ServerMessage::Welcome { .. }
+    ));
     // A slot comes back when a connection ends.
     first.send_raw(Message::Close(None)).await;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);

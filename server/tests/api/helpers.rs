@@ -237,6 +237,29 @@ impl WsClient {
         }
     }
 
+    /// Connects (JSON) from the loopback address `from` (127.0.0.2, ...), as another
+    /// client machine would; `Err` with the HTTP status when the upgrade is refused.
+    pub async fn connect_from(app: &TestApp, from: std::net::Ipv4Addr) -> Result<Self, u16> {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.bind((from, 0).into()).unwrap();
+        let stream = socket
+            .connect(([127, 0, 0, 1], app.port).into())
+            .await
+            .expect("tcp connect");
+        let url = format!("ws://127.0.0.1:{}/ws", app.port);
+        let stream = tokio_tungstenite::MaybeTlsStream::Plain(stream);
+        match tokio_tungstenite::client_async(url, stream).await {
+            Ok((socket, _)) => Ok(Self {
+                codec: agenthq_protocol::Codec::Json,
+                socket,
+            }),
+            Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+                Err(response.status().as_u16())
+            }
+            Err(err) => panic!("handshake: {err}"),
+        }
+    }
+
     /// Connects (JSON) with a tiny TCP receive window, as a client that reads slowly or not
     /// at all: the server's writes then block once its own send buffer is full.
     pub async fn connect_with_small_window(app: &TestApp) -> Self {

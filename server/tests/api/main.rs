@@ -14,4 +14,5 @@ mod roles;
 mod tail;
 mod talk;
 mod tasks;
+mod tenancy;
 mod web;

@@ -197,6 +197,21 @@ fn workspace_routes() -> Vec<Route> {
             None,
         ),
         route(
+            get.clone(),
+            "/workspaces/{workspace}/tier",
+            Viewer,
+            200,
+            None,
+        ),
+        // Operators only: no role in the workspace is enough, and outsiders learn nothing.
+        route(
+            Method::PUT,
+            "/workspaces/{workspace}/tier",
+            Viewer,
+            403,
+            Some(json!({ "tier": "pro" })),
+        ),
+        route(
             post.clone(),
             "/workspaces/{workspace}/messages",
             Member,
@@ -230,8 +245,9 @@ fn workspace_routes() -> Vec<Route> {
 }
 
 /// Routes not under a workspace, with their own rules (checked in the test below).
-const ACCOUNT_ROUTES: [(&str, &str); 7] = [
+const ACCOUNT_ROUTES: [(&str, &str); 8] = [
     ("GET", "/public/workspaces"),
+    ("GET", "/tiers"),
     ("POST", "/auth/register"),
     ("POST", "/auth/login"),
     ("POST", "/auth/refresh"),
@@ -279,6 +295,7 @@ impl Fixture {
                 email: format!("fixture{n}@example.com"),
                 password_hash: "unused".into(),
                 created_at: 1,
+                operator: false,
             };
             store.create_user(&user).await.unwrap();
             let spare = UserRecord {
@@ -357,7 +374,8 @@ impl Fixture {
 
 #[tokio::test]
 async fn every_route_answers_each_role_and_outsider_as_expected() {
-    let app = spawn_app().await;
+    // Each request's fixture adds an agent: more than the free tier's.
+    let app = spawn_app_with(|s| s.default_tier = agenthq_protocol::Tier::Enterprise).await;
     let owner = app.register("owner@example.com").await;
     let ws = app.create_workspace(&owner.access, "Acme").await;
     let mut callers = vec![Caller {

@@ -36,6 +36,15 @@ impl AccountStore for MemoryStore {
         Ok(())
     }
 
+    async fn set_operator(&self, id: UserId, operator: bool) -> Result<bool, StoreError> {
+        Ok(self
+            .accounts()
+            .users
+            .get_mut(&id)
+            .map(|u| u.operator = operator)
+            .is_some())
+    }
+
     async fn user(&self, id: UserId) -> Result<Option<UserRecord>, StoreError> {
         Ok(self.accounts().users.get(&id).cloned())
     }

@@ -63,6 +63,13 @@ impl WorkspaceState {
                 });
             }
         }
+        let max_priority = self.shared.config.tiers.get(self.tier).max_priority;
+        if task.priority > max_priority {
+            return Err(RuntimeError::TierLimit {
+                tier: self.tier,
+                allows: format!("task priorities up to {max_priority}"),
+            });
+        }
         if let Some(key) = &task.idempotency_key
             && (key.is_empty() || key.len() > MAX_IDEMPOTENCY_KEY_BYTES)
         {
