@@ -35,6 +35,10 @@ start_cluster() {
     export AGENTHQ_REDIS_URL="$redis"
     export AGENTHQ_JWT_SECRET="$name-run-secret-shared-by-every-node-0123456789"
     export AGENTHQ_WS_MAX_CONNECTIONS_PER_IP=20000
+    # Load against our own nodes: no request rate limits, and workspaces made through the
+    # API get the enterprise tier's caps (offices of up to 50 agents).
+    export AGENTHQ_RATE_LIMITS__ENABLED=false
+    export AGENTHQ_DEFAULT_TIER=enterprise
     export AGENTHQ_LOG_FORMAT=json
     local n
     for n in $(seq "$nodes"); do

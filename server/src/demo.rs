@@ -251,7 +251,8 @@ pub async fn seed(
             };
             let new = NewWorkspace {
                 name: WORKSPACE_NAME.into(),
-                tier: Tier::Starter,
+                // The installation's own showcase, up to the largest offices.
+                tier: Tier::Enterprise,
                 caps: Some(caps),
                 public: true,
             };
