@@ -12,10 +12,12 @@
 //! actors into one transaction (group commit).
 
 pub mod accounts;
+pub mod audit;
 mod memory;
 mod postgres;
 mod sql;
 mod sql_accounts;
+mod sql_audit;
 mod sql_talk;
 mod sqlite;
 pub mod talk;
@@ -31,6 +33,7 @@ use serde::{Deserialize, Serialize};
 pub use accounts::{
     AccountStore, ApiKeyRecord, Member, Membership, RefreshTokenRecord, Role, UserRecord,
 };
+pub use audit::{ActorKind, AuditEntry, AuditStore};
 pub use memory::MemoryStore;
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
@@ -224,7 +227,9 @@ pub struct TaskFilter {
 /// Durable state behind the runtime. Every method is scoped to one workspace where it
 /// touches tenant data.
 #[async_trait]
-pub trait Store: AccountStore + TalkStore + Send + Sync + fmt::Debug + 'static {
+pub trait Store:
+    AccountStore + TalkStore + AuditStore + Send + Sync + fmt::Debug + 'static
+{
     /// Checks that the store answers (for readiness probes).
     async fn ping(&self) -> Result<(), StoreError>;
 

@@ -12,6 +12,7 @@
 
 mod accounts;
 mod agents;
+mod audit;
 pub(crate) mod error;
 mod extract;
 pub mod schema;
@@ -77,6 +78,7 @@ pub fn router(max_body_bytes: usize) -> (Router<AppState>, utoipa::openapi::Open
         .routes(routes!(workspaces::get))
         .routes(routes!(tiers::table))
         .routes(routes!(tiers::get, tiers::set))
+        .routes(routes!(audit::list))
         .routes(routes!(workspaces::members, workspaces::add_member))
         .routes(routes!(workspaces::change_role, workspaces::remove_member))
         .routes(routes!(workspaces::api_keys, workspaces::create_api_key))
@@ -129,6 +131,29 @@ pub async fn access(
     }
     crate::ratelimit::workspace_request(state, workspace).await?;
     Ok(role)
+}
+
+/// Writes what `caller` did in `workspace` to its audit log (once written).
+pub(crate) async fn audit(
+    state: &AppState,
+    workspace: WorkspaceId,
+    caller: &Caller,
+    ip: crate::audit::ClientIp,
+    action: &'static str,
+    target: Option<String>,
+    detail: serde_json::Value,
+) {
+    state
+        .audit
+        .record(crate::audit::Action {
+            workspace,
+            caller,
+            ip,
+            action,
+            target,
+            detail,
+        })
+        .await;
 }
 
 /// Items per page when a list does not say, and the most it may ask for.

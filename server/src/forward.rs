@@ -30,6 +30,10 @@ use crate::startup::AppState;
 /// Set on a request one node forwarded to another.
 pub const FORWARDED: &str = "x-agenthq-forwarded";
 
+/// Carries the client's address from the node a request reached to the owner (set and
+/// read only on the wire between nodes).
+pub(crate) const CLIENT_IP: &str = "x-agenthq-client-ip";
+
 /// Marks a response: the workspace is owned by this node.
 #[derive(Debug, Clone)]
 pub struct ForwardTo(pub NodeId);
@@ -91,6 +95,10 @@ pub async fn forward(State(state): State<AppState>, request: Request, next: Next
         parts.uri.clone(),
         parts.headers.clone(),
     );
+    let client_ip = parts
+        .extensions
+        .get::<crate::audit::ClientIp>()
+        .and_then(|ip| ip.0);
     let response = next
         .run(Request::from_parts(parts, Body::from(body.clone())))
         .await;
@@ -103,7 +111,14 @@ pub async fn forward(State(state): State<AppState>, request: Request, next: Next
     let wire = WireRequest {
         method: method.to_string(),
         uri: uri.to_string(),
-        headers: wire_headers(&headers),
+        headers: {
+            let mut wire = wire_headers(&headers);
+            wire.retain(|(name, _)| name != CLIENT_IP);
+            if let Some(ip) = client_ip {
+                wire.push((CLIENT_IP.into(), ip.to_string().into_bytes().into()));
+            }
+            wire
+        },
         body: serde_bytes::ByteBuf::from(body.to_vec()),
     };
     let Ok(bytes) = rmp_serde::to_vec_named(&wire) else {
@@ -221,6 +236,13 @@ impl Forwarded {
             .headers_mut()
             .insert(FORWARDED, HeaderValue::from_static("1"));
         request.extensions_mut().insert(crate::ratelimit::FromNode);
+        let client_ip = request
+            .headers_mut()
+            .remove(CLIENT_IP)
+            .and_then(|v| v.to_str().ok()?.parse().ok());
+        request
+            .extensions_mut()
+            .insert(crate::audit::ClientIp(client_ip));
         let response = match self.router.clone().oneshot(request).await {
             Ok(response) => response,
             Err(never) => match never {},

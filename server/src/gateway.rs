@@ -75,6 +75,7 @@ pub mod close_code {
 pub async fn upgrade(
     ws: WebSocketUpgrade,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ip: crate::audit::ClientIp,
     State(state): State<AppState>,
 ) -> Response {
     let permit = match state.connections.admit(peer.ip()) {
@@ -108,7 +109,7 @@ pub async fn upgrade(
         .and_then(Codec::from_subprotocol)
         .unwrap_or(Codec::Json);
     ws.on_upgrade(move |socket| async move {
-        connection::run(socket, codec, state).await;
+        connection::run(socket, codec, state, ip).await;
         drop(permit);
     })
 }

@@ -147,6 +147,8 @@ pub struct Shared {
     pub rate: crate::ratelimit::RateLimiter,
     /// Connections watching each private workspace (its tier's `ws_connections`).
     pub watchers: crate::gateway::Tally,
+    /// Who did what in each workspace.
+    pub audit: crate::audit::AuditLog,
 }
 
 #[derive(Debug)]
@@ -173,6 +175,7 @@ impl Application {
             ),
             Some(url) => join_cluster(&settings, url, config, store, bus).await?,
         };
+        let audit = crate::audit::AuditLog::start(runtime.store().clone());
         let rate = crate::ratelimit::RateLimiter::new(
             settings.rate_limits,
             settings.tiers,
@@ -215,6 +218,7 @@ impl Application {
                 default_tier: settings.default_tier,
                 rate,
                 watchers: crate::gateway::Tally::default(),
+                audit,
             })),
         })
     }

@@ -1,6 +1,7 @@
 //! A store in memory: the same contract, no durability.
 
 mod accounts;
+mod audit;
 mod talk;
 
 use std::collections::{BTreeMap, HashMap};
@@ -22,6 +23,7 @@ pub struct MemoryStore {
     inner: Mutex<Inner>,
     accounts: Mutex<accounts::Accounts>,
     talk: Mutex<talk::Talk>,
+    audit: Mutex<BTreeMap<(WorkspaceId, uuid::Uuid), super::AuditEntry>>,
 }
 
 #[derive(Debug, Default)]

@@ -7,6 +7,7 @@ use sqlx::{PgPool, Postgres};
 use super::accounts::{ApiKeyRecord, Member, Membership, RefreshTokenRecord, UserRecord};
 use super::sql::*;
 use super::sql_accounts::*;
+use super::sql_audit::*;
 use super::sql_talk::*;
 use super::talk::{ApprovalFilter, ApprovalRecord, MessageFilter, MessageRecord, Settlement};
 use super::{
@@ -41,3 +42,4 @@ impl PostgresStore {
 sql_store!(PostgresStore, Postgres, " FOR SHARE");
 sql_account_store!(PostgresStore);
 sql_talk_store!(PostgresStore, Postgres);
+sql_audit_store!(PostgresStore);

@@ -10,6 +10,7 @@ use sqlx::{Sqlite, SqlitePool};
 use super::accounts::{ApiKeyRecord, Member, Membership, RefreshTokenRecord, UserRecord};
 use super::sql::*;
 use super::sql_accounts::*;
+use super::sql_audit::*;
 use super::sql_talk::*;
 use super::talk::{ApprovalFilter, ApprovalRecord, MessageFilter, MessageRecord, Settlement};
 use super::{
@@ -52,3 +53,4 @@ impl SqliteStore {
 sql_store!(SqliteStore, Sqlite, "");
 sql_account_store!(SqliteStore);
 sql_talk_store!(SqliteStore, Sqlite);
+sql_audit_store!(SqliteStore);

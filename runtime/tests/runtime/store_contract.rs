@@ -710,3 +710,63 @@ async fn postgres_store_keeps_the_talk_contract() {
     };
     talk_contract(&*store.store).await;
 }
+
+async fn audit_contract(store: &dyn Store) {
+    use agenthq_runtime::store::{ActorKind, AuditEntry};
+    let ws = WorkspaceId::new();
+    let other = WorkspaceId::new();
+    let entry = |workspace: WorkspaceId, n: i64| AuditEntry {
+        id: agenthq_protocol::id::new_v7(),
+        workspace,
+        at: n,
+        actor_kind: if n % 2 == 0 {
+            ActorKind::User
+        } else {
+            ActorKind::ApiKey
+        },
+        actor: *UserId::new().as_uuid(),
+        action: format!("task.submit.{n}"),
+        target: (n != 3).then(|| format!("target {n}")),
+        detail: serde_json::json!({ "n": n, "title": "a \"quoted\" title" }),
+        ip: (n != 2).then(|| "203.0.113.9".to_owned()),
+    };
+    let mine: Vec<AuditEntry> = (1..=5).map(|n| entry(ws, n)).collect();
+    store.put_audit(&mine[..3]).await.unwrap();
+    store.put_audit(&[entry(other, 9)]).await.unwrap();
+    store.put_audit(&mine[3..]).await.unwrap();
+    store.put_audit(&[]).await.unwrap();
+
+    let newest_first: Vec<AuditEntry> = mine.iter().rev().cloned().collect();
+    assert_eq!(store.audit(ws, None, 10).await.unwrap(), newest_first);
+    let page = store.audit(ws, None, 2).await.unwrap();
+    assert_eq!(page, newest_first[..2]);
+    let next = store.audit(ws, Some(page[1].id), 2).await.unwrap();
+    assert_eq!(next, newest_first[2..4], "older than the cursor");
+    let other_entries = store.audit(other, None, 10).await.unwrap();
+    assert_eq!(other_entries.len(), 1, "each workspace sees its own");
+    assert!(
+        store
+            .audit(WorkspaceId::new(), None, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn memory_store_keeps_the_audit_contract() {
+    audit_contract(&*TestStore::new(Backend::Memory).await.unwrap().store).await;
+}
+
+#[tokio::test]
+async fn sqlite_store_keeps_the_audit_contract() {
+    audit_contract(&*TestStore::new(Backend::Sqlite).await.unwrap().store).await;
+}
+
+#[tokio::test]
+async fn postgres_store_keeps_the_audit_contract() {
+    let Some(store) = TestStore::new(Backend::Postgres).await else {
+        return;
+    };
+    audit_contract(&*store.store).await;
+}

@@ -9,9 +9,11 @@ use axum::http::StatusCode;
 use super::extract::{Json, Path};
 use super::schema::{Agent, CreateAgent, UpdateAgent};
 use super::workspaces::check_name;
-use super::{ApiError, ErrorBody, access};
+use super::{ApiError, ErrorBody, access, audit};
+use crate::audit::ClientIp;
 use crate::auth::Caller;
 use crate::startup::AppState;
+use serde_json::json;
 
 /// Longest personality, in bytes.
 pub const MAX_PERSONALITY_BYTES: usize = 4 * 1024;
@@ -65,6 +67,7 @@ pub async fn list(
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
+    ip: ClientIp,
     Path(workspace): Path<WorkspaceId>,
     Json(body): Json<CreateAgent>,
 ) -> Result<(StatusCode, Json<Agent>), ApiError> {
@@ -78,6 +81,18 @@ pub async fn create(
     };
     let agent = state.runtime.create_agent(workspace, new).await?;
     tracing::info!(agent_id = %agent.id, "agent created");
+    let detail = json!({ "name": agent.name, "executor": agent.executor.kind });
+    let target = Some(agent.id.to_string());
+    audit(
+        &state,
+        workspace,
+        &caller,
+        ip,
+        "agent.create",
+        target,
+        detail,
+    )
+    .await;
     Ok((StatusCode::CREATED, Json(Agent::from(&agent))))
 }
 
@@ -105,6 +120,7 @@ pub async fn get(
 pub async fn update(
     State(state): State<AppState>,
     caller: Caller,
+    ip: ClientIp,
     Path((workspace, agent)): Path<(WorkspaceId, AgentId)>,
     Json(body): Json<UpdateAgent>,
 ) -> Result<Json<Agent>, ApiError> {
@@ -120,6 +136,18 @@ pub async fn update(
         max_concurrent: body.max_concurrent.unwrap_or(old.max_concurrent),
     };
     let updated = state.runtime.update_agent(workspace, agent, new).await?;
+    let detail = json!({ "name": updated.name, "executor": updated.executor.kind });
+    let target = Some(agent.to_string());
+    audit(
+        &state,
+        workspace,
+        &caller,
+        ip,
+        "agent.update",
+        target,
+        detail,
+    )
+    .await;
     Ok(Json(Agent::from(&updated)))
 }
 
@@ -132,11 +160,23 @@ pub async fn update(
 pub async fn delete(
     State(state): State<AppState>,
     caller: Caller,
+    ip: ClientIp,
     Path((workspace, agent)): Path<(WorkspaceId, AgentId)>,
 ) -> Result<StatusCode, ApiError> {
     access(&state, &caller, workspace, Role::Member).await?;
     find(&state, workspace, agent).await?;
     state.runtime.delete_agent(workspace, agent).await?;
     tracing::info!("agent removed");
+    let target = Some(agent.to_string());
+    audit(
+        &state,
+        workspace,
+        &caller,
+        ip,
+        "agent.delete",
+        target,
+        json!({}),
+    )
+    .await;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -11,9 +11,11 @@ use super::extract::{Json, Path, Query};
 use super::schema::{
     Approval, ApprovalPage, ApprovalQuery, Decide, Message, MessagePage, MessageQuery, SendMessage,
 };
-use super::{ApiError, ErrorBody, access, page_limit};
+use super::{ApiError, ErrorBody, access, audit, page_limit};
+use crate::audit::ClientIp;
 use crate::auth::Caller;
 use crate::startup::AppState;
+use serde_json::json;
 
 fn cursor<T: std::str::FromStr>(cursor: Option<&str>) -> Result<Option<T>, ApiError> {
     cursor
@@ -73,6 +75,7 @@ pub async fn messages(
 pub async fn send(
     State(state): State<AppState>,
     caller: Caller,
+    ip: ClientIp,
     Path(workspace): Path<WorkspaceId>,
     Json(body): Json<SendMessage>,
 ) -> Result<(StatusCode, Json<Message>), ApiError> {
@@ -86,6 +89,18 @@ pub async fn send(
         task: None,
     };
     let sent = state.runtime.send_message(workspace, message).await?;
+    let detail = json!({ "to": sent.to });
+    let target = Some(sent.id.to_string());
+    audit(
+        &state,
+        workspace,
+        &caller,
+        ip,
+        "message.send",
+        target,
+        detail,
+    )
+    .await;
     Ok((StatusCode::CREATED, Json(Message::from(sent))))
 }
 
@@ -157,6 +172,7 @@ pub async fn approval(
 pub async fn decide(
     State(state): State<AppState>,
     caller: Caller,
+    ip: ClientIp,
     Path((workspace, approval)): Path<(WorkspaceId, ApprovalId)>,
     Json(body): Json<Decide>,
 ) -> Result<Json<Approval>, ApiError> {
@@ -166,5 +182,17 @@ pub async fn decide(
         .runtime
         .decide(workspace, approval, body.verdict, by, body.comment)
         .await?;
+    let detail = json!({ "status": record.status.as_str(), "task": record.task });
+    let target = Some(approval.to_string());
+    audit(
+        &state,
+        workspace,
+        &caller,
+        ip,
+        "approval.decide",
+        target,
+        detail,
+    )
+    .await;
     Ok(Json(Approval::from(record)))
 }

@@ -14,9 +14,11 @@ use super::extract::{Json, Path, Query};
 use super::schema::{
     BatchAnswer, BatchItem, PageQuery, SubmitBatch, SubmitTask, Task, TaskPage, TaskQuery, Usage,
 };
-use super::{ApiError, ErrorBody, access, page_limit};
+use super::{ApiError, ErrorBody, access, audit, page_limit};
+use crate::audit::ClientIp;
 use crate::auth::Caller;
 use crate::startup::AppState;
+use serde_json::json;
 
 /// Longest task title, in bytes.
 pub const MAX_TITLE_BYTES: usize = 500;
@@ -60,6 +62,7 @@ fn page(items: Vec<TaskRecord>, limit: u32) -> TaskPage {
 pub async fn submit(
     State(state): State<AppState>,
     caller: Caller,
+    ip: ClientIp,
     Path(workspace): Path<WorkspaceId>,
     headers: HeaderMap,
     Json(body): Json<SubmitTask>,
@@ -74,6 +77,19 @@ pub async fn submit(
     let submitted = state.runtime.submit(workspace, task).await?;
     let status = if submitted.created {
         tracing::debug!(task_id = %submitted.task.id, "task accepted");
+        let t = &submitted.task;
+        let detail = json!({ "title": t.title, "agent": t.agent, "priority": t.priority });
+        let target = Some(t.id.to_string());
+        audit(
+            &state,
+            workspace,
+            &caller,
+            ip,
+            "task.submit",
+            target,
+            detail,
+        )
+        .await;
         StatusCode::CREATED
     } else {
         StatusCode::OK
@@ -139,6 +155,7 @@ pub const MAX_BATCH: usize = 1_000;
 pub async fn submit_batch(
     State(state): State<AppState>,
     caller: Caller,
+    ip: ClientIp,
     Path(workspace): Path<WorkspaceId>,
     Json(body): Json<SubmitBatch>,
 ) -> Result<Json<BatchAnswer>, ApiError> {
@@ -157,6 +174,24 @@ pub async fn submit_batch(
         })
         .collect::<Result<Vec<_>, _>>()?;
     let answers = state.runtime.submit_many(workspace, tasks).await?;
+    let created: Vec<String> = answers
+        .iter()
+        .filter_map(|a| a.as_ref().ok().filter(|s| s.created))
+        .map(|s| s.task.id.to_string())
+        .collect();
+    if !created.is_empty() {
+        let detail = json!({ "created": created.len(), "refused": answers.iter().filter(|a| a.is_err()).count(), "tasks": created });
+        audit(
+            &state,
+            workspace,
+            &caller,
+            ip,
+            "task.submit_batch",
+            None,
+            detail,
+        )
+        .await;
+    }
     let results = answers
         .into_iter()
         .map(|answer| match answer {
@@ -239,12 +274,23 @@ pub async fn get(
 pub async fn cancel(
     State(state): State<AppState>,
     caller: Caller,
+    ip: ClientIp,
     Path((workspace, task)): Path<(WorkspaceId, TaskId)>,
 ) -> Result<Json<Task>, ApiError> {
     access(&state, &caller, workspace, Role::Member).await?;
-    Ok(Json(Task::from(
-        state.runtime.cancel(workspace, task).await?,
-    )))
+    let cancelled = state.runtime.cancel(workspace, task).await?;
+    let target = Some(task.to_string());
+    audit(
+        &state,
+        workspace,
+        &caller,
+        ip,
+        "task.cancel",
+        target,
+        json!({}),
+    )
+    .await;
+    Ok(Json(Task::from(cancelled)))
 }
 
 /// Puts a dead or failed task back in the queue with fresh attempts (members and owners).
@@ -257,12 +303,23 @@ pub async fn cancel(
 pub async fn retry(
     State(state): State<AppState>,
     caller: Caller,
+    ip: ClientIp,
     Path((workspace, task)): Path<(WorkspaceId, TaskId)>,
 ) -> Result<Json<Task>, ApiError> {
     access(&state, &caller, workspace, Role::Member).await?;
-    Ok(Json(Task::from(
-        state.runtime.retry(workspace, task).await?,
-    )))
+    let retried = state.runtime.retry(workspace, task).await?;
+    let target = Some(task.to_string());
+    audit(
+        &state,
+        workspace,
+        &caller,
+        ip,
+        "task.retry",
+        target,
+        json!({}),
+    )
+    .await;
+    Ok(Json(Task::from(retried)))
 }
 
 /// The dead set: tasks that used up their attempts, newest first.

@@ -123,6 +123,7 @@ pub async fn get(
 pub async fn set(
     State(state): State<AppState>,
     caller: Caller,
+    ip: crate::audit::ClientIp,
     Path(workspace): Path<WorkspaceId>,
     Json(body): Json<SetTier>,
 ) -> Result<Json<WorkspaceTier>, ApiError> {
@@ -152,6 +153,12 @@ pub async fn set(
     };
     let record = state.runtime.set_tier(workspace, body.tier, caps).await?;
     state.rate.tier_changed(workspace);
+    let detail = serde_json::json!({
+        "tier": record.tier.as_str(),
+        "max_running": record.max_running,
+        "max_queued": record.max_queued,
+    });
+    super::audit(&state, workspace, &caller, ip, "tier.set", None, detail).await;
     tracing::info!(workspace_id = %workspace, tier = record.tier.as_str(), "tier set");
     Ok(Json(WorkspaceTier::new(&record, &limits)))
 }

@@ -12,9 +12,11 @@ use super::schema::{
     AddMember, ApiKey, ChangeRole, CreateApiKey, CreateWorkspace, CreatedApiKey, MemberView,
     PublicWorkspace, PublicWorkspaces, Workspace,
 };
-use super::{ApiError, ErrorBody, access};
+use super::{ApiError, ErrorBody, access, audit};
+use crate::audit::ClientIp;
 use crate::auth::Caller;
 use crate::startup::AppState;
+use serde_json::json;
 
 /// Longest workspace, agent or key name, in bytes.
 pub const MAX_NAME_BYTES: usize = 100;
@@ -103,6 +105,7 @@ pub(super) async fn caller_workspaces(
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
+    ip: ClientIp,
     Json(body): Json<CreateWorkspace>,
 ) -> Result<(StatusCode, Json<Workspace>), ApiError> {
     let Caller::User(user) = caller else {
@@ -110,6 +113,7 @@ pub async fn create(
             "API keys cannot create workspaces; sign in as a user",
         ));
     };
+
     let ws = state
         .runtime
         .create_workspace(NewWorkspace {
@@ -127,6 +131,8 @@ pub async fn create(
     };
     state.runtime.store().put_membership(&owner).await?;
     tracing::info!(workspace_id = %ws.id, user_id = %user, "workspace created");
+    let detail = json!({ "name": ws.name, "tier": ws.tier.as_str(), "public": ws.public });
+    audit(&state, ws.id, &caller, ip, "workspace.create", None, detail).await;
     Ok((StatusCode::CREATED, Json(Workspace::new(&ws, Role::Owner))))
 }
 
@@ -174,6 +180,7 @@ pub async fn members(
 pub async fn add_member(
     State(state): State<AppState>,
     caller: Caller,
+    ip: ClientIp,
     Path(workspace): Path<WorkspaceId>,
     Json(body): Json<AddMember>,
 ) -> Result<(StatusCode, Json<MemberView>), ApiError> {
@@ -184,6 +191,9 @@ pub async fn add_member(
         .await?
         .ok_or_else(|| ApiError::invalid("no user is registered with this email"))?;
     let view = set_role(&state, workspace, user.id, Some(&user.email), body.role).await?;
+    let detail = json!({ "email": user.email, "role": body.role.as_str() });
+    let target = Some(user.id.to_string());
+    audit(&state, workspace, &caller, ip, "member.add", target, detail).await;
     Ok((StatusCode::CREATED, Json(view)))
 }
 
@@ -200,13 +210,25 @@ pub async fn add_member(
 pub async fn change_role(
     State(state): State<AppState>,
     caller: Caller,
+    ip: ClientIp,
     Path((workspace, user)): Path<(WorkspaceId, UserId)>,
     Json(body): Json<ChangeRole>,
 ) -> Result<Json<MemberView>, ApiError> {
     access(&state, &caller, workspace, Role::Owner).await?;
-    Ok(Json(
-        set_role(&state, workspace, user, None, body.role).await?,
-    ))
+    let view = set_role(&state, workspace, user, None, body.role).await?;
+    let detail = json!({ "role": body.role.as_str() });
+    let target = Some(user.to_string());
+    audit(
+        &state,
+        workspace,
+        &caller,
+        ip,
+        "member.role",
+        target,
+        detail,
+    )
+    .await;
+    Ok(Json(view))
 }
 
 /// Removes a member (owners only).
@@ -221,6 +243,7 @@ pub async fn change_role(
 pub async fn remove_member(
     State(state): State<AppState>,
     caller: Caller,
+    ip: ClientIp,
     Path((workspace, user)): Path<(WorkspaceId, UserId)>,
 ) -> Result<StatusCode, ApiError> {
     access(&state, &caller, workspace, Role::Owner).await?;
@@ -229,6 +252,17 @@ pub async fn remove_member(
     if !store.delete_membership(workspace, user).await? {
         return Err(ApiError::not_found("member"));
     }
+    let target = Some(user.to_string());
+    audit(
+        &state,
+        workspace,
+        &caller,
+        ip,
+        "member.remove",
+        target,
+        json!({}),
+    )
+    .await;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -306,6 +340,7 @@ pub async fn api_keys(
 pub async fn create_api_key(
     State(state): State<AppState>,
     caller: Caller,
+    ip: ClientIp,
     Path(workspace): Path<WorkspaceId>,
     Json(body): Json<CreateApiKey>,
 ) -> Result<(StatusCode, Json<CreatedApiKey>), ApiError> {
@@ -319,6 +354,18 @@ pub async fn create_api_key(
         .create_api_key(workspace, &check_name(&body.name)?, body.role, created_by)
         .await?;
     tracing::info!(api_key_id = %new.record.id, "API key created");
+    let detail = json!({ "name": new.record.name, "role": new.record.role.as_str() });
+    let target = Some(new.record.id.to_string());
+    audit(
+        &state,
+        workspace,
+        &caller,
+        ip,
+        "api_key.create",
+        target,
+        detail,
+    )
+    .await;
     let created = CreatedApiKey {
         key: ApiKey::from(&new.record),
         secret: new.secret,
@@ -334,6 +381,7 @@ pub async fn create_api_key(
 pub async fn revoke_api_key(
     State(state): State<AppState>,
     caller: Caller,
+    ip: ClientIp,
     Path((workspace, key)): Path<(WorkspaceId, ApiKeyId)>,
 ) -> Result<StatusCode, ApiError> {
     access(&state, &caller, workspace, Role::Owner).await?;
@@ -346,5 +394,16 @@ pub async fn revoke_api_key(
         return Err(ApiError::not_found("API key"));
     }
     tracing::info!(api_key_id = %key, "API key revoked");
+    let target = Some(key.to_string());
+    audit(
+        &state,
+        workspace,
+        &caller,
+        ip,
+        "api_key.revoke",
+        target,
+        json!({}),
+    )
+    .await;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -21,6 +21,7 @@ use tokio_stream::StreamMap;
 
 use super::limits::TallyPermit;
 use super::{CredentialPermit, MAX_BAD_FRAMES, MAX_RATE_STRIKES, MAX_SUBSCRIPTIONS, close_code};
+use crate::audit::ClientIp;
 use crate::auth::Caller;
 use crate::startup::AppState;
 
@@ -28,6 +29,8 @@ use crate::startup::AppState;
 struct Close(u16, &'static str);
 
 struct Connection<S> {
+    /// The client's address (for the audit log).
+    ip: ClientIp,
     socket: S,
     codec: Codec,
     state: AppState,
@@ -55,7 +58,7 @@ struct Connection<S> {
     refused_in_a_row: u32,
 }
 
-pub(super) async fn run<S>(socket: S, codec: Codec, state: AppState)
+pub(super) async fn run<S>(socket: S, codec: Codec, state: AppState, ip: ClientIp)
 where
     S: Stream<Item = Result<Message, axum::Error>>
         + Sink<Message, Error = axum::Error>
@@ -70,6 +73,7 @@ where
         .enabled
         .then_some(state.rate.settings().ws_messages_per_second);
     let mut conn = Connection {
+        ip,
         socket,
         codec,
         state,
@@ -256,7 +260,7 @@ where
         comment: Option<String>,
     ) -> Result<(), Close> {
         let who = self.caller.as_ref().zip(self.token.as_deref());
-        match decide(&self.state, who, approval, verdict, comment).await {
+        match decide(&self.state, who, self.ip, approval, verdict, comment).await {
             Ok(decision) => {
                 self.send(&ServerMessage::Decided { approval, decision })
                     .await
@@ -574,6 +578,7 @@ async fn authorize(
 async fn decide(
     state: &AppState,
     caller: Option<(&Caller, &str)>,
+    ip: ClientIp,
     approval: ApprovalId,
     verdict: Verdict,
     comment: Option<String>,
@@ -639,7 +644,21 @@ async fn decide(
         .await
     {
         Ok(record) => match record.status {
-            agenthq_runtime::ApprovalStatus::Settled(decision) => Ok(decision),
+            agenthq_runtime::ApprovalStatus::Settled(decision) => {
+                let detail = serde_json::json!({ "status": record.status.as_str(), "task": record.task, "over": "websocket" });
+                let target = Some(approval.to_string());
+                crate::api::audit(
+                    state,
+                    workspace,
+                    caller,
+                    ip,
+                    "approval.decide",
+                    target,
+                    detail,
+                )
+                .await;
+                Ok(decision)
+            }
             agenthq_runtime::ApprovalStatus::Pending => Err((
                 ErrorCode::Internal,
                 "the decision was not recorded; retry".to_owned(),
@@ -668,6 +687,11 @@ async fn decide(
                 axum::http::header::CONTENT_TYPE,
                 axum::http::HeaderValue::from_static("application/json"),
             );
+            if let Some(ip) = ip.0
+                && let Ok(value) = axum::http::HeaderValue::from_str(&ip.to_string())
+            {
+                headers.insert(crate::forward::CLIENT_IP, value);
+            }
             let body = serde_json::to_vec(&body).unwrap_or_default();
             let answer = crate::forward::to_owner(
                 state,
@@ -863,7 +887,7 @@ pub(super) mod tests {
             incoming,
             outgoing: PollSender::new(outgoing),
         };
-        tokio::spawn(run(pipe, Codec::Json, state));
+        tokio::spawn(run(pipe, Codec::Json, state, ClientIp::default()));
         let topic = Topic::Workspace(ws);
         for message in [
             ClientMessage::Hello { token: None },
@@ -941,7 +965,12 @@ mod size {
             incoming,
             outgoing: tokio_util::sync::PollSender::new(outgoing),
         };
-        let task = super::run(pipe, agenthq_protocol::Codec::Json, app.state().clone());
+        let task = super::run(
+            pipe,
+            agenthq_protocol::Codec::Json,
+            app.state().clone(),
+            crate::audit::ClientIp::default(),
+        );
         let bytes = std::mem::size_of_val(&task);
         assert!(bytes <= 2048, "a connection's future grew to {bytes} bytes");
     }

@@ -14,6 +14,7 @@ use axum::response::{IntoResponse, Response};
 
 use super::{Bucket, MAX_KEYS, Standing, Verdict};
 use crate::api::ApiError;
+use crate::audit::ClientIp;
 use crate::auth::{Authenticated, bearer};
 use crate::startup::AppState;
 
@@ -119,7 +120,7 @@ fn full() -> Response {
 /// runs; the workspace bucket's standing (taken in `access`) joins them for the headers.
 pub async fn layer(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let limiter = state.rate.clone();
-    if !limiter.settings().enabled || request.extensions().get::<FromNode>().is_some() {
+    if request.extensions().get::<FromNode>().is_some() {
         return next.run(request).await;
     }
     let peer = request
@@ -131,6 +132,10 @@ pub async fn layer(State(state): State<AppState>, mut request: Request, next: Ne
         peer,
         limiter.settings().trust_forwarded_for,
     );
+    request.extensions_mut().insert(ClientIp(ip));
+    if !limiter.settings().enabled {
+        return next.run(request).await;
+    }
     let mut buckets = Vec::with_capacity(3);
     if let Some(ip) = ip {
         if is_auth(request.uri().path()) {

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod agents;
+mod audit;
 mod cli;
 mod cluster;
 mod demo;

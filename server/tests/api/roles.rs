@@ -203,6 +203,13 @@ fn workspace_routes() -> Vec<Route> {
             200,
             None,
         ),
+        route(
+            get.clone(),
+            "/workspaces/{workspace}/audit",
+            Owner,
+            200,
+            None,
+        ),
         // Operators only: no role in the workspace is enough, and outsiders learn nothing.
         route(
             Method::PUT,
