@@ -309,6 +309,23 @@ impl Runtime {
             .ok_or(RuntimeError::UnknownWorkspace(workspace))
     }
 
+    /// Deletes a workspace and everything in it. Its actor stops first (its queued writes
+    /// fenced off, so nothing of it lands after), then the store deletes every row of it in
+    /// one transaction; in a cluster its lease is given back. Watchers get nothing more,
+    /// and a resubscription answers `UnknownWorkspace`.
+    pub async fn delete_workspace(&self, workspace: WorkspaceId) -> Result<(), RuntimeError> {
+        // Only the owner deletes (another node's caller is told which).
+        self.entry(workspace).await?;
+        self.unload(workspace).await;
+        self.shared.writer.flush().await?;
+        if !self.shared.store.delete_workspace(workspace).await? {
+            return Err(RuntimeError::UnknownWorkspace(workspace));
+        }
+        self.agents.retain(|_, ws| *ws != workspace);
+        tracing::info!(workspace_id = %workspace, "workspace deleted");
+        Ok(())
+    }
+
     /// Adds an agent at the next free desk; answers it as stored. Refused past the tier's
     /// `max_agents`.
     pub async fn create_agent(

@@ -239,6 +239,10 @@ pub trait Store:
     /// Raises the workspace's epoch by one, or to `floor` if that is higher (a cluster's
     /// lease fence), and returns the new value: each incarnation gets a higher one.
     async fn bump_epoch(&self, id: WorkspaceId, floor: u64) -> Result<u64, StoreError>;
+    /// Deletes a workspace and everything in it, in one transaction: its tasks, agents,
+    /// messages, approval requests, usage, memberships, API keys and audit log. `false`
+    /// when there was no such workspace.
+    async fn delete_workspace(&self, id: WorkspaceId) -> Result<bool, StoreError>;
     /// Sets a workspace's tier and the caps that come with it; `NotFound` if there is no
     /// such workspace.
     async fn set_tier(

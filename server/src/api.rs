@@ -13,6 +13,7 @@
 mod accounts;
 mod agents;
 mod audit;
+mod data;
 pub(crate) mod error;
 mod extract;
 pub mod schema;
@@ -75,7 +76,8 @@ pub fn router(max_body_bytes: usize) -> (Router<AppState>, utoipa::openapi::Open
         .routes(routes!(accounts::me))
         .routes(routes!(workspaces::public))
         .routes(routes!(workspaces::list, workspaces::create))
-        .routes(routes!(workspaces::get))
+        .routes(routes!(workspaces::get, data::delete))
+        .routes(routes!(data::export))
         .routes(routes!(tiers::table))
         .routes(routes!(tiers::get, tiers::set))
         .routes(routes!(audit::list))

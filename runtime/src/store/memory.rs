@@ -73,6 +73,26 @@ impl Store for MemoryStore {
         Ok(ws.epoch)
     }
 
+    async fn delete_workspace(&self, id: WorkspaceId) -> Result<bool, StoreError> {
+        let existed = {
+            let mut inner = self.lock();
+            let existed = inner.workspaces.remove(&id).is_some();
+            inner.agents.retain(|(ws, _), _| *ws != id);
+            inner.tasks.retain(|_, t| t.workspace != id);
+            inner.keys.retain(|(ws, _), _| *ws != id);
+            inner.usage.retain(|(ws, _), _| *ws != id);
+            inner.agent_usage.retain(|(ws, _, _), _| *ws != id);
+            existed
+        };
+        self.forget_accounts_of(id);
+        self.forget_talk_of(id);
+        self.audit
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|(ws, _), _| *ws != id);
+        Ok(existed)
+    }
+
     async fn set_tier(
         &self,
         id: WorkspaceId,

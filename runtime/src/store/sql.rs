@@ -304,6 +304,25 @@ macro_rules! sql_store {
                 epoch.map(|e| e as u64).ok_or(StoreError::NotFound)
             }
 
+            async fn delete_workspace(&self, id: WorkspaceId) -> Result<bool, StoreError> {
+                let mut tx = self.pool.begin().await?;
+                for table in [
+                    "tasks", "agents", "messages", "approvals", "usage", "agent_usage",
+                    "memberships", "api_keys", "audit_log",
+                ] {
+                    sqlx::query(&format!("DELETE FROM {table} WHERE workspace_id = $1"))
+                        .bind(*id.as_uuid())
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                let done = sqlx::query("DELETE FROM workspaces WHERE id = $1")
+                    .bind(*id.as_uuid())
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(done.rows_affected() > 0)
+            }
+
             async fn set_tier(
                 &self,
                 id: WorkspaceId,

@@ -770,3 +770,200 @@ async fn postgres_store_keeps_the_audit_contract() {
     };
     audit_contract(&*store.store).await;
 }
+
+/// Everything of one workspace, in every table that holds workspace data.
+async fn holdings(store: &dyn Store, ws: WorkspaceId) -> usize {
+    use agenthq_runtime::store::{ApprovalFilter, MessageFilter};
+    let page = TaskFilter {
+        limit: 1000,
+        ..TaskFilter::default()
+    };
+    store.workspace(ws).await.unwrap().iter().count()
+        + store.agents(ws).await.unwrap().len()
+        + store.tasks(ws, &page).await.unwrap().len()
+        + store.usage(ws).await.unwrap().len()
+        + store.agent_usage(ws).await.unwrap().len()
+        + store.members(ws).await.unwrap().len()
+        + store.api_keys(ws).await.unwrap().len()
+        + store
+            .messages(
+                ws,
+                &MessageFilter {
+                    limit: 100,
+                    ..MessageFilter::default()
+                },
+            )
+            .await
+            .unwrap()
+            .len()
+        + store
+            .approvals(
+                ws,
+                &ApprovalFilter {
+                    limit: 100,
+                    ..ApprovalFilter::default()
+                },
+            )
+            .await
+            .unwrap()
+            .len()
+        + store.audit(ws, None, 100).await.unwrap().len()
+}
+
+async fn delete_contract(store: &dyn Store) {
+    use agenthq_protocol::{ApprovalId, MessageId};
+    use agenthq_runtime::store::{
+        ActorKind, ApprovalRecord, ApprovalStatus, AuditEntry, MessageRecord,
+    };
+    let user = UserRecord {
+        id: UserId::new(),
+        email: format!("{}@example.com", UserId::new()),
+        password_hash: "$argon2id$fake".into(),
+        created_at: 1,
+        operator: false,
+    };
+    store.create_user(&user).await.unwrap();
+    let mut kept = 0;
+    let mut ids = Vec::new();
+    for name in ["doomed", "kept"] {
+        let ws = WorkspaceRecord {
+            id: WorkspaceId::new(),
+            name: name.into(),
+            tier: Tier::Free,
+            max_running: 4,
+            max_queued: 100,
+            epoch: 0,
+            public: false,
+            created_at: 1,
+        };
+        store.create_workspace(&ws).await.unwrap();
+        let agent = AgentId::new();
+        store
+            .put_agent(&AgentRecord {
+                id: agent,
+                workspace: ws.id,
+                name: "Ada".into(),
+                personality: String::new(),
+                executor: ExecutorConfig::default(),
+                max_concurrent: 1,
+                desk: 0,
+                created_at: 1,
+            })
+            .await
+            .unwrap();
+        let t = task(ws.id, Some("k"));
+        let usage = UsageDelta {
+            succeeded: 1,
+            ..UsageDelta::default()
+        };
+        store
+            .write(&WriteBatch {
+                inserts: vec![t.clone()],
+                usage: vec![(ws.id, 20_000, usage)],
+                agent_usage: vec![(ws.id, agent, 20_000, usage)],
+                ..WriteBatch::default()
+            })
+            .await
+            .unwrap();
+        store
+            .put_membership(&Membership {
+                workspace: ws.id,
+                user: user.id,
+                role: Role::Owner,
+                created_at: 1,
+            })
+            .await
+            .unwrap();
+        store
+            .create_api_key(&ApiKeyRecord {
+                id: ApiKeyId::new(),
+                workspace: ws.id,
+                name: "ci".into(),
+                role: Role::Member,
+                digest: vec![1; 32],
+                created_by: None,
+                created_at: 1,
+                revoked_at: None,
+            })
+            .await
+            .unwrap();
+        store
+            .put_message(&MessageRecord {
+                id: MessageId::new(),
+                workspace: ws.id,
+                from: None,
+                to: Some(agent),
+                author: "kim".into(),
+                text: "hello".into(),
+                task: None,
+                created_at: 1,
+                delivered_at: None,
+            })
+            .await
+            .unwrap();
+        store
+            .put_approval(&ApprovalRecord {
+                id: ApprovalId::new(),
+                workspace: ws.id,
+                task: t.id,
+                agent,
+                action: "deploy".into(),
+                detail: String::new(),
+                status: ApprovalStatus::Pending,
+                decided_by: None,
+                comment: None,
+                requested_at: 1,
+                expires_at: 2,
+                decided_at: None,
+            })
+            .await
+            .unwrap();
+        store
+            .put_audit(&[AuditEntry {
+                id: agenthq_protocol::id::new_v7(),
+                workspace: ws.id,
+                at: 1,
+                actor_kind: ActorKind::User,
+                actor: *user.id.as_uuid(),
+                action: "task.submit".into(),
+                target: None,
+                detail: serde_json::json!({}),
+                ip: None,
+            }])
+            .await
+            .unwrap();
+        kept = holdings(store, ws.id).await;
+        ids.push(ws.id);
+    }
+    assert_eq!(kept, 10, "one of each kind");
+    assert!(store.delete_workspace(ids[0]).await.unwrap());
+    assert_eq!(holdings(store, ids[0]).await, 0, "nothing of it is left");
+    assert!(
+        store.task_by_key(ids[0], "k").await.unwrap().is_none(),
+        "its idempotency keys are free"
+    );
+    assert_eq!(holdings(store, ids[1]).await, 10, "the other is untouched");
+    assert!(store.user(user.id).await.unwrap().is_some(), "people stay");
+    assert!(
+        !store.delete_workspace(ids[0]).await.unwrap(),
+        "gone already"
+    );
+}
+
+#[tokio::test]
+async fn memory_store_keeps_the_delete_contract() {
+    delete_contract(&*TestStore::new(Backend::Memory).await.unwrap().store).await;
+}
+
+#[tokio::test]
+async fn sqlite_store_keeps_the_delete_contract() {
+    delete_contract(&*TestStore::new(Backend::Sqlite).await.unwrap().store).await;
+}
+
+#[tokio::test]
+async fn postgres_store_keeps_the_delete_contract() {
+    let Some(store) = TestStore::new(Backend::Postgres).await else {
+        return;
+    };
+    delete_contract(&*store.store).await;
+}

@@ -86,9 +86,24 @@ pub async fn list(
                 .map_err(|_| ApiError::bad_request(format!("bad cursor {c:?}")))
         })
         .transpose()?;
-    let store = state.runtime.store();
-    let entries = store.audit(workspace, before, limit).await?;
-    // Each actor's name, looked up once per page.
+    let entries = state
+        .runtime
+        .store()
+        .audit(workspace, before, limit)
+        .await?;
+    let next_cursor = (entries.len() == limit as usize)
+        .then(|| entries.last().map(|e| e.id.to_string()))
+        .flatten();
+    let items = items(&**state.runtime.store(), workspace, entries).await?;
+    Ok(Json(AuditPage { items, next_cursor }))
+}
+
+/// Entries as the API shows them, with each actor's name (looked up once per call).
+pub(super) async fn items(
+    store: &dyn agenthq_runtime::Store,
+    workspace: WorkspaceId,
+    entries: Vec<AuditEntry>,
+) -> Result<Vec<AuditItem>, ApiError> {
     let mut names: HashMap<(u8, Uuid), Option<String>> = HashMap::new();
     for e in &entries {
         let key = (e.actor_kind as u8, e.actor);
@@ -108,10 +123,7 @@ pub async fn list(
         };
         names.insert(key, name);
     }
-    let next_cursor = (entries.len() == limit as usize)
-        .then(|| entries.last().map(|e| e.id.to_string()))
-        .flatten();
-    let items = entries
+    Ok(entries
         .into_iter()
         .map(|e: AuditEntry| AuditItem {
             actor: AuditActor {
@@ -126,6 +138,5 @@ pub async fn list(
             detail: e.detail,
             ip: e.ip,
         })
-        .collect();
-    Ok(Json(AuditPage { items, next_cursor }))
+        .collect())
 }

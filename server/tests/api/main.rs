@@ -6,6 +6,7 @@ mod agents;
 mod audit;
 mod cli;
 mod cluster;
+mod data;
 mod demo;
 mod gateway;
 mod gateway_auth;

@@ -210,6 +210,13 @@ fn workspace_routes() -> Vec<Route> {
             200,
             None,
         ),
+        route(
+            get.clone(),
+            "/workspaces/{workspace}/export",
+            Owner,
+            200,
+            None,
+        ),
         // Operators only: no role in the workspace is enough, and outsiders learn nothing.
         route(
             Method::PUT,
@@ -250,6 +257,9 @@ fn workspace_routes() -> Vec<Route> {
         ),
     ]
 }
+
+/// Checked last, weakest caller first: the owner's call deletes the workspace.
+const DELETE_WORKSPACE: &str = "DELETE /api/v1/workspaces/{workspace}";
 
 /// Routes not under a workspace, with their own rules (checked in the test below).
 const ACCOUNT_ROUTES: [(&str, &str); 8] = [
@@ -461,6 +471,7 @@ async fn every_route_answers_each_role_and_outsider_as_expected() {
                 .iter()
                 .map(|(m, p)| format!("{m} /api/v1{p}")),
         )
+        .chain([DELETE_WORKSPACE.to_owned()])
         .collect();
     covered.sort();
     assert_eq!(
@@ -554,5 +565,22 @@ async fn every_route_answers_each_role_and_outsider_as_expected() {
                 caller.name
             );
         }
+    }
+
+    // Deleting the workspace: everyone but an owner is refused, the owner's call deletes.
+    let path = format!("/api/v1/workspaces/{ws}");
+    let mut order: Vec<&Caller> = callers.iter().collect();
+    order.sort_by_key(|c| (c.token.is_some(), c.role));
+    for caller in order {
+        let (status, answer) = app
+            .call(Method::DELETE, &path, caller.token.as_deref(), None)
+            .await;
+        let want = match (&caller.token, caller.role) {
+            (None, _) => 401,
+            (Some(_), None) => 404,
+            (Some(_), Some(Role::Owner)) => 204,
+            (Some(_), Some(_)) => 403,
+        };
+        assert_eq!(status, want, "DELETE as {}: {answer}", caller.name);
     }
 }

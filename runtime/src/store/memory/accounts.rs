@@ -23,6 +23,13 @@ impl MemoryStore {
     fn accounts(&self) -> std::sync::MutexGuard<'_, Accounts> {
         self.accounts.lock().unwrap_or_else(|e| e.into_inner())
     }
+
+    /// Drops a deleted workspace's memberships and API keys.
+    pub(super) fn forget_accounts_of(&self, workspace: WorkspaceId) {
+        let mut a = self.accounts();
+        a.memberships.retain(|(ws, _), _| *ws != workspace);
+        a.keys.retain(|_, k| k.workspace != workspace);
+    }
 }
 
 #[async_trait]

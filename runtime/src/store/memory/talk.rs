@@ -23,6 +23,13 @@ impl MemoryStore {
     fn talk(&self) -> std::sync::MutexGuard<'_, Talk> {
         self.talk.lock().unwrap_or_else(|e| e.into_inner())
     }
+
+    /// Drops a deleted workspace's messages and approval requests.
+    pub(super) fn forget_talk_of(&self, workspace: WorkspaceId) {
+        let mut t = self.talk();
+        t.messages.retain(|_, m| m.workspace != workspace);
+        t.approvals.retain(|_, a| a.workspace != workspace);
+    }
 }
 
 fn below<K: Ord + Copy>(before: Option<K>) -> (Bound<K>, Bound<K>) {
