@@ -203,3 +203,88 @@ async fn a_second_hello_is_an_unexpected_message() {
         "{reply:?}"
     );
 }
+
+/// Every topic kind of a private workspace, and a decision on its approval ids, asked
+/// for by another tenant's user and key and by an anonymous client: each answers
+/// `not_found` like an id that does not exist, and nothing of the workspace reaches them
+/// while it works.
+#[tokio::test]
+async fn no_topic_of_another_tenant_answers_anything_but_not_found() {
+    use agenthq_protocol::{ApprovalId, Verdict};
+    let app = spawn_app().await;
+    let owner = app.register("ada@example.com").await;
+    let ws = app
+        .create_workspace(&owner.access, "Acme Secret Projects")
+        .await;
+    let (_, agent) = app
+        .call(
+            reqwest::Method::POST,
+            &format!("/api/v1/workspaces/{ws}/agents"),
+            Some(&owner.access),
+            Some(serde_json::json!({ "name": "Quietly", "executor": { "kind": "sim", "params": {} } })),
+        )
+        .await;
+    let agent: agenthq_protocol::AgentId = agent["id"].as_str().unwrap().parse().unwrap();
+    let stranger = app.register("eve@example.com").await;
+    let elsewhere = app.create_workspace(&stranger.access, "Elsewhere").await;
+    let foreign_key = app.api_key(&stranger.access, elsewhere, "owner").await;
+
+    let topics = [
+        Topic::Workspace(ws),
+        Topic::Tasks(ws),
+        Topic::AgentActivity(agent),
+        // And ids that exist nowhere, which must answer the same.
+        Topic::Workspace(WorkspaceId::new()),
+        Topic::AgentActivity(agenthq_protocol::AgentId::new()),
+    ];
+    for token in [Some(&stranger.access), Some(&foreign_key), None] {
+        let mut client = WsClient::connect(&app, None).await;
+        client
+            .send(&ClientMessage::Hello {
+                token: token.cloned(),
+            })
+            .await;
+        assert!(matches!(client.recv().await, ServerMessage::Welcome { .. }));
+        for topic in topics {
+            for resume in [None, Some(agenthq_protocol::Resume { epoch: 1, seq: 0 })] {
+                client
+                    .send(&ClientMessage::Subscribe { topic, resume })
+                    .await;
+                match client.recv().await {
+                    ServerMessage::Error { code, message, .. } => {
+                        assert_eq!(code, ErrorCode::NotFound, "{topic}: {message}");
+                        assert!(!message.contains("Acme") && !message.contains("Quietly"));
+                    }
+                    other => panic!("{topic} answered {other:?}"),
+                }
+            }
+        }
+        client
+            .send(&ClientMessage::Decide {
+                approval: ApprovalId::new(),
+                verdict: Verdict::Approve,
+                comment: None,
+            })
+            .await;
+        match client.recv().await {
+            ServerMessage::Error { code, .. } => assert!(
+                matches!(code, ErrorCode::NotFound | ErrorCode::Unauthorized),
+                "{code:?}"
+            ),
+            other => panic!("decide answered {other:?}"),
+        }
+        // The workspace works meanwhile; none of it reaches this client.
+        app.call(
+            reqwest::Method::POST,
+            &format!("/api/v1/workspaces/{ws}/tasks"),
+            Some(&owner.access),
+            Some(serde_json::json!({ "title": "Acme merger memo" })),
+        )
+        .await;
+        client.send(&ClientMessage::Ping).await;
+        assert!(
+            matches!(client.recv().await, ServerMessage::Pong),
+            "only the pong, no diff"
+        );
+    }
+}
