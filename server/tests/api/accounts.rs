@@ -280,3 +280,121 @@ async fn the_openapi_document_describes_every_route() {
     assert!(doc["components"]["schemas"]["Task"].is_object());
     assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
 }
+
+/// Tokens made with the node's own secret but tampered with, or with another secret, or
+/// another algorithm, or outside their time: every one is refused with 401, over HTTP and
+/// at a WebSocket `hello` (4003).
+#[tokio::test]
+async fn tampered_tokens_are_refused_over_http_and_websocket() {
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
+
+    const SECRET: &str = "the node's secret for tampering tests, 32+ chars";
+    let app = spawn_app_with(|s| s.jwt_secret = Some(Secret::new(SECRET))).await;
+    let ada = app.register("ada@generic.example").await;
+    let now = (agenthq_runtime::task::now_ms() / 1000) as u64;
+    let claims = |sub: String, nbf: u64, exp: u64| json!({ "sub": sub, "typ": "access", "iat": now, "nbf": nbf, "exp": exp });
+    let sign = |alg: Algorithm, key: &[u8], claims: &serde_json::Value| {
+        encode(&Header::new(alg), claims, &EncodingKey::from_secret(key)).unwrap()
+    };
+    let me = ada.user_id.to_string();
+    let good = sign(
+        Algorithm::HS256,
+        SECRET.as_bytes(),
+        &claims(me.clone(), now, now + 60),
+    );
+    let (status, _) = app.call(Method::GET, "/api/v1/me", Some(&good), None).await;
+    assert_eq!(status, 200, "the control: a token made right works");
+
+    let b64 = |v: &serde_json::Value| URL_SAFE_NO_PAD.encode(serde_json::to_vec(v).unwrap());
+    let parts: Vec<&str> = good.split('.').collect();
+    let someone_else = claims(agenthq_protocol::UserId::new().to_string(), now, now + 60);
+    let tampered = [
+        (
+            "alg none",
+            format!(
+                "{}.{}.",
+                b64(&json!({ "alg": "none", "typ": "JWT" })),
+                parts[1]
+            ),
+        ),
+        (
+            "wrong key",
+            sign(
+                Algorithm::HS256,
+                b"another secret entirely, also 32+ chars",
+                &claims(me.clone(), now, now + 60),
+            ),
+        ),
+        (
+            "another algorithm",
+            sign(
+                Algorithm::HS512,
+                SECRET.as_bytes(),
+                &claims(me.clone(), now, now + 60),
+            ),
+        ),
+        (
+            "expired",
+            sign(
+                Algorithm::HS256,
+                SECRET.as_bytes(),
+                &claims(me.clone(), now - 120, now - 60),
+            ),
+        ),
+        (
+            "not yet valid",
+            sign(
+                Algorithm::HS256,
+                SECRET.as_bytes(),
+                &claims(me.clone(), now + 60, now + 120),
+            ),
+        ),
+        (
+            "claims changed after signing",
+            format!("{}.{}.{}", parts[0], b64(&someone_else), parts[2]),
+        ),
+        (
+            "a refresh-type token",
+            sign(
+                Algorithm::HS256,
+                SECRET.as_bytes(),
+                &json!({ "sub": me, "typ": "refresh", "iat": now, "nbf": now, "exp": now + 60 }),
+            ),
+        ),
+        ("signature cut off", format!("{}.{}.", parts[0], parts[1])),
+        ("garbage", "not.a.token".to_owned()),
+    ];
+    for (what, token) in &tampered {
+        let (status, body) = app.call(Method::GET, "/api/v1/me", Some(token), None).await;
+        assert_eq!(status, 401, "{what}: {body}");
+        let code = body["error"]["code"].as_str().unwrap();
+        assert!(
+            matches!(code, "unauthorized" | "token_expired"),
+            "{what}: {code}"
+        );
+
+        let mut client = WsClient::connect(&app, None).await;
+        client
+            .send(&agenthq_protocol::ClientMessage::Hello {
+                token: Some(token.clone()),
+            })
+            .await;
+        let refused = client.recv().await;
+        assert!(
+            matches!(
+                refused,
+                agenthq_protocol::ServerMessage::Error {
+                    code: agenthq_protocol::ErrorCode::Unauthorized,
+                    ..
+                }
+            ),
+            "{what}: {refused:?}"
+        );
+        assert!(
+            matches!(client.next_frame().await, Frame::Closed(Some(4003))),
+            "{what}"
+        );
+    }
+}
