@@ -37,6 +37,18 @@ pub enum RuntimeError {
         /// What it allows: "at most 10 agents".
         allows: String,
     },
+    /// A quota of the workspace's tier is used up for its period (HTTP 429
+    /// `quota_exceeded`, with `Retry-After` until the period ends).
+    #[error(
+        "quota exceeded: {used} of the tier's {limit} {quota}; it starts afresh in {retry_after_secs} s"
+    )]
+    QuotaExceeded {
+        /// `tasks per day` or `agent-minutes per month`.
+        quota: &'static str,
+        used: u64,
+        limit: u64,
+        retry_after_secs: u64,
+    },
     #[error("workspace {0} not found")]
     UnknownWorkspace(WorkspaceId),
     #[error("agent {0} not found in this workspace")]

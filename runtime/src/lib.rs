@@ -26,6 +26,7 @@ pub mod cluster;
 pub mod config;
 pub mod error;
 pub mod executor;
+pub mod quota;
 pub mod runtime;
 pub mod store;
 mod supervisor;

@@ -87,7 +87,13 @@ pub struct Runtime {
     /// Workspaces this node handed to another (rebalancing), not to be taken back here
     /// before the instant given.
     handed_off: Arc<DashMap<WorkspaceId, tokio::time::Instant>>,
+    /// Workspaces deleted here lately (at most [`DELETED_KEPT`]): usage metered for them
+    /// after the deletion began is dropped, so no row of them reappears.
+    deleted: Arc<std::sync::Mutex<std::collections::VecDeque<WorkspaceId>>>,
 }
+
+/// Deleted workspaces remembered, at most.
+const DELETED_KEPT: usize = 1024;
 
 impl Runtime {
     /// Starts the runtime and loads every stored workspace (re-queueing tasks a previous
@@ -163,6 +169,7 @@ impl Runtime {
             leases: Arc::default(),
             taking: Arc::default(),
             handed_off: Arc::default(),
+            deleted: Arc::default(),
         };
         for ws in runtime.shared.store.workspaces().await? {
             for agent in runtime.shared.store.agents(ws.id).await? {
@@ -316,6 +323,14 @@ impl Runtime {
     pub async fn delete_workspace(&self, workspace: WorkspaceId) -> Result<(), RuntimeError> {
         // Only the owner deletes (another node's caller is told which).
         self.entry(workspace).await?;
+        {
+            let mut deleted = self.deleted.lock().unwrap_or_else(|e| e.into_inner());
+            if deleted.len() == DELETED_KEPT {
+                deleted.pop_front();
+            }
+            deleted.push_back(workspace);
+        }
+        // Usage added before this point is committed by the flush below, and deleted.
         self.unload(workspace).await;
         self.shared.writer.flush().await?;
         if !self.shared.store.delete_workspace(workspace).await? {
@@ -471,7 +486,10 @@ impl Runtime {
             .call(workspace, |reply| WorkspaceMsg::Submit { tasks, reply })
             .await?;
         for (answer, key) in answers.iter_mut().zip(&keys) {
-            if let (Err(RuntimeError::QueueFull { .. }), Some(key)) = (&*answer, key)
+            if let (
+                Err(RuntimeError::QueueFull { .. } | RuntimeError::QuotaExceeded { .. }),
+                Some(key),
+            ) = (&*answer, key)
                 && let Some(task) = self.shared.store.task_by_key(workspace, key).await?
             {
                 *answer = Ok(Submitted {
@@ -753,6 +771,32 @@ impl Runtime {
             .actor
             .cast(WorkspaceMsg::Crash)
             .map_err(|_| RuntimeError::Unavailable(workspace))
+    }
+
+    /// Adds to a workspace's usage of today (what the server meters: API requests,
+    /// WebSocket time), through the store writer.
+    pub async fn add_usage(
+        &self,
+        workspace: WorkspaceId,
+        delta: crate::store::UsageDelta,
+    ) -> Result<(), RuntimeError> {
+        if self
+            .deleted
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains(&workspace)
+        {
+            return Ok(());
+        }
+        self.shared
+            .writer
+            .send(crate::store::writer::WriteOp::Usage {
+                workspace,
+                day: crate::task::today(),
+                delta,
+            })
+            .await?;
+        Ok(())
     }
 
     /// Waits until every store write queued so far is committed.

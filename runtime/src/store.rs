@@ -132,6 +132,16 @@ pub struct UsageDelta {
     pub tokens_out: u64,
     /// What those tokens cost by the node's price table, in micro-dollars.
     pub spend_micros: u64,
+    /// Tasks accepted (the tier's `tasks_per_day` counts these).
+    #[serde(default)]
+    pub submitted: u64,
+    /// API requests on the workspace's routes (metered by the server).
+    #[serde(default)]
+    pub api_requests: u64,
+    /// Milliseconds of WebSocket connections watching the workspace (metered by the
+    /// server).
+    #[serde(default)]
+    pub ws_ms: u64,
 }
 
 impl UsageDelta {
@@ -148,6 +158,9 @@ impl UsageDelta {
         self.tokens_in += other.tokens_in;
         self.tokens_out += other.tokens_out;
         self.spend_micros += other.spend_micros;
+        self.submitted += other.submitted;
+        self.api_requests += other.api_requests;
+        self.ws_ms += other.ws_ms;
     }
 
     /// Counts one task that ended in `status`.

@@ -94,6 +94,7 @@ pub fn router(max_body_bytes: usize) -> (Router<AppState>, utoipa::openapi::Open
         .routes(routes!(tasks::retry))
         .routes(routes!(tasks::dead))
         .routes(routes!(tasks::usage))
+        .routes(routes!(tasks::usage_csv))
         .routes(routes!(talk::messages, talk::send))
         .routes(routes!(talk::approvals))
         .routes(routes!(talk::approval))

@@ -20,6 +20,7 @@ pub mod cli;
 pub mod demo;
 pub mod forward;
 pub mod gateway;
+pub mod meter;
 pub mod ratelimit;
 pub mod routes;
 pub mod settings;

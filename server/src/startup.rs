@@ -149,6 +149,8 @@ pub struct Shared {
     pub watchers: crate::gateway::Tally,
     /// Who did what in each workspace.
     pub audit: crate::audit::AuditLog,
+    /// API requests and watching time per workspace, added to its usage.
+    pub meter: crate::meter::Meter,
 }
 
 #[derive(Debug)]
@@ -219,6 +221,7 @@ impl Application {
                 rate,
                 watchers: crate::gateway::Tally::default(),
                 audit,
+                meter: crate::meter::Meter::default(),
             })),
         })
     }
@@ -251,6 +254,8 @@ impl Application {
         let closing = self.state.shutdown.clone();
         let cluster = self.state.cluster.clone();
         self.state.rate.sweep_until(closing.clone());
+        let (meter, seats) = (self.state.meter.clone(), self.state.watchers.clone());
+        meter.run_until(runtime.clone(), seats.clone(), closing.clone());
         let router = routes::router(self.state, self.max_body_bytes, self.web_dir.as_deref());
         if let Some(cluster) = &cluster {
             cluster.serve(&runtime, router.clone(), self.max_body_bytes);
@@ -270,6 +275,7 @@ impl Application {
         let served = axum::serve(listener, router)
             .with_graceful_shutdown(shutdown)
             .await;
+        meter.flush(&runtime, &seats).await; // The last second's counts.
         runtime.shutdown().await;
         if let Some(cluster) = cluster {
             cluster.stop.cancel();

@@ -36,7 +36,10 @@ pub(super) const AGENT_USAGE_UPSERT: &str = " ON CONFLICT (workspace_id, agent_i
     cancelled = agent_usage.cancelled + excluded.cancelled, dead = agent_usage.dead + excluded.dead, \
     tokens_in = agent_usage.tokens_in + excluded.tokens_in, \
     tokens_out = agent_usage.tokens_out + excluded.tokens_out, \
-    spend_micros = agent_usage.spend_micros + excluded.spend_micros";
+    spend_micros = agent_usage.spend_micros + excluded.spend_micros, \
+    submitted = agent_usage.submitted + excluded.submitted, \
+    api_requests = agent_usage.api_requests + excluded.api_requests, \
+    ws_ms = agent_usage.ws_ms + excluded.ws_ms";
 
 pub(super) const USAGE_UPSERT: &str = " ON CONFLICT (workspace_id, day) DO UPDATE SET \
     agent_ms = usage.agent_ms + excluded.agent_ms, \
@@ -44,7 +47,9 @@ pub(super) const USAGE_UPSERT: &str = " ON CONFLICT (workspace_id, day) DO UPDAT
     cancelled = usage.cancelled + excluded.cancelled, dead = usage.dead + excluded.dead, \
     tokens_in = usage.tokens_in + excluded.tokens_in, \
     tokens_out = usage.tokens_out + excluded.tokens_out, \
-    spend_micros = usage.spend_micros + excluded.spend_micros";
+    spend_micros = usage.spend_micros + excluded.spend_micros, \
+    submitted = usage.submitted + excluded.submitted, \
+    api_requests = usage.api_requests + excluded.api_requests, ws_ms = usage.ws_ms + excluded.ws_ms";
 
 #[derive(sqlx::FromRow)]
 pub(super) struct TaskRow {
@@ -164,6 +169,9 @@ pub(super) struct UsageDbRow {
     tokens_in: i64,
     tokens_out: i64,
     spend_micros: i64,
+    submitted: i64,
+    api_requests: i64,
+    ws_ms: i64,
 }
 
 #[derive(sqlx::FromRow)]
@@ -197,6 +205,9 @@ impl From<UsageDbRow> for UsageRow {
                 tokens_in: r.tokens_in as u64,
                 tokens_out: r.tokens_out as u64,
                 spend_micros: r.spend_micros as u64,
+                submitted: r.submitted as u64,
+                api_requests: r.api_requests as u64,
+                ws_ms: r.ws_ms as u64,
             },
         }
     }
@@ -240,7 +251,10 @@ macro_rules! bind_usage {
             .push_bind(u.dead as i64)
             .push_bind(u.tokens_in as i64)
             .push_bind(u.tokens_out as i64)
-            .push_bind(u.spend_micros as i64);
+            .push_bind(u.spend_micros as i64)
+            .push_bind(u.submitted as i64)
+            .push_bind(u.api_requests as i64)
+            .push_bind(u.ws_ms as i64);
     }};
 }
 pub(super) use bind_usage;
@@ -447,11 +461,11 @@ macro_rules! sql_store {
                     q.push(TASK_UPDATE);
                     q.build().execute(&mut *tx).await?;
                 }
-                if !batch.usage.is_empty() {
+                for chunk in batch.usage.chunks(ROWS_PER_STATEMENT) {
                     let mut q = sqlx::QueryBuilder::<$db>::new(
-                        "INSERT INTO usage (workspace_id, day, agent_ms, succeeded, failed, cancelled, dead, tokens_in, tokens_out, spend_micros) ",
+                        "INSERT INTO usage (workspace_id, day, agent_ms, succeeded, failed, cancelled, dead, tokens_in, tokens_out, spend_micros, submitted, api_requests, ws_ms) ",
                     );
-                    q.push_values(&batch.usage, |mut row, (ws, day, u)| {
+                    q.push_values(chunk, |mut row, (ws, day, u)| {
                         row.push_bind(*ws.as_uuid()).push_bind(*day);
                         bind_usage!(row, u);
                     });
@@ -460,7 +474,7 @@ macro_rules! sql_store {
                 }
                 for chunk in batch.agent_usage.chunks(ROWS_PER_STATEMENT) {
                     let mut q = sqlx::QueryBuilder::<$db>::new(
-                        "INSERT INTO agent_usage (workspace_id, agent_id, day, agent_ms, succeeded, failed, cancelled, dead, tokens_in, tokens_out, spend_micros) ",
+                        "INSERT INTO agent_usage (workspace_id, agent_id, day, agent_ms, succeeded, failed, cancelled, dead, tokens_in, tokens_out, spend_micros, submitted, api_requests, ws_ms) ",
                     );
                     q.push_values(chunk, |mut row, (ws, agent, day, u)| {
                         row.push_bind(*ws.as_uuid())

@@ -66,6 +66,8 @@ pub struct WorkspaceState {
     next_batch: u64,
     office: Office,
     usage: UsageDelta,
+    /// Tasks today and agent-minutes this month against the tier's quotas.
+    quotas: crate::quota::Quotas,
     /// This tick's usage per agent (the workspace's `usage` is the sum).
     agent_usage: HashMap<AgentId, UsageDelta>,
     /// This month's model spend against the tier's limit, shared with running attempts.
@@ -176,13 +178,13 @@ impl WorkspaceState {
             max_queued: record.max_queued,
         };
         let month = month_start(today());
-        let spent = store
-            .usage(id)
-            .await?
+        let usage_rows = store.usage(id).await?;
+        let spent = usage_rows
             .iter()
             .filter(|row| row.day >= month)
             .map(|row| row.usage.spend_micros)
             .sum();
+        let quotas = crate::quota::Quotas::new(&usage_rows, today());
         let budget = Budget::new(shared.config.tiers.get(record.tier).llm_budget(), spent);
         let budget_announced = budget.level();
         let office = Office::new(WorkspaceView {
@@ -213,6 +215,7 @@ impl WorkspaceState {
             next_batch: 0,
             office,
             usage: UsageDelta::default(),
+            quotas,
             agent_usage: HashMap::new(),
             budget: Arc::new(budget),
             budget_month: month,
@@ -383,6 +386,8 @@ impl WorkspaceState {
         myself: &ActorRef<WorkspaceMsg>,
     ) -> Result<(), ActorProcessingErr> {
         self.dispatch();
+        // Agent-minutes grow as attempts end: announced here, after any message.
+        self.announce_quotas(None);
         self.gauges.report(self.waiting, self.running);
         for agent in std::mem::take(&mut self.to_start) {
             self.hand_over(myself, agent).await?;
@@ -478,6 +483,52 @@ impl WorkspaceState {
         };
         metrics::counter!("agenthq_budget_alerts_total", "level" => level_name).increment(1);
         self.line(agent, None, ActivityKind::Status, text);
+    }
+
+    /// Tells the office, the log and the metrics when a quota passes 80 % and 100 %, once
+    /// each per period (`agent`: whose work crossed it; else the first agent's desk shows
+    /// it).
+    pub(super) fn announce_quotas(&mut self, agent: Option<AgentId>) {
+        let limits = *self.shared.config.tiers.get(self.tier);
+        let tasks = self.quotas.tasks_level(limits.tasks_per_day);
+        let minutes = self.quotas.minutes_level(limits.agent_minutes_per_month);
+        let mut say = Vec::new();
+        if tasks > self.quotas.announced_tasks {
+            self.quotas.announced_tasks = tasks;
+            say.push(("tasks_per_day", tasks, match tasks {
+                Level::Exhausted => format!(
+                    "Task quota: all {} of today's tasks used; submissions are refused until midnight UTC",
+                    limits.tasks_per_day
+                ),
+                _ => format!("Task quota: 80 % of today's {} tasks used", limits.tasks_per_day),
+            }));
+        }
+        if minutes > self.quotas.announced_minutes {
+            self.quotas.announced_minutes = minutes;
+            say.push(("agent_minutes_per_month", minutes, match minutes {
+                Level::Exhausted => format!(
+                    "Agent-minute quota: all {} of this month's minutes used; submissions are refused until next month",
+                    limits.agent_minutes_per_month
+                ),
+                _ => format!(
+                    "Agent-minute quota: 80 % of this month's {} minutes used",
+                    limits.agent_minutes_per_month
+                ),
+            }));
+        }
+        for (quota, level, text) in say {
+            let level_name = if level == Level::Warning {
+                "warning"
+            } else {
+                "exhausted"
+            };
+            tracing::warn!(workspace_id = %self.id, quota, "{text}");
+            metrics::counter!("agenthq_quota_alerts_total", "quota" => quota, "level" => level_name)
+                .increment(1);
+            if let Some(agent) = agent.or_else(|| self.agents.keys().next().copied()) {
+                self.line(agent, None, ActivityKind::Status, text);
+            }
+        }
     }
 
     pub(super) fn line(

@@ -186,6 +186,12 @@ impl From<RuntimeError> for ApiError {
             RuntimeError::BudgetExceeded { .. } => {
                 ApiError::new(StatusCode::PAYMENT_REQUIRED, "budget_exceeded", message)
             }
+            RuntimeError::QuotaExceeded {
+                retry_after_secs, ..
+            } => ApiError {
+                retry_after: Some(u32::try_from(retry_after_secs).unwrap_or(u32::MAX)),
+                ..ApiError::new(StatusCode::TOO_MANY_REQUESTS, "quota_exceeded", message)
+            },
             RuntimeError::TierLimit { .. } => {
                 ApiError::new(StatusCode::FORBIDDEN, "tier_limit", message)
             }

@@ -451,13 +451,37 @@ pub struct UsageDay {
     pub tokens_out: u64,
     /// What those tokens cost by the node's price table, in US dollars.
     pub spend_usd: f64,
+    /// Tasks accepted.
+    pub submitted: u64,
+    /// API requests on the workspace's routes.
+    pub api_requests: u64,
+    /// Time WebSocket connections spent watching the workspace, in seconds.
+    pub ws_connection_seconds: f64,
+}
+
+/// A quota of the workspace's tier, where it stands in its current period.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct QuotaView {
+    /// `tasks_per_day`, `agent_minutes_per_month` or `llm_budget_usd`.
+    pub quota: &'static str,
+    /// The period: `YYYY-MM-DD` or `YYYY-MM`.
+    pub period: String,
+    pub used: f64,
+    pub limit: f64,
+    /// `under`; `warning` from 80 %; `exhausted` from 100 %, when submissions are refused
+    /// (429 `quota_exceeded`; 402 `budget_exceeded` for the model budget).
+    pub level: &'static str,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Usage {
     /// Oldest first.
     pub days: Vec<UsageDay>,
+    /// Per calendar month (UTC; `day` is `YYYY-MM`), oldest first.
+    pub months: Vec<UsageDay>,
     pub total: UsageDay,
+    /// Each quota of the tier in its current period.
+    pub quotas: Vec<QuotaView>,
     pub budget: Budget,
     /// Each agent's share (agents that used nothing are left out; a removed agent's
     /// usage stays).
@@ -491,20 +515,17 @@ impl Usage {
     pub fn new(
         rows: &[UsageRow],
         agent_rows: &[agenthq_runtime::store::AgentUsageRow],
-        limit: u64,
+        tier: &agenthq_runtime::TierLimits,
         today: i64,
     ) -> Self {
+        let limit = tier.llm_budget();
         let month = agenthq_runtime::budget::month_start(today);
         let spent: u64 = rows
             .iter()
             .filter(|row| row.day >= month)
             .map(|row| row.usage.spend_micros)
             .sum();
-        let level = match agenthq_runtime::budget::level(spent, limit) {
-            agenthq_runtime::budget::Level::Under => "under",
-            agenthq_runtime::budget::Level::Warning => "warning",
-            agenthq_runtime::budget::Level::Exhausted => "exhausted",
-        };
+        let level = level_name(agenthq_runtime::budget::level(spent, limit));
         let budget = Budget {
             month: civil_date(month)[..7].to_owned(),
             limit_usd: limit as f64 / 1e6,
@@ -535,12 +556,84 @@ impl Usage {
                 total: usage_day("total".into(), &all),
             })
             .collect();
+        let mut months: std::collections::BTreeMap<i64, UsageDelta> = Default::default();
+        for row in rows {
+            months
+                .entry(agenthq_runtime::budget::month_start(row.day))
+                .or_default()
+                .add(&row.usage);
+        }
+        let months = months
+            .into_iter()
+            .map(|(first, u)| usage_day(civil_date(first)[..7].to_owned(), &u))
+            .collect();
+        let quotas = agenthq_runtime::quota::Quotas::new(rows, today);
+        let quota = |quota, period: String, used: u64, limit: u64, scale: f64| QuotaView {
+            quota,
+            period,
+            used: used as f64 / scale,
+            limit: limit as f64 / scale,
+            level: level_name(agenthq_runtime::budget::level(used, limit)),
+        };
+        let quotas = vec![
+            quota(
+                "tasks_per_day",
+                civil_date(today),
+                quotas.tasks_today,
+                tier.tasks_per_day,
+                1.0,
+            ),
+            quota(
+                "agent_minutes_per_month",
+                budget.month.clone(),
+                quotas.agent_ms_month,
+                tier.agent_minutes_per_month.saturating_mul(60_000),
+                60_000.0,
+            ),
+            quota("llm_budget_usd", budget.month.clone(), spent, limit, 1e6),
+        ];
         Self {
             days,
+            months,
             total: usage_day("total".into(), &total),
+            quotas,
             budget,
             agents,
         }
+    }
+
+    /// The days (`period` `day`) or months as CSV, oldest first, with a header row.
+    pub fn csv(&self, months: bool) -> String {
+        let mut out = String::from(
+            "period,agent_seconds,submitted,succeeded,failed,cancelled,dead,tokens_in,tokens_out,spend_usd,api_requests,ws_connection_seconds\n",
+        );
+        let rows = if months { &self.months } else { &self.days };
+        for d in rows {
+            out.push_str(&format!(
+                "{},{:.3},{},{},{},{},{},{},{},{:.6},{},{:.3}\n",
+                d.day,
+                d.agent_seconds,
+                d.submitted,
+                d.succeeded,
+                d.failed,
+                d.cancelled,
+                d.dead,
+                d.tokens_in,
+                d.tokens_out,
+                d.spend_usd,
+                d.api_requests,
+                d.ws_connection_seconds
+            ));
+        }
+        out
+    }
+}
+
+fn level_name(level: agenthq_runtime::budget::Level) -> &'static str {
+    match level {
+        agenthq_runtime::budget::Level::Under => "under",
+        agenthq_runtime::budget::Level::Warning => "warning",
+        agenthq_runtime::budget::Level::Exhausted => "exhausted",
     }
 }
 
@@ -555,6 +648,9 @@ fn usage_day(day: String, u: &UsageDelta) -> UsageDay {
         tokens_in: u.tokens_in,
         tokens_out: u.tokens_out,
         spend_usd: u.spend_micros as f64 / 1e6,
+        submitted: u.submitted,
+        api_requests: u.api_requests,
+        ws_connection_seconds: u.ws_ms as f64 / 1000.0,
     }
 }
 

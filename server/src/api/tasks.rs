@@ -351,14 +351,68 @@ pub async fn usage(
     Path(workspace): Path<WorkspaceId>,
 ) -> Result<Json<Usage>, ApiError> {
     access(&state, &caller, workspace, Role::Viewer).await?;
+    Ok(Json(usage_of(&state, workspace).await?))
+}
+
+async fn usage_of(state: &AppState, workspace: WorkspaceId) -> Result<Usage, ApiError> {
     let tier = state.runtime.workspace(workspace).await?.tier;
-    let limit = state.runtime.config().tiers.get(tier).llm_budget();
+    let limits = state.runtime.config().tiers.get(tier);
     let rows = state.runtime.usage(workspace).await?;
     let agent_rows = state.runtime.agent_usage(workspace).await?;
-    Ok(Json(Usage::new(
+    Ok(Usage::new(
         &rows,
         &agent_rows,
-        limit,
+        limits,
         agenthq_runtime::task::today(),
-    )))
+    ))
+}
+
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CsvQuery {
+    /// `day` (the default) or `month`.
+    pub period: Option<String>,
+}
+
+/// Usage as CSV, one row per UTC day or calendar month, oldest first, for spreadsheets
+/// and billing: `period, agent_seconds, submitted, succeeded, failed, cancelled, dead,
+/// tokens_in, tokens_out, spend_usd, api_requests, ws_connection_seconds`.
+#[utoipa::path(get, path = "/workspaces/{workspace}/usage.csv", tag = "tasks", security(("bearer" = [])),
+    params(("workspace" = String, Path, format = Uuid), CsvQuery),
+    responses((status = 200, description = "text/csv", content_type = "text/csv", body = String),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+#[tracing::instrument(skip_all, fields(workspace_id = %workspace))]
+pub async fn usage_csv(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(workspace): Path<WorkspaceId>,
+    Query(query): Query<CsvQuery>,
+) -> Result<axum::response::Response, ApiError> {
+    use axum::response::IntoResponse;
+    access(&state, &caller, workspace, Role::Viewer).await?;
+    let months = match query.period.as_deref() {
+        None | Some("day") => false,
+        Some("month") => true,
+        Some(other) => {
+            return Err(ApiError::bad_request(format!(
+                "unknown period {other:?}: day or month"
+            )));
+        }
+    };
+    let csv = usage_of(&state, workspace).await?.csv(months);
+    let name = format!(
+        "attachment; filename=\"agenthq-usage-{workspace}-{}.csv\"",
+        if months { "months" } else { "days" }
+    );
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "text/csv; charset=utf-8".to_owned(),
+            ),
+            (axum::http::header::CONTENT_DISPOSITION, name),
+        ],
+        csv,
+    )
+        .into_response())
 }

@@ -111,6 +111,11 @@ impl Tally {
         })
     }
 
+    /// Every key with the slots it holds.
+    pub fn each(&self) -> Vec<(uuid::Uuid, usize)> {
+        self.counts.iter().map(|e| (*e.key(), *e.value())).collect()
+    }
+
     /// Slots held under `key`.
     pub fn held(&self, key: uuid::Uuid) -> usize {
         self.counts.get(&key).map_or(0, |c| *c)

@@ -134,7 +134,9 @@ pub async fn layer(State(state): State<AppState>, mut request: Request, next: Ne
     );
     request.extensions_mut().insert(ClientIp(ip));
     if !limiter.settings().enabled {
-        return next.run(request).await;
+        // No buckets, but the scope: `access` meters requests inside it.
+        let slot = Arc::new(Mutex::new(None));
+        return WORKSPACE.scope(slot, next.run(request)).await;
     }
     let mut buckets = Vec::with_capacity(3);
     if let Some(ip) = ip {
@@ -169,11 +171,15 @@ pub async fn layer(State(state): State<AppState>, mut request: Request, next: Ne
     response
 }
 
-/// Counts one request against `workspace`'s bucket (its tier's `requests_per_hour`), for
-/// a caller with a role there. Outside the layer (a request another node forwarded, or
-/// rate limits off) it counts nothing: the first node did.
+/// Meters one request on `workspace` and counts it against its bucket (its tier's
+/// `requests_per_hour`), for a caller with a role there. Outside the layer (a request
+/// another node forwarded) it counts nothing: the first node did.
 pub async fn workspace_request(state: &AppState, workspace: WorkspaceId) -> Result<(), ApiError> {
     if WORKSPACE.try_with(|_| ()).is_err() {
+        return Ok(());
+    }
+    state.meter.request(workspace);
+    if !state.rate.settings().enabled {
         return Ok(());
     }
     let tier = state.rate.tier(state, workspace).await?;
@@ -189,7 +195,7 @@ pub async fn workspace_request(state: &AppState, workspace: WorkspaceId) -> Resu
 /// Counts one login attempt against the account's bucket (`login_per_account_per_hour`),
 /// whoever makes it and whether or not the password is right.
 pub async fn login_attempt(state: &AppState, email: &str) -> Result<(), ApiError> {
-    if WORKSPACE.try_with(|_| ()).is_err() {
+    if WORKSPACE.try_with(|_| ()).is_err() || !state.rate.settings().enabled {
         return Ok(());
     }
     let email = email.trim().to_lowercase();

@@ -191,6 +191,13 @@ fn workspace_routes() -> Vec<Route> {
         ),
         route(
             get.clone(),
+            "/workspaces/{workspace}/usage.csv",
+            Viewer,
+            200,
+            None,
+        ),
+        route(
+            get.clone(),
             "/workspaces/{workspace}/messages",
             Viewer,
             200,

@@ -545,3 +545,159 @@ async fn a_workspace_is_watched_by_at_most_its_tiers_connections() {
         ServerMessage::Snapshot { .. }
     ));
 }
+
+#[tokio::test]
+async fn a_quota_warns_at_80_percent_then_refuses_and_usage_shows_it() {
+    let app = spawn_app_with(|s| s.tiers.free.tasks_per_day = 5).await;
+    let owner = app.register("ada@generic.example").await;
+    let ws = app.create_workspace(&owner.access, "Generic Corp").await;
+    let base = format!("/api/v1/workspaces/{ws}");
+    let (status, _) = app
+        .call(
+            Method::POST,
+            &format!("{base}/agents"),
+            Some(&owner.access),
+            Some(slow_agent("Ada")),
+        )
+        .await;
+    assert_eq!(status, 201);
+    // The office, to see the warnings as any watcher would.
+    let mut watcher = WsClient::connect(&app, None).await;
+    watcher.hello(&owner.access).await;
+    watcher
+        .send(&ClientMessage::Subscribe {
+            topic: Topic::Workspace(ws),
+            resume: None,
+        })
+        .await;
+    assert!(matches!(
+        watcher.recv().await,
+        ServerMessage::Snapshot { .. }
+    ));
+
+    let tasks = format!("{base}/tasks");
+    for i in 0..5 {
+        let task = json!({ "title": format!("t{i}"), "idempotency_key": format!("k{i}"),
+            "input": { "steps": 600, "step_ms": 1000 } });
+        let (status, body) = app
+            .call(Method::POST, &tasks, Some(&owner.access), Some(task))
+            .await;
+        assert_eq!(status, 201, "{body}");
+    }
+    let response = app
+        .request(
+            Method::POST,
+            &tasks,
+            Some(&owner.access),
+            Some(json!({ "title": "one too many" })),
+        )
+        .await;
+    assert_eq!(response.status(), 429);
+    let retry_after: u64 = response.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        (1..=86_400).contains(&retry_after),
+        "until midnight UTC: {retry_after}"
+    );
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "quota_exceeded");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("5 of the tier's 5 tasks per day")
+    );
+    // A retried submission still learns it was accepted.
+    let (status, again) = app
+        .call(
+            Method::POST,
+            &tasks,
+            Some(&owner.access),
+            Some(json!({ "title": "t1", "idempotency_key": "k1" })),
+        )
+        .await;
+    assert_eq!((status, again["title"].as_str()), (200, Some("t1")));
+
+    // Both crossings reached the office, in order.
+    let mut seen = Vec::new();
+    while seen.len() < 2 {
+        if let ServerMessage::Diff { ops, .. } = watcher.recv().await {
+            for op in ops.ops {
+                if let agenthq_protocol::diff::Op::Activity(line) = op
+                    && line.text.starts_with("Task quota")
+                {
+                    seen.push(line.text);
+                }
+            }
+        }
+    }
+    assert!(seen[0].contains("80 %"), "{seen:?}");
+    assert!(seen[1].contains("all 5 of today's tasks used"), "{seen:?}");
+
+    // The usage endpoint: the quota, the count, and the metered requests (written once a
+    // second: polled).
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    let usage = loop {
+        let (_, usage) = app
+            .call(
+                Method::GET,
+                &format!("{base}/usage"),
+                Some(&owner.access),
+                None,
+            )
+            .await;
+        if usage["total"]["submitted"] == 5 && usage["total"]["api_requests"].as_u64() >= Some(8) {
+            break usage;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "usage never caught up: {usage}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let quota = usage["quotas"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| q["quota"] == "tasks_per_day")
+        .unwrap();
+    assert_eq!(
+        (quota["used"].as_f64(), quota["limit"].as_f64()),
+        (Some(5.0), Some(5.0))
+    );
+    assert_eq!(quota["level"], "exhausted");
+    assert!(usage["total"]["ws_connection_seconds"].as_f64().unwrap() >= 0.0);
+    assert_eq!(usage["months"].as_array().unwrap().len(), 1);
+
+    let (status, csv) = app
+        .call(
+            Method::GET,
+            &format!("{base}/usage.csv"),
+            Some(&owner.access),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200);
+    let csv = csv.as_str().unwrap();
+    let mut lines = csv.lines();
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .starts_with("period,agent_seconds,submitted")
+    );
+    let today = lines.next().unwrap();
+    assert_eq!(today.split(',').nth(2), Some("5"), "{csv}");
+    let (status, _) = app
+        .call(
+            Method::GET,
+            &format!("{base}/usage.csv?period=week"),
+            Some(&owner.access),
+            None,
+        )
+        .await;
+    assert_eq!(status, 400);
+}

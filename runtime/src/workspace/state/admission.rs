@@ -79,6 +79,24 @@ impl WorkspaceState {
                 )));
             }
         }
+        self.quotas.roll(today());
+        let limits = *self.shared.config.tiers.get(self.tier);
+        if self.quotas.tasks_today >= limits.tasks_per_day {
+            return Err(RuntimeError::QuotaExceeded {
+                quota: "tasks per day",
+                used: self.quotas.tasks_today,
+                limit: limits.tasks_per_day,
+                retry_after_secs: crate::quota::Quotas::secs_to_next_day(now),
+            });
+        }
+        if self.quotas.minutes_level(limits.agent_minutes_per_month) == Level::Exhausted {
+            return Err(RuntimeError::QuotaExceeded {
+                quota: "agent-minutes per month",
+                used: self.quotas.agent_ms_month / 60_000,
+                limit: limits.agent_minutes_per_month,
+                retry_after_secs: crate::quota::Quotas::secs_to_next_month(now),
+            });
+        }
         if self.waiting >= self.caps.max_queued {
             return Err(RuntimeError::QueueFull {
                 workspace: self.id,
@@ -87,6 +105,8 @@ impl WorkspaceState {
             });
         }
         self.waiting += 1;
+        self.quotas.tasks_today += 1;
+        self.announce_quotas(task.agent);
         let policy = &self.shared.config.retry;
         Ok(TaskRecord {
             id: TaskId::new(),
@@ -129,6 +149,7 @@ impl WorkspaceState {
                     answers.push(Ok(match outcome {
                         InsertOutcome::Inserted => {
                             metrics::counter!("agenthq_tasks_submitted_total").increment(1);
+                            self.usage.submitted += 1;
                             let submitted = Submitted {
                                 task: task.clone(),
                                 created: true,
@@ -138,6 +159,7 @@ impl WorkspaceState {
                         }
                         InsertOutcome::Duplicate(existing) => {
                             self.waiting -= 1;
+                            self.quotas.tasks_today = self.quotas.tasks_today.saturating_sub(1);
                             Submitted {
                                 task: *existing,
                                 created: false,
@@ -150,6 +172,7 @@ impl WorkspaceState {
                 let message = err.to_string();
                 for _ in &tasks {
                     self.waiting -= 1;
+                    self.quotas.tasks_today = self.quotas.tasks_today.saturating_sub(1);
                     answers.push(Err(StoreError::WriteFailed(message.clone()).into()));
                 }
             }

@@ -134,6 +134,7 @@ impl WorkspaceState {
         if let Some(started) = task.started.take() {
             let ms = started.elapsed().as_millis() as u64;
             self.usage.agent_ms += ms;
+            self.quotas.agent_ms_month += ms;
             if let Some(agent) = task.record.assigned {
                 self.agent_usage.entry(agent).or_default().agent_ms += ms;
             }
