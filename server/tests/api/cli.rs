@@ -149,3 +149,50 @@ async fn the_demo_prints_an_api_key_that_submits_tasks_and_replaces_it_at_each_s
     second.kill().unwrap();
     second.wait().unwrap();
 }
+
+#[tokio::test]
+async fn an_operator_made_from_the_command_line_sets_a_tier_and_loses_the_right_with_revoke() {
+    let app = spawn_app().await;
+    let owner = app.register("ada@example.com").await;
+    let ws = app.create_workspace(&owner.access, "Acme").await;
+    let mut child = agenthq(app.data_dir())
+        .args(["user", "create", "--email", "ops@example.com", "--operator"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    writeln!(child.stdin.take().unwrap(), "{PASSWORD}").unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "{output:?}");
+    assert!(String::from_utf8_lossy(&output.stdout).contains("ops@example.com is an operator"));
+
+    let login = json!({ "email": "ops@example.com", "password": PASSWORD });
+    let (_, session) = app
+        .call(Method::POST, "/api/v1/auth/login", None, Some(login))
+        .await;
+    let ops = session["access_token"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/workspaces/{ws}/tier");
+    let pro = json!({ "tier": "pro" });
+    let (status, body) = app
+        .call(Method::PUT, &path, Some(&ops), Some(pro.clone()))
+        .await;
+    assert_eq!(
+        (status, body["tier"].as_str()),
+        (200, Some("pro")),
+        "{body}"
+    );
+
+    let output = agenthq(app.data_dir())
+        .args(["user", "operator", "--email", "OPS@example.com", "--revoke"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let (status, _) = app.call(Method::PUT, &path, Some(&ops), Some(pro)).await;
+    assert_eq!(status, 404, "no longer an operator, and no member of it");
+    let output = agenthq(app.data_dir())
+        .args(["user", "operator", "--email", "nobody@example.com"])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("no user nobody@example.com"));
+}
