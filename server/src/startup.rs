@@ -240,6 +240,16 @@ impl Application {
         &self.state
     }
 
+    /// The application's routes over its state, to be driven without a socket (the HTTP
+    /// fuzz target).
+    pub fn router(&self) -> axum::Router {
+        routes::router(
+            self.state.clone(),
+            self.max_body_bytes,
+            self.web_dir.as_deref(),
+        )
+    }
+
     pub fn auth(&self) -> &crate::auth::Auth {
         &self.state.auth
     }
