@@ -78,7 +78,9 @@ pub async fn upgrade(
     ip: crate::audit::ClientIp,
     State(state): State<AppState>,
 ) -> Response {
-    let permit = match state.connections.admit(peer.ip()) {
+    // The client's address as the rate-limit layer saw it (behind a trusted load balancer,
+    // the one it names), else the peer's.
+    let permit = match state.connections.admit(ip.0.unwrap_or(peer.ip())) {
         Ok(permit) => permit,
         Err(refusal) => {
             metrics::counter!("agenthq_ws_refused_total").increment(1);
