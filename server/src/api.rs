@@ -136,29 +136,6 @@ pub async fn access(
     Ok(role)
 }
 
-/// Writes what `caller` did in `workspace` to its audit log (once written).
-pub(crate) async fn audit(
-    state: &AppState,
-    workspace: WorkspaceId,
-    caller: &Caller,
-    ip: crate::audit::ClientIp,
-    action: &'static str,
-    target: Option<String>,
-    detail: serde_json::Value,
-) {
-    state
-        .audit
-        .record(crate::audit::Action {
-            workspace,
-            caller,
-            ip,
-            action,
-            target,
-            detail,
-        })
-        .await;
-}
-
 /// Items per page when a list does not say, and the most it may ask for.
 pub const DEFAULT_PAGE: u32 = 50;
 pub const MAX_PAGE: u32 = 200;

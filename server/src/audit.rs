@@ -48,15 +48,36 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
     }
 }
 
-/// What a caller did, to what, with which particulars.
+/// What was done in a workspace, to what, with which particulars:
+/// `Entry::new(ws, "task.cancel").target(task)`.
 #[derive(Debug)]
-pub struct Action<'a> {
-    pub workspace: WorkspaceId,
-    pub caller: &'a Caller,
-    pub ip: ClientIp,
-    pub action: &'static str,
-    pub target: Option<String>,
-    pub detail: serde_json::Value,
+pub struct Entry {
+    workspace: WorkspaceId,
+    action: &'static str,
+    target: Option<String>,
+    detail: serde_json::Value,
+}
+
+impl Entry {
+    pub fn new(workspace: WorkspaceId, action: &'static str) -> Self {
+        Self {
+            workspace,
+            action,
+            target: None,
+            detail: serde_json::json!({}),
+        }
+    }
+
+    /// What it was done to (an id).
+    pub fn target(mut self, target: impl ToString) -> Self {
+        self.target = Some(target.to_string());
+        self
+    }
+
+    pub fn detail(mut self, detail: serde_json::Value) -> Self {
+        self.detail = detail;
+        self
+    }
 }
 
 impl AuditLog {
@@ -88,9 +109,10 @@ impl AuditLog {
         Self { tx }
     }
 
-    /// Adds an entry; returns once it is written (or its write failed, which is logged).
-    pub async fn record(&self, action: Action<'_>) {
-        let (actor_kind, actor) = match *action.caller {
+    /// Adds what `caller` did from `ip`; returns once it is written (or its write failed,
+    /// which is logged).
+    pub async fn record(&self, caller: &Caller, ip: ClientIp, action: Entry) {
+        let (actor_kind, actor) = match *caller {
             Caller::User(id) => (ActorKind::User, *id.as_uuid()),
             Caller::ApiKey { id, .. } => (ActorKind::ApiKey, *id.as_uuid()),
         };
@@ -103,7 +125,7 @@ impl AuditLog {
             action: action.action.to_owned(),
             target: action.target,
             detail: action.detail,
-            ip: action.ip.0.map(|ip| ip.to_string()),
+            ip: ip.0.map(|ip| ip.to_string()),
         };
         let (done, written) = oneshot::channel();
         if self.tx.send((entry, done)).await.is_ok() {

@@ -308,8 +308,9 @@ impl RateLimiter {
         self.inner.tiers_seen.get(state, workspace).await
     }
 
-    /// A workspace's tier was set on this node: its next request reads it again.
-    pub fn tier_changed(&self, workspace: WorkspaceId) {
+    /// A workspace's tier was set (or it was deleted) on this node: its next request
+    /// reads it again.
+    pub fn forget_tier(&self, workspace: WorkspaceId) {
         self.inner.tiers_seen.forget(workspace);
     }
 

@@ -386,8 +386,6 @@ impl WorkspaceState {
         myself: &ActorRef<WorkspaceMsg>,
     ) -> Result<(), ActorProcessingErr> {
         self.dispatch();
-        // Agent-minutes grow as attempts end: announced here, after any message.
-        self.announce_quotas(None);
         self.gauges.report(self.waiting, self.running);
         for agent in std::mem::take(&mut self.to_start) {
             self.hand_over(myself, agent).await?;

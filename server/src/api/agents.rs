@@ -9,8 +9,8 @@ use axum::http::StatusCode;
 use super::extract::{Json, Path};
 use super::schema::{Agent, CreateAgent, UpdateAgent};
 use super::workspaces::check_name;
-use super::{ApiError, ErrorBody, access, audit};
-use crate::audit::ClientIp;
+use super::{ApiError, ErrorBody, access};
+use crate::audit::{ClientIp, Entry};
 use crate::auth::Caller;
 use crate::startup::AppState;
 use serde_json::json;
@@ -82,17 +82,10 @@ pub async fn create(
     let agent = state.runtime.create_agent(workspace, new).await?;
     tracing::info!(agent_id = %agent.id, "agent created");
     let detail = json!({ "name": agent.name, "executor": agent.executor.kind });
-    let target = Some(agent.id.to_string());
-    audit(
-        &state,
-        workspace,
-        &caller,
-        ip,
-        "agent.create",
-        target,
-        detail,
-    )
-    .await;
+    let entry = Entry::new(workspace, "agent.create")
+        .target(agent.id)
+        .detail(detail);
+    state.audit.record(&caller, ip, entry).await;
     Ok((StatusCode::CREATED, Json(Agent::from(&agent))))
 }
 
@@ -137,17 +130,10 @@ pub async fn update(
     };
     let updated = state.runtime.update_agent(workspace, agent, new).await?;
     let detail = json!({ "name": updated.name, "executor": updated.executor.kind });
-    let target = Some(agent.to_string());
-    audit(
-        &state,
-        workspace,
-        &caller,
-        ip,
-        "agent.update",
-        target,
-        detail,
-    )
-    .await;
+    let entry = Entry::new(workspace, "agent.update")
+        .target(agent)
+        .detail(detail);
+    state.audit.record(&caller, ip, entry).await;
     Ok(Json(Agent::from(&updated)))
 }
 
@@ -167,16 +153,7 @@ pub async fn delete(
     find(&state, workspace, agent).await?;
     state.runtime.delete_agent(workspace, agent).await?;
     tracing::info!("agent removed");
-    let target = Some(agent.to_string());
-    audit(
-        &state,
-        workspace,
-        &caller,
-        ip,
-        "agent.delete",
-        target,
-        json!({}),
-    )
-    .await;
+    let entry = Entry::new(workspace, "agent.delete").target(agent);
+    state.audit.record(&caller, ip, entry).await;
     Ok(StatusCode::NO_CONTENT)
 }

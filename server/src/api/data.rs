@@ -79,7 +79,7 @@ pub async fn delete(
 ) -> Result<StatusCode, ApiError> {
     access(&state, &caller, workspace, Role::Owner).await?;
     state.runtime.delete_workspace(workspace).await?;
-    state.rate.tier_changed(workspace);
+    state.rate.forget_tier(workspace);
     // Its audit log went with it: the deletion is in the node's log.
     tracing::info!(workspace_id = %workspace, credential = %caller.credential(), "workspace deleted with everything in it");
     Ok(StatusCode::NO_CONTENT)
@@ -103,6 +103,28 @@ impl Out {
         self.raw(format!("\"{key}\":{value},")).await
     }
 
+    /// `"key":[...],` from the pages `read(cursor)` answers: each page's items, and the
+    /// cursor of the next page (`None` after the last).
+    async fn pages<C, U, F, Fut>(&self, key: &str, mut read: F) -> Result<(), ApiError>
+    where
+        U: Serialize,
+        F: FnMut(Option<C>) -> Fut,
+        Fut: std::future::Future<Output = Result<(Vec<U>, Option<C>), ApiError>>,
+    {
+        self.raw(format!("\"{key}\":[")).await?;
+        let (mut cursor, mut first) = (None, true);
+        loop {
+            let (items, next) = read(cursor).await?;
+            self.items(&items, first).await?;
+            first = false;
+            match next {
+                Some(next) => cursor = Some(next),
+                None => break,
+            }
+        }
+        self.raw("],").await
+    }
+
     /// Items of an array (`first`: none was written before them).
     async fn items<T: Serialize>(&self, items: &[T], first: bool) -> Result<(), ApiError> {
         let mut chunk = String::new();
@@ -120,26 +142,11 @@ fn internal(e: impl std::fmt::Display) -> ApiError {
     ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
 }
 
-/// Writes `"key":[...],` from pages the expression reads, each after the cursor `$before`
-/// (the last id of the page before), converted by `$into`.
-macro_rules! paged {
-    ($out:expr, $key:literal, |$before:ident| $read:expr, $id:expr, $into:expr) => {{
-        $out.raw(concat!("\"", $key, "\":[")).await?;
-        let mut $before = None;
-        let mut first = true;
-        loop {
-            let page = $read;
-            let full = page.len() == PAGE as usize;
-            $before = page.last().map($id);
-            let items = $into(page).await?;
-            $out.items(&items, first).await?;
-            first = false;
-            if !full {
-                break;
-            }
-        }
-        $out.raw("],").await?;
-    }};
+/// The cursor for the page after `page` (its last id), if it was full.
+fn next<T, C>(page: &[T], id: impl Fn(&T) -> C) -> Option<C> {
+    (page.len() == PAGE as usize)
+        .then(|| page.last().map(id))
+        .flatten()
 }
 
 async fn write_archive(
@@ -169,60 +176,50 @@ async fn write_archive(
     out.field("agent_usage", &store.agent_usage(ws).await?)
         .await?;
 
-    paged!(
-        out,
-        "tasks",
-        |before| {
-            let filter = TaskFilter {
-                before,
-                limit: PAGE,
-                ..TaskFilter::default()
-            };
-            store.tasks(ws, &filter).await?
-        },
-        |t: &agenthq_runtime::TaskRecord| t.id,
-        |page: Vec<agenthq_runtime::TaskRecord>| async move {
-            Ok::<_, ApiError>(page.into_iter().map(Task::from).collect::<Vec<_>>())
-        }
-    );
-    paged!(
-        out,
-        "messages",
-        |before| {
-            let filter = MessageFilter {
-                before,
-                limit: PAGE,
-                ..MessageFilter::default()
-            };
-            store.messages(ws, &filter).await?
-        },
-        |m: &agenthq_runtime::MessageRecord| m.id,
-        |page: Vec<agenthq_runtime::MessageRecord>| async move {
-            Ok::<_, ApiError>(page.into_iter().map(Message::from).collect::<Vec<_>>())
-        }
-    );
-    paged!(
-        out,
-        "approvals",
-        |before| {
-            let filter = ApprovalFilter {
-                before,
-                limit: PAGE,
-                ..ApprovalFilter::default()
-            };
-            store.approvals(ws, &filter).await?
-        },
-        |a: &agenthq_runtime::ApprovalRecord| a.id,
-        |page: Vec<agenthq_runtime::ApprovalRecord>| async move {
-            Ok::<_, ApiError>(page.into_iter().map(Approval::from).collect::<Vec<_>>())
-        }
-    );
-    paged!(
-        out,
-        "audit",
-        |before| store.audit(ws, before, PAGE).await?,
-        |e: &agenthq_runtime::store::AuditEntry| e.id,
-        |page| super::audit::items(store, ws, page)
-    );
+    out.pages("tasks", |before| async move {
+        let filter = TaskFilter {
+            before,
+            limit: PAGE,
+            ..TaskFilter::default()
+        };
+        let page = store.tasks(ws, &filter).await?;
+        let cursor = next(&page, |t| t.id);
+        Ok((page.into_iter().map(Task::from).collect::<Vec<_>>(), cursor))
+    })
+    .await?;
+    out.pages("messages", |before| async move {
+        let filter = MessageFilter {
+            before,
+            limit: PAGE,
+            ..MessageFilter::default()
+        };
+        let page = store.messages(ws, &filter).await?;
+        let cursor = next(&page, |m| m.id);
+        Ok((
+            page.into_iter().map(Message::from).collect::<Vec<_>>(),
+            cursor,
+        ))
+    })
+    .await?;
+    out.pages("approvals", |before| async move {
+        let filter = ApprovalFilter {
+            before,
+            limit: PAGE,
+            ..ApprovalFilter::default()
+        };
+        let page = store.approvals(ws, &filter).await?;
+        let cursor = next(&page, |a| a.id);
+        Ok((
+            page.into_iter().map(Approval::from).collect::<Vec<_>>(),
+            cursor,
+        ))
+    })
+    .await?;
+    out.pages("audit", |before| async move {
+        let page = store.audit(ws, before, PAGE).await?;
+        let cursor = next(&page, |e| e.id);
+        Ok((super::audit::items(store, ws, page).await?, cursor))
+    })
+    .await?;
     out.raw("\"complete\":true}").await
 }

@@ -11,8 +11,8 @@ use super::extract::{Json, Path, Query};
 use super::schema::{
     Approval, ApprovalPage, ApprovalQuery, Decide, Message, MessagePage, MessageQuery, SendMessage,
 };
-use super::{ApiError, ErrorBody, access, audit, page_limit};
-use crate::audit::ClientIp;
+use super::{ApiError, ErrorBody, access, page_limit};
+use crate::audit::{ClientIp, Entry};
 use crate::auth::Caller;
 use crate::startup::AppState;
 use serde_json::json;
@@ -90,17 +90,10 @@ pub async fn send(
     };
     let sent = state.runtime.send_message(workspace, message).await?;
     let detail = json!({ "to": sent.to });
-    let target = Some(sent.id.to_string());
-    audit(
-        &state,
-        workspace,
-        &caller,
-        ip,
-        "message.send",
-        target,
-        detail,
-    )
-    .await;
+    let entry = Entry::new(workspace, "message.send")
+        .target(sent.id)
+        .detail(detail);
+    state.audit.record(&caller, ip, entry).await;
     Ok((StatusCode::CREATED, Json(Message::from(sent))))
 }
 
@@ -183,16 +176,9 @@ pub async fn decide(
         .decide(workspace, approval, body.verdict, by, body.comment)
         .await?;
     let detail = json!({ "status": record.status.as_str(), "task": record.task });
-    let target = Some(approval.to_string());
-    audit(
-        &state,
-        workspace,
-        &caller,
-        ip,
-        "approval.decide",
-        target,
-        detail,
-    )
-    .await;
+    let entry = Entry::new(workspace, "approval.decide")
+        .target(approval)
+        .detail(detail);
+    state.audit.record(&caller, ip, entry).await;
     Ok(Json(Approval::from(record)))
 }

@@ -14,8 +14,8 @@ use super::extract::{Json, Path, Query};
 use super::schema::{
     BatchAnswer, BatchItem, PageQuery, SubmitBatch, SubmitTask, Task, TaskPage, TaskQuery, Usage,
 };
-use super::{ApiError, ErrorBody, access, audit, page_limit};
-use crate::audit::ClientIp;
+use super::{ApiError, ErrorBody, access, page_limit};
+use crate::audit::{ClientIp, Entry};
 use crate::auth::Caller;
 use crate::startup::AppState;
 use serde_json::json;
@@ -79,17 +79,10 @@ pub async fn submit(
         tracing::debug!(task_id = %submitted.task.id, "task accepted");
         let t = &submitted.task;
         let detail = json!({ "title": t.title, "agent": t.agent, "priority": t.priority });
-        let target = Some(t.id.to_string());
-        audit(
-            &state,
-            workspace,
-            &caller,
-            ip,
-            "task.submit",
-            target,
-            detail,
-        )
-        .await;
+        let entry = Entry::new(workspace, "task.submit")
+            .target(t.id)
+            .detail(detail);
+        state.audit.record(&caller, ip, entry).await;
         StatusCode::CREATED
     } else {
         StatusCode::OK
@@ -181,16 +174,8 @@ pub async fn submit_batch(
         .collect();
     if !created.is_empty() {
         let detail = json!({ "created": created.len(), "refused": answers.iter().filter(|a| a.is_err()).count(), "tasks": created });
-        audit(
-            &state,
-            workspace,
-            &caller,
-            ip,
-            "task.submit_batch",
-            None,
-            detail,
-        )
-        .await;
+        let entry = Entry::new(workspace, "task.submit_batch").detail(detail);
+        state.audit.record(&caller, ip, entry).await;
     }
     let results = answers
         .into_iter()
@@ -279,17 +264,8 @@ pub async fn cancel(
 ) -> Result<Json<Task>, ApiError> {
     access(&state, &caller, workspace, Role::Member).await?;
     let cancelled = state.runtime.cancel(workspace, task).await?;
-    let target = Some(task.to_string());
-    audit(
-        &state,
-        workspace,
-        &caller,
-        ip,
-        "task.cancel",
-        target,
-        json!({}),
-    )
-    .await;
+    let entry = Entry::new(workspace, "task.cancel").target(task);
+    state.audit.record(&caller, ip, entry).await;
     Ok(Json(Task::from(cancelled)))
 }
 
@@ -308,17 +284,8 @@ pub async fn retry(
 ) -> Result<Json<Task>, ApiError> {
     access(&state, &caller, workspace, Role::Member).await?;
     let retried = state.runtime.retry(workspace, task).await?;
-    let target = Some(task.to_string());
-    audit(
-        &state,
-        workspace,
-        &caller,
-        ip,
-        "task.retry",
-        target,
-        json!({}),
-    )
-    .await;
+    let entry = Entry::new(workspace, "task.retry").target(task);
+    state.audit.record(&caller, ip, entry).await;
     Ok(Json(Task::from(retried)))
 }
 

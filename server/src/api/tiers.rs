@@ -10,6 +10,7 @@ use utoipa::ToSchema;
 
 use super::extract::{Json, Path};
 use super::{ApiError, ErrorBody, access};
+use crate::audit::Entry;
 use crate::auth::Caller;
 use crate::startup::AppState;
 
@@ -152,13 +153,14 @@ pub async fn set(
         }),
     };
     let record = state.runtime.set_tier(workspace, body.tier, caps).await?;
-    state.rate.tier_changed(workspace);
+    state.rate.forget_tier(workspace);
     let detail = serde_json::json!({
         "tier": record.tier.as_str(),
         "max_running": record.max_running,
         "max_queued": record.max_queued,
     });
-    super::audit(&state, workspace, &caller, ip, "tier.set", None, detail).await;
+    let entry = Entry::new(workspace, "tier.set").detail(detail);
+    state.audit.record(&caller, ip, entry).await;
     tracing::info!(workspace_id = %workspace, tier = record.tier.as_str(), "tier set");
     Ok(Json(WorkspaceTier::new(&record, &limits)))
 }

@@ -12,8 +12,8 @@ use super::schema::{
     AddMember, ApiKey, ChangeRole, CreateApiKey, CreateWorkspace, CreatedApiKey, MemberView,
     PublicWorkspace, PublicWorkspaces, Workspace,
 };
-use super::{ApiError, ErrorBody, access, audit};
-use crate::audit::ClientIp;
+use super::{ApiError, ErrorBody, access};
+use crate::audit::{ClientIp, Entry};
 use crate::auth::Caller;
 use crate::startup::AppState;
 use serde_json::json;
@@ -132,7 +132,8 @@ pub async fn create(
     state.runtime.store().put_membership(&owner).await?;
     tracing::info!(workspace_id = %ws.id, user_id = %user, "workspace created");
     let detail = json!({ "name": ws.name, "tier": ws.tier.as_str(), "public": ws.public });
-    audit(&state, ws.id, &caller, ip, "workspace.create", None, detail).await;
+    let entry = Entry::new(ws.id, "workspace.create").detail(detail);
+    state.audit.record(&caller, ip, entry).await;
     Ok((StatusCode::CREATED, Json(Workspace::new(&ws, Role::Owner))))
 }
 
@@ -192,8 +193,10 @@ pub async fn add_member(
         .ok_or_else(|| ApiError::invalid("no user is registered with this email"))?;
     let view = set_role(&state, workspace, user.id, Some(&user.email), body.role).await?;
     let detail = json!({ "email": user.email, "role": body.role.as_str() });
-    let target = Some(user.id.to_string());
-    audit(&state, workspace, &caller, ip, "member.add", target, detail).await;
+    let entry = Entry::new(workspace, "member.add")
+        .target(user.id)
+        .detail(detail);
+    state.audit.record(&caller, ip, entry).await;
     Ok((StatusCode::CREATED, Json(view)))
 }
 
@@ -217,17 +220,10 @@ pub async fn change_role(
     access(&state, &caller, workspace, Role::Owner).await?;
     let view = set_role(&state, workspace, user, None, body.role).await?;
     let detail = json!({ "role": body.role.as_str() });
-    let target = Some(user.to_string());
-    audit(
-        &state,
-        workspace,
-        &caller,
-        ip,
-        "member.role",
-        target,
-        detail,
-    )
-    .await;
+    let entry = Entry::new(workspace, "member.role")
+        .target(user)
+        .detail(detail);
+    state.audit.record(&caller, ip, entry).await;
     Ok(Json(view))
 }
 
@@ -252,17 +248,8 @@ pub async fn remove_member(
     if !store.delete_membership(workspace, user).await? {
         return Err(ApiError::not_found("member"));
     }
-    let target = Some(user.to_string());
-    audit(
-        &state,
-        workspace,
-        &caller,
-        ip,
-        "member.remove",
-        target,
-        json!({}),
-    )
-    .await;
+    let entry = Entry::new(workspace, "member.remove").target(user);
+    state.audit.record(&caller, ip, entry).await;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -355,17 +342,10 @@ pub async fn create_api_key(
         .await?;
     tracing::info!(api_key_id = %new.record.id, "API key created");
     let detail = json!({ "name": new.record.name, "role": new.record.role.as_str() });
-    let target = Some(new.record.id.to_string());
-    audit(
-        &state,
-        workspace,
-        &caller,
-        ip,
-        "api_key.create",
-        target,
-        detail,
-    )
-    .await;
+    let entry = Entry::new(workspace, "api_key.create")
+        .target(new.record.id)
+        .detail(detail);
+    state.audit.record(&caller, ip, entry).await;
     let created = CreatedApiKey {
         key: ApiKey::from(&new.record),
         secret: new.secret,
@@ -394,16 +374,7 @@ pub async fn revoke_api_key(
         return Err(ApiError::not_found("API key"));
     }
     tracing::info!(api_key_id = %key, "API key revoked");
-    let target = Some(key.to_string());
-    audit(
-        &state,
-        workspace,
-        &caller,
-        ip,
-        "api_key.revoke",
-        target,
-        json!({}),
-    )
-    .await;
+    let entry = Entry::new(workspace, "api_key.revoke").target(key);
+    state.audit.record(&caller, ip, entry).await;
     Ok(StatusCode::NO_CONTENT)
 }

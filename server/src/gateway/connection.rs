@@ -646,17 +646,10 @@ async fn decide(
         Ok(record) => match record.status {
             agenthq_runtime::ApprovalStatus::Settled(decision) => {
                 let detail = serde_json::json!({ "status": record.status.as_str(), "task": record.task, "over": "websocket" });
-                let target = Some(approval.to_string());
-                crate::api::audit(
-                    state,
-                    workspace,
-                    caller,
-                    ip,
-                    "approval.decide",
-                    target,
-                    detail,
-                )
-                .await;
+                let entry = crate::audit::Entry::new(workspace, "approval.decide")
+                    .target(approval)
+                    .detail(detail);
+                state.audit.record(caller, ip, entry).await;
                 Ok(decision)
             }
             agenthq_runtime::ApprovalStatus::Pending => Err((

@@ -88,23 +88,21 @@ fn set_headers(headers: &mut HeaderMap, standing: &Standing) {
     }
 }
 
-fn refusal(standing: &Standing, class: &str) -> Response {
+/// 429 `rate_limited` until the bucket gives one back; `says(limit, wait)` is the message.
+fn limited(standing: &Standing, says: impl FnOnce(u32, u64) -> String) -> ApiError {
     let wait = standing.retry_after.map(secs_up).unwrap_or(1).max(1);
-    let message = match class {
-        "auth_ip" => format!("too many sign-in requests from this address; try again in {wait} s"),
-        "credential" => format!("too many requests with this credential; try again in {wait} s"),
-        _ => format!("too many requests from this address; try again in {wait} s"),
-    };
-    let mut response = ApiError {
+    ApiError {
         retry_after: Some(u32::try_from(wait).unwrap_or(u32::MAX)),
-        ..ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", message)
+        ..ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            says(standing.limit, wait),
+        )
     }
-    .into_response();
-    set_headers(response.headers_mut(), standing);
-    response
 }
 
-fn full() -> Response {
+/// 429 `rate_limiter_full`: the class's table holds [`MAX_KEYS`] buckets.
+fn full() -> ApiError {
     ApiError {
         retry_after: Some(10),
         ..ApiError::new(
@@ -113,7 +111,18 @@ fn full() -> Response {
             format!("the node tracks {MAX_KEYS} clients already; try again shortly"),
         )
     }
-    .into_response()
+}
+
+/// A refusal by one of the layer's own buckets, with its headers.
+fn refusal(standing: &Standing, class: &str) -> Response {
+    let mut response = limited(standing, |_, wait| match class {
+        "auth_ip" => format!("too many sign-in requests from this address; try again in {wait} s"),
+        "credential" => format!("too many requests with this credential; try again in {wait} s"),
+        _ => format!("too many requests from this address; try again in {wait} s"),
+    })
+    .into_response();
+    set_headers(response.headers_mut(), standing);
+    response
 }
 
 /// The middleware: the address, auth-endpoint and credential buckets before the request
@@ -156,7 +165,7 @@ pub async fn layer(State(state): State<AppState>, mut request: Request, next: Ne
     let before = match limiter.check(&buckets).await {
         Verdict::Allowed(standing) => standing,
         Verdict::Refused { standing, class } => return refusal(&standing, class),
-        Verdict::Full => return full(),
+        Verdict::Full => return full().into_response(),
     };
     let slot = Arc::new(Mutex::new(None));
     let mut response = WORKSPACE.scope(slot.clone(), next.run(request)).await;
@@ -225,25 +234,8 @@ async fn take(
     });
     match verdict {
         Verdict::Allowed(_) => Ok(()),
-        Verdict::Refused { standing, .. } => {
-            let wait = standing.retry_after.map(secs_up).unwrap_or(1).max(1);
-            Err(ApiError {
-                retry_after: Some(u32::try_from(wait).unwrap_or(u32::MAX)),
-                ..ApiError::new(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    "rate_limited",
-                    message(standing.limit, wait),
-                )
-            })
-        }
-        Verdict::Full => Err(ApiError {
-            retry_after: Some(10),
-            ..ApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "rate_limiter_full",
-                format!("the node tracks {MAX_KEYS} clients already; try again shortly"),
-            )
-        }),
+        Verdict::Refused { standing, .. } => Err(limited(&standing, message)),
+        Verdict::Full => Err(full()),
     }
 }
 

@@ -20,6 +20,19 @@ fn agenthq(data_dir: &std::path::Path) -> Command {
     command
 }
 
+/// `agenthq user create <args>` with the test password on standard input; its output.
+fn create_user(data_dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    let mut child = agenthq(data_dir)
+        .args(["user", "create"])
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    writeln!(child.stdin.take().unwrap(), "{PASSWORD}").unwrap();
+    child.wait_with_output().unwrap()
+}
+
 #[tokio::test]
 async fn user_create_and_apikey_create_work_against_the_store() {
     let app = spawn_app().await;
@@ -35,21 +48,11 @@ async fn user_create_and_apikey_create_work_against_the_store() {
         .unwrap()
         .id;
 
-    let mut child = agenthq(app.data_dir())
-        .args([
-            "user",
-            "create",
-            "--email",
-            "root@example.com",
-            "--workspace",
-        ])
-        .arg(ws.to_string())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    writeln!(child.stdin.take().unwrap(), "{PASSWORD}").unwrap();
-    let output = child.wait_with_output().unwrap();
+    let ws_id = ws.to_string();
+    let output = create_user(
+        app.data_dir(),
+        &["--email", "root@example.com", "--workspace", &ws_id],
+    );
     assert!(output.status.success(), "{output:?}");
     assert!(String::from_utf8_lossy(&output.stdout).contains("owner of workspace"));
 
@@ -155,14 +158,10 @@ async fn an_operator_made_from_the_command_line_sets_a_tier_and_loses_the_right_
     let app = spawn_app().await;
     let owner = app.register("ada@example.com").await;
     let ws = app.create_workspace(&owner.access, "Acme").await;
-    let mut child = agenthq(app.data_dir())
-        .args(["user", "create", "--email", "ops@example.com", "--operator"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    writeln!(child.stdin.take().unwrap(), "{PASSWORD}").unwrap();
-    let output = child.wait_with_output().unwrap();
+    let output = create_user(
+        app.data_dir(),
+        &["--email", "ops@example.com", "--operator"],
+    );
     assert!(output.status.success(), "{output:?}");
     assert!(String::from_utf8_lossy(&output.stdout).contains("ops@example.com is an operator"));
 

@@ -243,6 +243,19 @@ impl WsClient {
     pub async fn connect_from(app: &TestApp, from: std::net::Ipv4Addr) -> Result<Self, u16> {
         let socket = tokio::net::TcpSocket::new_v4().unwrap();
         socket.bind((from, 0).into()).unwrap();
+        Self::handshake(app, socket).await
+    }
+
+    /// Connects (JSON) with a tiny TCP receive window, as a client that reads slowly or not
+    /// at all: the server's writes then block once its own send buffer is full.
+    pub async fn connect_with_small_window(app: &TestApp) -> Self {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.set_recv_buffer_size(4096).unwrap();
+        Self::handshake(app, socket).await.expect("handshake")
+    }
+
+    /// Connects `socket` to the app and upgrades (JSON).
+    async fn handshake(app: &TestApp, socket: tokio::net::TcpSocket) -> Result<Self, u16> {
         let stream = socket
             .connect(([127, 0, 0, 1], app.port).into())
             .await
@@ -258,26 +271,6 @@ impl WsClient {
                 Err(response.status().as_u16())
             }
             Err(err) => panic!("handshake: {err}"),
-        }
-    }
-
-    /// Connects (JSON) with a tiny TCP receive window, as a client that reads slowly or not
-    /// at all: the server's writes then block once its own send buffer is full.
-    pub async fn connect_with_small_window(app: &TestApp) -> Self {
-        let socket = tokio::net::TcpSocket::new_v4().unwrap();
-        socket.set_recv_buffer_size(4096).unwrap();
-        let stream = socket
-            .connect(([127, 0, 0, 1], app.port).into())
-            .await
-            .expect("tcp connect");
-        let url = format!("ws://127.0.0.1:{}/ws", app.port);
-        let stream = tokio_tungstenite::MaybeTlsStream::Plain(stream);
-        let (socket, _) = tokio_tungstenite::client_async(url, stream)
-            .await
-            .expect("handshake");
-        Self {
-            codec: agenthq_protocol::Codec::Json,
-            socket,
         }
     }
 
@@ -400,4 +393,17 @@ pub fn on_model(model: &agenthq_runtime::testing::ModelServer, s: &mut Settings)
     s.llm_provider = Some(agenthq_runtime::executor::Provider::Openai);
     s.llm_base_url = Some(format!("{}/v1", model.base));
     s.llm_model = Some("local-test".into());
+}
+
+/// A user the store flags as an operator (who may set tiers).
+pub async fn operator(app: &TestApp) -> Session {
+    let session = app.register("ops@agenthq.example").await;
+    assert!(
+        app.runtime
+            .store()
+            .set_operator(session.user_id, true)
+            .await
+            .unwrap()
+    );
+    session
 }

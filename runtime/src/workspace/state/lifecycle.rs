@@ -152,6 +152,8 @@ impl WorkspaceState {
             }
             self.refresh_agent(agent);
         }
+        // The agent-minutes just counted may cross a quota's line.
+        self.announce_quotas(agent);
         cancel_requested
     }
 
