@@ -1,9 +1,11 @@
-//! Admission and concurrency caps.
+//! Admission: concurrency caps, the queue's bound, and the agent-minute quota.
 
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
+use agenthq_protocol::{ActivityKind, Topic};
 use agenthq_runtime::{NewTask, RuntimeError};
+use serde_json::json;
 
 use crate::helpers::*;
 
@@ -117,6 +119,98 @@ async fn running_tasks_never_exceed_any_cap_under_concurrent_submitters() {
         gauge.max_global.load(Ordering::SeqCst),
         max_running,
         "the cap was reached, so it was tested"
+    );
+    rt.shutdown().await;
+}
+
+/// One agent-minute a month: seeded simulated work under paused time runs 30 s, then
+/// 24 s (90 %: the warning), then 20 s (past 100 %: the last line); the next submission is
+/// refused until next month, and still after a restart, counted from the stored usage.
+#[tokio::test(start_paused = true)]
+async fn agent_minutes_warn_at_80_percent_then_refuse_and_the_count_survives_a_restart() {
+    let mut config = test_config();
+    config.tiers.pro.agent_minutes_per_month = 1;
+    let TestApp { rt, store, gauge } = spawn_app(Backend::Memory, config.clone()).await.unwrap();
+    let ws = workspace(&rt, 1, 10).await;
+    let ada = agent(&rt, ws, "Ada", "sim", 1).await;
+    let work = |steps: u32| NewTask {
+        agent: Some(ada),
+        title: format!("{steps} s of work"),
+        input: json!({ "steps": steps, "step_ms": 1_000, "seed": 7 }),
+        ..NewTask::default()
+    };
+    // What the office shows now (a fresh snapshot holds the latest lines).
+    let quota_lines = |rt: &agenthq_runtime::Runtime| {
+        let rt = rt.clone();
+        async move {
+            let office = Follower::subscribe(&rt, Topic::Workspace(ws)).await;
+            office
+                .state
+                .activity
+                .iter()
+                .filter(|l| l.kind == ActivityKind::Status && l.text.starts_with("Agent-minute"))
+                .map(|l| l.text.clone())
+                .collect::<Vec<_>>()
+        }
+    };
+    let agent_ms = |rt: &agenthq_runtime::Runtime| {
+        let rt = rt.clone();
+        async move {
+            let rows = rt.usage(ws).await.unwrap();
+            rows.iter().map(|r| r.usage.agent_ms).sum::<u64>()
+        }
+    };
+
+    let first = rt.submit(ws, work(30)).await.unwrap().task;
+    all_terminal(&rt, ws, &[first.id], Duration::from_secs(120)).await;
+    assert_eq!(
+        quota_lines(&rt).await,
+        Vec::<String>::new(),
+        "half a minute: no word yet"
+    );
+
+    let second = rt.submit(ws, work(24)).await.unwrap().task;
+    all_terminal(&rt, ws, &[second.id], Duration::from_secs(120)).await;
+    assert_eq!(
+        quota_lines(&rt).await,
+        ["Agent-minute quota: 80 % of this month's 1 minutes used"]
+    );
+
+    // Still under the limit when submitted: it runs, and its time crosses it.
+    let third = rt.submit(ws, work(20)).await.unwrap().task;
+    all_terminal(&rt, ws, &[third.id], Duration::from_secs(120)).await;
+    assert_eq!(
+        quota_lines(&rt).await,
+        [
+            "Agent-minute quota: 80 % of this month's 1 minutes used",
+            "Agent-minute quota: all 1 of this month's minutes used; submissions are refused until next month",
+        ]
+    );
+    let refused = rt.submit(ws, work(1)).await.unwrap_err();
+    assert!(
+        matches!(
+            &refused,
+            RuntimeError::QuotaExceeded {
+                quota: "agent-minutes per month",
+                used: 1,
+                limit: 1,
+                retry_after_secs,
+            } if *retry_after_secs > 0 && *retry_after_secs <= 31 * 86_400
+        ),
+        "{refused:?}"
+    );
+    eventually(Duration::from_secs(10), "agent time stored", || async {
+        agent_ms(&rt).await >= 60_000
+    })
+    .await;
+    rt.shutdown().await;
+
+    let rt = start(store.reopen().await, config, &gauge).await;
+    assert!(agent_ms(&rt).await >= 60_000);
+    let refused = rt.submit(ws, work(1)).await.unwrap_err();
+    assert!(
+        matches!(refused, RuntimeError::QuotaExceeded { .. }),
+        "the count came back from the store: {refused:?}"
     );
     rt.shutdown().await;
 }

@@ -304,6 +304,30 @@ impl Follower {
         self.seq = *seq;
     }
 
+    /// Every activity line the office shows, as they are delivered, until one matches
+    /// `last`.
+    pub async fn lines_until(
+        &mut self,
+        last: impl Fn(&agenthq_protocol::ActivityLine) -> bool,
+    ) -> Vec<agenthq_protocol::ActivityLine> {
+        let mut seen: Vec<agenthq_protocol::ActivityLine> = Vec::new();
+        loop {
+            for line in &self.state.activity {
+                if seen.last().is_none_or(|l| l.id < line.id) {
+                    seen.push(line.clone());
+                }
+            }
+            if seen.iter().any(&last) {
+                return seen;
+            }
+            let next = tokio::time::timeout(Duration::from_secs(10), self.sub.stream.recv())
+                .await
+                .expect("the expected activity line arrives")
+                .expect("stream open");
+            self.apply(next);
+        }
+    }
+
     /// Applies what is delivered, collecting the ops, until one matches `last`.
     pub async fn ops_until(
         &mut self,

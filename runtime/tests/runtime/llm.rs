@@ -144,29 +144,6 @@ async fn finish(office: &Office, task: NewTask) -> TaskRecord {
     office.rt.task(office.ws, task.id).await.unwrap()
 }
 
-/// Every activity line the workspace's office shows until one matches `last`.
-async fn lines_until(
-    follower: &mut Follower,
-    last: impl Fn(&ActivityLine) -> bool,
-) -> Vec<ActivityLine> {
-    let mut seen: Vec<ActivityLine> = Vec::new();
-    loop {
-        for line in &follower.state.activity {
-            if seen.last().is_none_or(|l| l.id < line.id) {
-                seen.push(line.clone());
-            }
-        }
-        if seen.iter().any(&last) {
-            return seen;
-        }
-        let next = tokio::time::timeout(Duration::from_secs(10), follower.sub.stream.recv())
-            .await
-            .expect("the expected activity line arrives")
-            .expect("stream open");
-        follower.apply(next);
-    }
-}
-
 fn texts(lines: &[ActivityLine], kind: ActivityKind) -> Vec<String> {
     lines
         .iter()
@@ -196,7 +173,7 @@ async fn an_anthropic_agent_answers_in_text_its_words_reach_the_office_and_token
         result["usage"],
         json!({"input_tokens": 100, "output_tokens": 20})
     );
-    let lines = lines_until(&mut follower, |l| l.text == "Then ship it.").await;
+    let lines = follower.lines_until(|l| l.text == "Then ship it.").await;
     assert_eq!(
         texts(&lines, ActivityKind::Thought),
         ["First, list the risks.", "Then ship it."]
@@ -274,7 +251,9 @@ async fn an_openai_compatible_agent_runs_a_tool_loop_until_it_finishes() {
     assert_eq!(messages[3]["tool_call_id"], "call_1");
     assert_eq!(messages[3]["content"], "brief.md\n");
 
-    let lines = lines_until(&mut follower, |l| l.kind == ActivityKind::Output).await;
+    let lines = follower
+        .lines_until(|l| l.kind == ActivityKind::Output)
+        .await;
     assert_eq!(
         texts(&lines, ActivityKind::ToolCall),
         ["shell {\"command\":[\"ls\"]}"]
@@ -306,7 +285,7 @@ async fn a_429_is_retried_after_what_the_server_asked_and_a_cut_stream_is_tried_
         3,
         "429, cut, then the reply"
     );
-    let lines = lines_until(&mut follower, |l| l.text == "Done.").await;
+    let lines = follower.lines_until(|l| l.text == "Done.").await;
     let status = texts(&lines, ActivityKind::Status);
     assert!(
         status[0].contains("HTTP 429") && status[0].ends_with("retrying in 1.0 s"),
@@ -438,7 +417,9 @@ async fn a_budget_warns_at_80_percent_then_refuses_new_tasks_and_stops_running_o
         (first.status, second.status),
         (TaskStatus::Succeeded, TaskStatus::Succeeded)
     );
-    let lines = lines_until(&mut follower, |l| l.text.starts_with("Model budget: 80 %")).await;
+    let lines = follower
+        .lines_until(|l| l.text.starts_with("Model budget: 80 %"))
+        .await;
     assert!(
         lines
             .iter()
@@ -456,11 +437,12 @@ async fn a_budget_warns_at_80_percent_then_refuses_new_tasks_and_stops_running_o
             && error.ends_with("(this attempt used 100 tokens in, 20 out)"),
         "{error}"
     );
-    lines_until(&mut follower, |l| {
-        l.text
-            .starts_with("Model budget spent ($0.0060 of $0.0050)")
-    })
-    .await;
+    follower
+        .lines_until(|l| {
+            l.text
+                .starts_with("Model budget spent ($0.0060 of $0.0050)")
+        })
+        .await;
 
     let refused = office
         .rt
