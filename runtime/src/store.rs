@@ -13,6 +13,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod maintenance;
 mod memory;
 mod postgres;
 mod sql;

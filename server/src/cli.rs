@@ -20,6 +20,13 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
+impl Cli {
+    /// `agenthq doctor` reports settings that do not load instead of failing on them.
+    pub fn is_doctor(&self) -> bool {
+        matches!(self.command, Some(Command::Doctor))
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the server (the default).
@@ -54,6 +61,27 @@ pub enum Command {
     Apikey {
         #[command(subcommand)]
         command: ApiKeyCommand,
+    },
+    /// Copy the embedded SQLite database to FILE while the server runs (a consistent
+    /// snapshot, checked whole). For PostgreSQL use pg_dump (docs/operations.md).
+    Backup {
+        file: PathBuf,
+        /// Replace FILE if it exists.
+        #[arg(long)]
+        overwrite: bool,
+    },
+    /// Replace the embedded SQLite database with a backup made by `agenthq backup`. The
+    /// server must be stopped; the database replaced is kept as `<db>.before-restore`.
+    Restore { file: PathBuf },
+    /// Check the settings, store, Redis, port, open-file limit and web bundle, and say in
+    /// plain words what is wrong. Exits 1 when something must be fixed.
+    Doctor,
+    /// Ask a running server whether it is ready (its /readyz); exits 1 if not. The
+    /// container image's health check.
+    Health {
+        /// The server's address; by default this machine's AGENTHQ_LISTEN.
+        #[arg(long)]
+        url: Option<String>,
     },
     /// Follow a workspace over the WebSocket protocol, as an integration would, and print
     /// its task and agent events.
@@ -118,6 +146,7 @@ fn parse_role(s: &str) -> Result<agenthq_runtime::store::Role, String> {
 }
 
 /// Runs the command the line names (`serve` when none).
+#[allow(clippy::print_stdout)] // The doctor's report.
 pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {
@@ -172,6 +201,21 @@ pub async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
                     name,
                 },
         } => admin::create_api_key(&settings, workspace, role, &name).await?,
+        Command::Backup { file, overwrite } => {
+            crate::ops::backup(&settings, &file, overwrite).await?
+        }
+        Command::Restore { file } => crate::ops::restore(&settings, &file).await?,
+        Command::Doctor => {
+            let found = crate::doctor::examine(&settings).await;
+            print!("{}", crate::doctor::report(&found));
+            if found
+                .iter()
+                .any(|f| f.level == crate::doctor::Level::Problem)
+            {
+                std::process::exit(1);
+            }
+        }
+        Command::Health { url } => crate::ops::health(&settings, url.as_deref()).await?,
         Command::Migrate => {
             crate::startup::open_store(&settings)
                 .await

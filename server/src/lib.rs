@@ -10,7 +10,8 @@
 //! - [`telemetry`]: logs, human-readable or JSON.
 //! - [`demo`]: the Generic Corp demo office.
 //! - [`tail`]: `agenthq tail`, a terminal client of the WebSocket protocol.
-//! - [`cli`]: the command line; [`admin`]: its account commands.
+//! - [`cli`]: the command line; [`admin`]: its account commands; [`ops`]: backup,
+//!   restore, the health check and the SQLite lock; [`doctor`]: `agenthq doctor`.
 
 pub mod admin;
 pub mod api;
@@ -18,9 +19,11 @@ pub mod audit;
 pub mod auth;
 pub mod cli;
 pub mod demo;
+pub mod doctor;
 pub mod forward;
 pub mod gateway;
 pub mod meter;
+pub mod ops;
 pub mod ratelimit;
 pub mod routes;
 pub mod settings;

@@ -7,7 +7,17 @@ use clap::Parser;
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    let settings = Settings::load(cli.config.as_deref())?;
+    let settings = match Settings::load(cli.config.as_deref()) {
+        Ok(settings) => settings,
+        Err(e) if cli.is_doctor() => {
+            #[allow(clippy::print_stdout)] // The doctor's report.
+            {
+                print!("{}", agenthq_server::doctor::unloadable(&e));
+            }
+            std::process::exit(1);
+        }
+        Err(e) => return Err(e.into()),
+    };
     agenthq_server::telemetry::init(settings.log_format);
     agenthq_server::startup::raise_open_file_limit();
     agenthq_server::cli::run(cli, settings).await

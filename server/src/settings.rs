@@ -251,6 +251,21 @@ impl Settings {
             .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("agenthq.db").display()))
     }
 
+    /// The embedded SQLite database's file, when the store is one (`None` for PostgreSQL
+    /// and the in-memory store).
+    pub fn sqlite_path(&self) -> Option<PathBuf> {
+        let url = self.store_url();
+        if url.starts_with("postgres") || url == "memory:" {
+            return None;
+        }
+        let path = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+            .unwrap_or(&url);
+        let path = path.split_once('?').map_or(path, |(path, _)| path);
+        Some(PathBuf::from(path))
+    }
+
     /// [`Self::store_url`] without its password, for logs.
     pub fn store_url_redacted(&self) -> String {
         let url = self.store_url();

@@ -31,6 +31,8 @@ pub enum StartupError {
     Cluster(String),
     #[error("cannot set up the llm executor: {0}")]
     Llm(String),
+    #[error(transparent)]
+    Locked(#[from] crate::ops::LockError),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: String,
@@ -160,11 +162,21 @@ pub struct Application {
     state: AppState,
     max_body_bytes: usize,
     web_dir: Option<std::path::PathBuf>,
+    /// Held while this server uses an embedded SQLite database.
+    lock: Option<crate::ops::DatabaseLock>,
 }
 
 impl Application {
     /// Opens the store (running its migrations), starts the runtime and binds the port.
+    /// An embedded SQLite database is locked first: a second server on it is refused.
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
+        let lock = match settings.sqlite_path() {
+            Some(db) => {
+                create_data_dir(&settings)?;
+                Some(crate::ops::DatabaseLock::acquire(&db)?)
+            }
+            None => None,
+        };
         let store = open_store(&settings).await?;
         let config = settings.runtime_config();
         let bus = Arc::new(MemoryBus::new(config.history_len, config.subscriber_buffer));
@@ -200,6 +212,7 @@ impl Application {
             listener,
             max_body_bytes: settings.max_body_bytes,
             web_dir: settings.web_dir(),
+            lock,
             state: AppState(Arc::new(Shared {
                 runtime,
                 auth,
@@ -260,6 +273,8 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
+        // Until the runtime's last write is committed.
+        let _lock = self.lock;
         let runtime = self.state.runtime.clone();
         let closing = self.state.shutdown.clone();
         let cluster = self.state.cluster.clone();
@@ -301,12 +316,16 @@ impl Application {
 /// server, `migrate`, and the account commands.
 pub async fn open_store(settings: &Settings) -> Result<Arc<dyn Store>, StartupError> {
     if settings.database_url.is_none() {
-        std::fs::create_dir_all(&settings.data_dir).map_err(|source| StartupError::DataDir {
-            path: settings.data_dir.display().to_string(),
-            source,
-        })?;
+        create_data_dir(settings)?;
     }
     Ok(store::open(&settings.store_url()).await?)
+}
+
+fn create_data_dir(settings: &Settings) -> Result<(), StartupError> {
+    std::fs::create_dir_all(&settings.data_dir).map_err(|source| StartupError::DataDir {
+        path: settings.data_dir.display().to_string(),
+        source,
+    })
 }
 
 /// Raises this process's soft limit on open files to its hard limit (each WebSocket is a

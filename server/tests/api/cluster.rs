@@ -22,7 +22,7 @@ fn required(what: &str, url: &str, err: &dyn std::fmt::Display) -> Option<String
 }
 
 /// A fresh database for the test's cluster.
-async fn database() -> Option<String> {
+pub(crate) async fn database() -> Option<String> {
     use sqlx::Connection;
     let admin = std::env::var("AGENTHQ_TEST_DATABASE_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
@@ -47,7 +47,7 @@ fn uuid_like() -> String {
         .replace('-', "")
 }
 
-async fn redis() -> Option<String> {
+pub(crate) async fn redis() -> Option<String> {
     let url =
         std::env::var("AGENTHQ_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
     let ping = async {

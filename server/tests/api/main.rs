@@ -12,6 +12,7 @@ mod gateway;
 mod gateway_auth;
 mod health;
 mod helpers;
+mod ops;
 mod rate_limits;
 mod roles;
 mod tail;
