@@ -8,6 +8,7 @@ mod cli;
 mod cluster;
 mod data;
 mod demo;
+mod deploy;
 mod gateway;
 mod gateway_auth;
 mod health;
