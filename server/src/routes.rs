@@ -42,7 +42,8 @@ pub fn router(state: AppState, max_body_bytes: usize, web_dir: Option<&std::path
             .layer(axum::middleware::from_fn_with_state(
                 state.clone(),
                 crate::ratelimit::layer,
-            )),
+            ))
+            .layer(axum::middleware::from_fn(crate::telemetry::http_metrics)),
         )
         .fallback_service(web::service(web_dir))
         .with_state(state)

@@ -17,6 +17,7 @@ pub(super) async fn healthz() -> Json<Value> {
 pub(super) async fn metrics(
     State(state): State<AppState>,
 ) -> ([(axum::http::HeaderName, &'static str); 1], String) {
+    crate::telemetry::record_process();
     let body = state.metrics.render();
     (
         [(

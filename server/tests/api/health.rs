@@ -54,10 +54,22 @@ async fn metrics_show_connections_frames_and_task_outcomes() {
         .task
         .id;
     finished(&app, ws, task).await;
+    // An API request without a credential: counted under its route, not its path.
+    let refused = app.get(&format!("/api/v1/workspaces/{ws}/tasks")).await;
+    assert_eq!(refused.status(), 401);
 
-    let response = app.get("/metrics").await;
-    assert_eq!(response.status(), 200);
-    let body = response.text().await.unwrap();
+    // The office's next tick (its first is timed by the tick histogram) comes within a
+    // tick of the task's end: polled, at most 5 s.
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
+    let body = loop {
+        let response = app.get("/metrics").await;
+        assert_eq!(response.status(), 200);
+        let body = response.text().await.unwrap();
+        if body.contains("agenthq_tick_seconds_bucket") || tokio::time::Instant::now() > deadline {
+            break body;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    };
     for name in [
         "agenthq_ws_connections",
         "agenthq_ws_frames_sent_total",
@@ -66,7 +78,17 @@ async fn metrics_show_connections_frames_and_task_outcomes() {
         "agenthq_tasks_finished_total{status=\"succeeded\"}",
         "agenthq_tasks_waiting",
         "agenthq_tick_seconds_bucket",
+        "agenthq_http_requests_total{route=\"/api/v1/workspaces/{workspace}/tasks\",method=\"GET\",status=\"4xx\"}",
+        "agenthq_http_request_seconds_bucket{route=\"/api/v1/workspaces/{workspace}/tasks\"",
+        "process_resident_memory_bytes",
+        "process_open_fds",
+        "process_cpu_seconds_total",
+        "process_max_fds",
     ] {
         assert!(body.contains(name), "{name} missing from /metrics:\n{body}");
     }
+    assert!(
+        !body.contains(&ws.to_string()),
+        "ids never become label values"
+    );
 }
