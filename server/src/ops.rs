@@ -78,7 +78,7 @@ fn sqlite_path(settings: &Settings, doing: &str) -> anyhow::Result<PathBuf> {
     match settings.sqlite_path() {
         Some(path) => Ok(path),
         None => bail!(
-            "the store is {}, not the embedded SQLite database: {doing} it with PostgreSQL's \
+            "the store is {}, not the embedded SQLite database: {doing} with PostgreSQL's \
              own tools (pg_dump / pg_restore; see docs/operations.md)",
             settings.store_url_redacted()
         ),
@@ -108,7 +108,7 @@ fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
 /// a half-written backup.
 #[allow(clippy::print_stdout)] // The command's answer.
 pub async fn backup(settings: &Settings, dest: &Path, overwrite: bool) -> anyhow::Result<()> {
-    let db = sqlite_path(settings, "back up")?;
+    let db = sqlite_path(settings, "back it up")?;
     if !db.exists() {
         bail!(
             "no database at {}: nothing to back up (is AGENTHQ_DATA_DIR right?)",
@@ -149,7 +149,7 @@ pub async fn backup(settings: &Settings, dest: &Path, overwrite: bool) -> anyhow
 /// beside it as `<db>.before-restore` (with its WAL, so nothing committed is lost).
 #[allow(clippy::print_stdout)] // The command's answer.
 pub async fn restore(settings: &Settings, src: &Path) -> anyhow::Result<()> {
-    let db = sqlite_path(settings, "restore")?;
+    let db = sqlite_path(settings, "restore it")?;
     let contents = maintenance::sqlite_inspect(src)
         .await
         .with_context(|| format!("{} cannot be restored; nothing was changed", src.display()))?;
