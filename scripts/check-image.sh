@@ -55,7 +55,10 @@ fi
 run() { env -i PATH=/usr/bin:/bin "${env_args[@]}" "${overrides[@]}" "${as_user[@]}" "$bin" "$@"; }
 
 echo "==> runtime stage: agenthq serve as uid $uid"
-run serve > "$work/server.log" 2>&1 &
+# Started directly (not through `run`): env execs setpriv, which execs the server, so
+# $! is the server's own pid and SIGTERM reaches it, as `docker stop` would.
+env -i PATH=/usr/bin:/bin "${env_args[@]}" "${overrides[@]}" "${as_user[@]}" "$bin" serve \
+    > "$work/server.log" 2>&1 &
 server=$!
 healthy=""
 for _ in $(seq 1 100); do
