@@ -37,6 +37,13 @@ impl PostgresStore {
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
         Ok(Self { pool })
     }
+
+    /// A transaction that writes (PostgreSQL's row locks need nothing more).
+    pub(crate) async fn begin_write(
+        &self,
+    ) -> Result<sqlx::Transaction<'static, Postgres>, sqlx::Error> {
+        self.pool.begin().await
+    }
 }
 
 sql_store!(PostgresStore, Postgres, " FOR SHARE");

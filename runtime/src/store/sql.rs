@@ -319,7 +319,7 @@ macro_rules! sql_store {
             }
 
             async fn delete_workspace(&self, id: WorkspaceId) -> Result<bool, StoreError> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin_write().await?;
                 for table in [
                     "tasks", "agents", "messages", "approvals", "usage", "agent_usage",
                     "memberships", "api_keys", "audit_log",
@@ -406,7 +406,7 @@ macro_rules! sql_store {
             }
 
             async fn write(&self, batch: &WriteBatch) -> Result<Vec<InsertOutcome>, StoreError> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin_write().await?;
                 if !batch.epochs.is_empty() {
                     // Locked (PostgreSQL) until commit: a new owner's epoch bump waits for
                     // this batch, or this batch sees the bump and is refused.
@@ -491,7 +491,7 @@ macro_rules! sql_store {
 
             async fn recover_tasks(&self, workspace: WorkspaceId) -> Result<Vec<TaskRecord>, StoreError> {
                 let ws = *workspace.as_uuid();
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin_write().await?;
                 sqlx::query(
                     "UPDATE tasks SET status = 'dead', error = $2 \
                      WHERE workspace_id = $1 AND status IN ('running', 'awaiting_approval') \

@@ -47,7 +47,7 @@ macro_rules! sql_audit_store {
                 &self,
                 entries: &[$crate::store::AuditEntry],
             ) -> Result<(), StoreError> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin_write().await?;
                 for e in entries {
                     sqlx::query(
                         "INSERT INTO audit_log (id, workspace_id, at, actor_kind, actor_id, action, target, detail, ip) \

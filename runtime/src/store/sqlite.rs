@@ -48,6 +48,17 @@ impl SqliteStore {
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
         Ok(Self { pool })
     }
+
+    /// A transaction that writes: `BEGIN IMMEDIATE` takes the write lock at once, waiting
+    /// (`busy_timeout`) while another writer holds it. A deferred transaction that reads
+    /// first and writes later cannot wait: SQLite refuses its upgrade at once ("database
+    /// is locked") when another connection wrote in between, as the audit writer does
+    /// beside the task writer.
+    pub(crate) async fn begin_write(
+        &self,
+    ) -> Result<sqlx::Transaction<'static, Sqlite>, sqlx::Error> {
+        self.pool.begin_with("BEGIN IMMEDIATE").await
+    }
 }
 
 sql_store!(SqliteStore, Sqlite, "");

@@ -1,5 +1,7 @@
 //! One contract, every store: memory, SQLite and PostgreSQL behave the same.
 
+use std::sync::Arc;
+
 use agenthq_protocol::{AgentId, ApiKeyId, TaskId, TaskStatus, Tier, UserId, WorkspaceId};
 use agenthq_runtime::StoreError;
 use agenthq_runtime::store::{
@@ -966,4 +968,77 @@ async fn postgres_store_keeps_the_delete_contract() {
         return;
     };
     delete_contract(&*store.store).await;
+}
+
+/// Two writers at once, as a server has them: the task writer (whose batches read the
+/// workspace's epoch, then write) and the audit writer. Every write must land without an
+/// error: on SQLite a transaction that read first could not wait for the other's lock
+/// ("database is locked", refused at once), so each write transaction takes the lock when
+/// it begins.
+async fn concurrent_writers_contract(store: Arc<dyn Store>) {
+    use agenthq_runtime::store::{ActorKind, AuditEntry};
+    let ws = WorkspaceRecord {
+        id: WorkspaceId::new(),
+        name: "Busy".into(),
+        tier: Tier::Pro,
+        max_running: 4,
+        max_queued: 10_000,
+        epoch: 0,
+        public: false,
+        created_at: 1,
+    };
+    store.create_workspace(&ws).await.unwrap();
+    let epoch = store.bump_epoch(ws.id, 0).await.unwrap();
+    let tasks = tokio::spawn({
+        let store = store.clone();
+        async move {
+            for _ in 0..150 {
+                let batch = WriteBatch {
+                    inserts: (0..5).map(|_| task(ws.id, None)).collect(),
+                    epochs: vec![(ws.id, epoch)],
+                    ..WriteBatch::default()
+                };
+                store.write(&batch).await.expect("a task batch lands");
+            }
+        }
+    });
+    let audit = tokio::spawn({
+        let store = store.clone();
+        async move {
+            for n in 0..150 {
+                let entry = AuditEntry {
+                    id: agenthq_protocol::id::new_v7(),
+                    workspace: ws.id,
+                    at: n,
+                    actor_kind: ActorKind::User,
+                    actor: *UserId::new().as_uuid(),
+                    action: "task.submit".into(),
+                    target: None,
+                    detail: serde_json::Value::Null,
+                    ip: None,
+                };
+                store
+                    .put_audit(&[entry])
+                    .await
+                    .expect("an audit entry lands");
+            }
+        }
+    });
+    tasks.await.unwrap();
+    audit.await.unwrap();
+    assert_eq!(store.audit(ws.id, None, 500).await.unwrap().len(), 150);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_store_takes_concurrent_writers_without_refusals() {
+    let store = TestStore::new(Backend::Sqlite).await.unwrap();
+    concurrent_writers_contract(store.store.clone()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_store_takes_concurrent_writers_without_refusals() {
+    let Some(store) = TestStore::new(Backend::Postgres).await else {
+        return;
+    };
+    concurrent_writers_contract(store.store.clone()).await;
 }
