@@ -25,6 +25,14 @@ impl Cli {
     pub fn is_doctor(&self) -> bool {
         matches!(self.command, Some(Command::Doctor))
     }
+
+    /// Whether the command runs a server (which holds a file per WebSocket).
+    pub fn serves(&self) -> bool {
+        matches!(
+            self.command,
+            None | Some(Command::Serve | Command::Demo { .. })
+        )
+    }
 }
 
 #[derive(Debug, Subcommand)]

@@ -19,6 +19,8 @@ async fn main() -> anyhow::Result<()> {
         Err(e) => return Err(e.into()),
     };
     agenthq_server::telemetry::init(settings.log_format);
-    agenthq_server::startup::raise_open_file_limit();
+    if cli.serves() {
+        agenthq_server::startup::raise_open_file_limit();
+    }
     agenthq_server::cli::run(cli, settings).await
 }
