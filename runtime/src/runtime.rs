@@ -799,6 +799,32 @@ impl Runtime {
         Ok(())
     }
 
+    /// Writes audit log entries through the store writer, in its next transaction (with
+    /// the tasks queued beside them); returns once they are committed. Entries of a
+    /// workspace deleted here lately are dropped, as its usage is. Waits while the
+    /// writer's queue is full.
+    pub async fn record_audit(
+        &self,
+        mut entries: Vec<crate::store::AuditEntry>,
+    ) -> Result<(), RuntimeError> {
+        {
+            let deleted = self.deleted.lock().unwrap_or_else(|e| e.into_inner());
+            entries.retain(|e| !deleted.contains(&e.workspace));
+        }
+        if entries.is_empty() {
+            return Ok(());
+        }
+        let (done, written) = tokio::sync::oneshot::channel();
+        self.shared
+            .writer
+            .send(crate::store::writer::WriteOp::Audit { entries, done })
+            .await?;
+        written
+            .await
+            .map_err(|_| crate::store::StoreError::WriterStopped)??;
+        Ok(())
+    }
+
     /// Waits until every store write queued so far is committed.
     pub async fn flush(&self) -> Result<(), RuntimeError> {
         Ok(self.shared.writer.flush().await?)

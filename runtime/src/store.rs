@@ -203,6 +203,9 @@ pub struct WriteBatch {
     pub usage: Vec<(WorkspaceId, i64, UsageDelta)>,
     /// Usage per agent to add, at most one per (workspace, agent, day).
     pub agent_usage: Vec<(WorkspaceId, AgentId, i64, UsageDelta)>,
+    /// Audit log entries: the server's, in the same transactions as the tasks, so one
+    /// writer holds the database (two writers would queue on SQLite's lock).
+    pub audit: Vec<AuditEntry>,
     /// The epoch each workspace's tasks above were written under. The store refuses the
     /// whole batch with [`StoreError::FencedOff`] if a workspace's stored epoch is higher
     /// (a newer incarnation, maybe on another node, has taken it), and the check and the
@@ -217,6 +220,7 @@ impl WriteBatch {
             && self.updates.is_empty()
             && self.usage.is_empty()
             && self.agent_usage.is_empty()
+            && self.audit.is_empty()
     }
 }
 

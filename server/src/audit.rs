@@ -1,8 +1,8 @@
-//! The audit log's writer: handlers [`AuditLog::record`] what a caller did, after it is
-//! done; entries are written in group commits (every entry waiting when a transaction
-//! starts goes into it), and `record` returns once its entry is stored, so an answer the
-//! client got is in the log. The queue is bounded: past [`QUEUE`] waiting entries, callers
-//! wait for room.
+//! The audit log: handlers [`AuditLog::record`] what a caller did, after it is done.
+//! Entries go through the runtime's store writer, in the same group commits as the
+//! tasks (one writer for the database: on SQLite a second one would queue on its write
+//! lock), and `record` returns once its entry is stored, so an answer the client got is
+//! in the log. Bounded by the writer's queue: when it is full, callers wait for room.
 //!
 //! A failed write is logged (error) and counted (`agenthq_audit_write_failures_total`);
 //! the action it describes has happened already, so the caller's answer stands.
@@ -10,25 +10,17 @@
 use std::net::IpAddr;
 
 use agenthq_protocol::WorkspaceId;
-use agenthq_runtime::Store;
+use agenthq_runtime::Runtime;
 use agenthq_runtime::store::{ActorKind, AuditEntry};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use tokio::sync::{mpsc, oneshot};
 
 use crate::auth::Caller;
-
-/// Entries waiting to be written, at most.
-pub const QUEUE: usize = 1024;
-/// Entries in one transaction, at most.
-const BATCH: usize = 256;
-
-type Pending = (AuditEntry, oneshot::Sender<()>);
 
 /// Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct AuditLog {
-    tx: mpsc::Sender<Pending>,
+    runtime: Runtime,
 }
 
 /// The client's address, as the rate-limit layer saw it (or as the node that forwarded
@@ -81,32 +73,8 @@ impl Entry {
 }
 
 impl AuditLog {
-    /// Starts the writer on `store`; it ends when the last handle is dropped, after
-    /// writing what waits.
-    pub fn start(store: std::sync::Arc<dyn Store>) -> Self {
-        let (tx, mut rx) = mpsc::channel::<Pending>(QUEUE);
-        tokio::spawn(async move {
-            while let Some(first) = rx.recv().await {
-                let mut batch = vec![first];
-                while batch.len() < BATCH {
-                    match rx.try_recv() {
-                        Ok(more) => batch.push(more),
-                        Err(_) => break,
-                    }
-                }
-                let (entries, waiters): (Vec<AuditEntry>, Vec<oneshot::Sender<()>>) =
-                    batch.into_iter().unzip();
-                if let Err(err) = store.put_audit(&entries).await {
-                    metrics::counter!("agenthq_audit_write_failures_total")
-                        .increment(entries.len() as u64);
-                    tracing::error!(error = %err, entries = entries.len(), "audit entries not written");
-                }
-                for waiter in waiters {
-                    let _ = waiter.send(());
-                }
-            }
-        });
-        Self { tx }
+    pub fn new(runtime: Runtime) -> Self {
+        Self { runtime }
     }
 
     /// Adds what `caller` did from `ip`; returns once it is written (or its write failed,
@@ -127,14 +95,9 @@ impl AuditLog {
             detail: action.detail,
             ip: ip.0.map(|ip| ip.to_string()),
         };
-        let (done, written) = oneshot::channel();
-        if self.tx.send((entry, done)).await.is_ok() {
-            let _ = written.await;
-        } else {
-            tracing::error!(
-                action = action.action,
-                "audit writer stopped; entry not written"
-            );
+        if let Err(err) = self.runtime.record_audit(vec![entry]).await {
+            metrics::counter!("agenthq_audit_write_failures_total").increment(1);
+            tracing::error!(error = %err, action = action.action, "audit entry not written");
         }
     }
 }

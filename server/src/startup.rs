@@ -189,7 +189,7 @@ impl Application {
             ),
             Some(url) => join_cluster(&settings, url, config, store, bus).await?,
         };
-        let audit = crate::audit::AuditLog::start(runtime.store().clone());
+        let audit = crate::audit::AuditLog::new(runtime.clone());
         let rate = crate::ratelimit::RateLimiter::new(
             settings.rate_limits,
             settings.tiers,

@@ -171,6 +171,8 @@ impl Store for MemoryStore {
         for (ws, day, delta) in &batch.usage {
             inner.usage.entry((*ws, *day)).or_default().add(delta);
         }
+        drop(inner);
+        self.log_audit(&batch.audit);
         Ok(outcomes)
     }
 

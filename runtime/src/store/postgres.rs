@@ -49,4 +49,4 @@ impl PostgresStore {
 sql_store!(PostgresStore, Postgres, " FOR SHARE");
 sql_account_store!(PostgresStore);
 sql_talk_store!(PostgresStore, Postgres);
-sql_audit_store!(PostgresStore);
+sql_audit_store!(PostgresStore, Postgres);

@@ -16,7 +16,7 @@ use super::{
 use crate::task::TaskRecord;
 
 /// Rows per bulk statement: 18 parameters a row stays well under both databases' limits.
-pub(super) const ROWS_PER_STATEMENT: usize = 500;
+pub(crate) const ROWS_PER_STATEMENT: usize = 500;
 
 pub(super) const TASK_COLUMNS: &str = "id, workspace_id, agent_id, assigned_agent, title, input, \
     priority, status, attempts, max_attempts, backoff_ms, timeout_ms, idempotency_key, result, \
@@ -485,6 +485,7 @@ macro_rules! sql_store {
                     q.push(AGENT_USAGE_UPSERT);
                     q.build().execute(&mut *tx).await?;
                 }
+                insert_audit!($db, tx, batch.audit);
                 tx.commit().await?;
                 Ok(outcomes)
             }

@@ -39,8 +39,33 @@ impl TryFrom<AuditRow> for AuditEntry {
     }
 }
 
+/// Inserts audit entries in a transaction, many rows per statement: `put_audit`'s, and
+/// the store writer's batches (`write`).
+macro_rules! insert_audit {
+    ($db:ty, $tx:expr, $entries:expr) => {
+        for chunk in $entries.chunks($crate::store::sql::ROWS_PER_STATEMENT) {
+            let mut q = sqlx::QueryBuilder::<$db>::new(
+                "INSERT INTO audit_log (id, workspace_id, at, actor_kind, actor_id, action, target, detail, ip) ",
+            );
+            q.push_values(chunk, |mut row, e| {
+                row.push_bind(e.id)
+                    .push_bind(*e.workspace.as_uuid())
+                    .push_bind(e.at)
+                    .push_bind(e.actor_kind.as_str())
+                    .push_bind(e.actor)
+                    .push_bind(e.action.clone())
+                    .push_bind(e.target.clone())
+                    .push_bind(e.detail.to_string())
+                    .push_bind(e.ip.clone());
+            });
+            q.build().execute(&mut *$tx).await?;
+        }
+    };
+}
+pub(super) use insert_audit;
+
 macro_rules! sql_audit_store {
-    ($store:ty) => {
+    ($store:ty, $db:ty) => {
         #[async_trait::async_trait]
         impl $crate::store::AuditStore for $store {
             async fn put_audit(
@@ -48,23 +73,7 @@ macro_rules! sql_audit_store {
                 entries: &[$crate::store::AuditEntry],
             ) -> Result<(), StoreError> {
                 let mut tx = self.begin_write().await?;
-                for e in entries {
-                    sqlx::query(
-                        "INSERT INTO audit_log (id, workspace_id, at, actor_kind, actor_id, action, target, detail, ip) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-                    )
-                    .bind(e.id)
-                    .bind(*e.workspace.as_uuid())
-                    .bind(e.at)
-                    .bind(e.actor_kind.as_str())
-                    .bind(e.actor)
-                    .bind(&e.action)
-                    .bind(&e.target)
-                    .bind(e.detail.to_string())
-                    .bind(&e.ip)
-                    .execute(&mut *tx)
-                    .await?;
-                }
+                insert_audit!($db, tx, entries);
                 tx.commit().await?;
                 Ok(())
             }

@@ -52,8 +52,8 @@ impl SqliteStore {
     /// A transaction that writes: `BEGIN IMMEDIATE` takes the write lock at once, waiting
     /// (`busy_timeout`) while another writer holds it. A deferred transaction that reads
     /// first and writes later cannot wait: SQLite refuses its upgrade at once ("database
-    /// is locked") when another connection wrote in between, as the audit writer does
-    /// beside the task writer.
+    /// is locked") when another connection wrote in between, as account, agent and tier
+    /// changes do beside the store writer.
     pub(crate) async fn begin_write(
         &self,
     ) -> Result<sqlx::Transaction<'static, Sqlite>, sqlx::Error> {
@@ -64,4 +64,4 @@ impl SqliteStore {
 sql_store!(SqliteStore, Sqlite, "");
 sql_account_store!(SqliteStore);
 sql_talk_store!(SqliteStore, Sqlite);
-sql_audit_store!(SqliteStore);
+sql_audit_store!(SqliteStore, Sqlite);

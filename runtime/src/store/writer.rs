@@ -25,7 +25,7 @@ use tokio::sync::{Notify, mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use super::{InsertOutcome, Store, StoreError, UsageDelta, WriteBatch};
+use super::{AuditEntry, InsertOutcome, Store, StoreError, UsageDelta, WriteBatch};
 use crate::task::TaskRecord;
 
 /// Called once a batch of inserts is committed (or has failed), with the tasks handed back
@@ -62,6 +62,12 @@ pub enum WriteOp {
         day: i64,
         delta: UsageDelta,
     },
+    /// Audit log entries (not fenced: they record what callers did, whoever runs the
+    /// workspace); `done` is told when they are durable.
+    Audit {
+        entries: Vec<AuditEntry>,
+        done: oneshot::Sender<Result<(), StoreError>>,
+    },
     /// From now on, drop writes of `workspace` with an epoch below `epoch`.
     Fence {
         workspace: WorkspaceId,
@@ -79,6 +85,7 @@ impl std::fmt::Debug for WriteOp {
             WriteOp::Update { task, .. } => write!(f, "Update({})", task.id),
             WriteOp::Usage { workspace, .. } => write!(f, "Usage({workspace})"),
             WriteOp::AgentUsage { agent, .. } => write!(f, "AgentUsage({agent})"),
+            WriteOp::Audit { entries, .. } => write!(f, "Audit({} entries)", entries.len()),
             WriteOp::Fence {
                 workspace, epoch, ..
             } => write!(f, "Fence({workspace}, {epoch})"),
@@ -187,6 +194,7 @@ struct Pending {
     update_acks: Vec<(WorkspaceId, oneshot::Sender<Result<(), StoreError>>)>,
     usage_index: HashMap<(WorkspaceId, i64), usize>,
     agent_usage_index: HashMap<(WorkspaceId, AgentId, i64), usize>,
+    audit_acks: Vec<oneshot::Sender<Result<(), StoreError>>>,
     barriers: Vec<oneshot::Sender<()>>,
     /// The epoch each workspace's task writes were made under (see [`Pending::claim`]).
     epochs: HashMap<WorkspaceId, u64>,
@@ -247,7 +255,7 @@ impl Pending {
     }
 
     /// The same batch without the task writes of `fenced` (answered [`StoreError::Fenced`]);
-    /// usage and barriers stay.
+    /// usage, audit entries and barriers stay.
     fn without(self, fenced: &[WorkspaceId]) -> Pending {
         let Pending {
             batch,
@@ -255,6 +263,7 @@ impl Pending {
             update_acks,
             usage_index,
             agent_usage_index,
+            audit_acks,
             barriers,
             mut epochs,
             ..
@@ -263,6 +272,7 @@ impl Pending {
         let mut kept = Pending {
             usage_index,
             agent_usage_index,
+            audit_acks,
             barriers,
             epochs,
             ..Pending::default()
@@ -294,9 +304,10 @@ impl Pending {
                 kept.update_acks.push((ws, ack));
             }
         }
-        kept.rows += batch.usage.len() + batch.agent_usage.len();
+        kept.rows += batch.usage.len() + batch.agent_usage.len() + batch.audit.len();
         kept.batch.usage = batch.usage;
         kept.batch.agent_usage = batch.agent_usage;
+        kept.batch.audit = batch.audit;
         kept
     }
     /// Adds an op; returns a fence to apply after committing what came before it.
@@ -367,6 +378,11 @@ impl Pending {
                     self.rows += 1;
                 }
             },
+            WriteOp::Audit { entries, done } => {
+                self.rows += entries.len();
+                self.batch.audit.extend(entries);
+                self.audit_acks.push(done);
+            }
             WriteOp::Fence {
                 workspace,
                 epoch,
@@ -414,6 +430,7 @@ async fn commit(
         batch,
         insert_callbacks,
         update_acks,
+        audit_acks,
         barriers,
         ..
     } = pending;
@@ -425,12 +442,16 @@ async fn commit(
             for (start, end, done) in insert_callbacks {
                 done(handed_back(start, end), Ok(outcomes[start..end].to_vec()));
             }
-            for (_, ack) in update_acks {
+            for ack in update_acks
+                .into_iter()
+                .map(|(_, ack)| ack)
+                .chain(audit_acks)
+            {
                 let _ = ack.send(Ok(()));
             }
         }
         Err(err) => {
-            tracing::error!(error = %err, updates = batch.updates.len(),
+            tracing::error!(error = %err, updates = batch.updates.len(), audit = batch.audit.len(),
                 "store write failed; submissions in it are refused and its updates are lost \
                  (their tasks run again after a restart)");
             let message = err.to_string();
@@ -440,7 +461,11 @@ async fn commit(
                     Err(StoreError::WriteFailed(message.clone())),
                 );
             }
-            for (_, ack) in update_acks {
+            for ack in update_acks
+                .into_iter()
+                .map(|(_, ack)| ack)
+                .chain(audit_acks)
+            {
                 let _ = ack.send(Err(StoreError::WriteFailed(message.clone())));
             }
         }

@@ -970,8 +970,9 @@ async fn postgres_store_keeps_the_delete_contract() {
     delete_contract(&*store.store).await;
 }
 
-/// Two writers at once, as a server has them: the task writer (whose batches read the
-/// workspace's epoch, then write) and the audit writer. Every write must land without an
+/// Two writers at once, as a server has them: the store writer (whose batches read the
+/// workspace's epoch, then write) and another (accounts, agents, tiers; `put_audit`
+/// stands for it here). Every write must land without an
 /// error: on SQLite a transaction that read first could not wait for the other's lock
 /// ("database is locked", refused at once), so each write transaction takes the lock when
 /// it begins.
@@ -1041,4 +1042,132 @@ async fn postgres_store_takes_concurrent_writers_without_refusals() {
         return;
     };
     concurrent_writers_contract(store.store.clone()).await;
+}
+
+fn audit_entry(ws: WorkspaceId, action: &str) -> agenthq_runtime::store::AuditEntry {
+    agenthq_runtime::store::AuditEntry {
+        id: agenthq_protocol::id::new_v7(),
+        workspace: ws,
+        at: 1,
+        actor_kind: agenthq_runtime::store::ActorKind::ApiKey,
+        actor: *ApiKeyId::new().as_uuid(),
+        action: action.into(),
+        target: Some("t".into()),
+        detail: serde_json::json!({ "title": "write the report" }),
+        ip: Some("127.0.0.1".into()),
+    }
+}
+
+/// Audit entries queued to the store writer commit in its batches, beside the tasks; a
+/// batch the store refuses for one workspace's stale epoch is written again without that
+/// workspace's tasks, and its audit entries (of any workspace) still land.
+async fn writer_audit_contract(store: Arc<dyn Store>) {
+    use agenthq_runtime::store::writer::{StoreWriter, WriteOp};
+    use tokio::sync::oneshot;
+    let record = |name: &str| WorkspaceRecord {
+        id: WorkspaceId::new(),
+        name: name.into(),
+        tier: Tier::Pro,
+        max_running: 4,
+        max_queued: 100,
+        epoch: 0,
+        public: false,
+        created_at: 1,
+    };
+    let (replaced, current) = (record("Replaced"), record("Current"));
+    store.create_workspace(&replaced).await.unwrap();
+    store.create_workspace(&current).await.unwrap();
+    let stale = store.bump_epoch(replaced.id, 0).await.unwrap();
+    store.bump_epoch(replaced.id, 0).await.unwrap(); // A newer owner took it.
+    let epoch = store.bump_epoch(current.id, 0).await.unwrap();
+
+    let tracker = tokio_util::task::TaskTracker::new();
+    let stop = tokio_util::sync::CancellationToken::new();
+    let writer = StoreWriter::spawn(store.clone(), 64, 1_000, &tracker, stop.clone());
+    let insert = |ws: WorkspaceId, epoch: u64| {
+        let (tx, rx) = oneshot::channel();
+        let op = WriteOp::Insert {
+            epoch,
+            tasks: vec![task(ws, None)],
+            done: Box::new(move |_, outcome| {
+                let _ = tx.send(outcome);
+            }),
+        };
+        (op, rx)
+    };
+    let audit = |entry| {
+        let (done, rx) = oneshot::channel();
+        (
+            WriteOp::Audit {
+                entries: vec![entry],
+                done,
+            },
+            rx,
+        )
+    };
+    // Queued before the writer task first runs (this test's runtime has one thread), so
+    // all four are one batch.
+    let (op, fenced_insert) = insert(replaced.id, stale);
+    writer.send(op).await.unwrap();
+    let (op, fenced_audit) = audit(audit_entry(replaced.id, "task.submit"));
+    writer.send(op).await.unwrap();
+    let (op, current_insert) = insert(current.id, epoch);
+    writer.send(op).await.unwrap();
+    let (op, current_audit) = audit(audit_entry(current.id, "task.submit"));
+    writer.send(op).await.unwrap();
+
+    assert!(matches!(
+        fenced_insert.await.unwrap(),
+        Err(StoreError::Fenced)
+    ));
+    assert_eq!(
+        current_insert.await.unwrap().unwrap(),
+        vec![InsertOutcome::Inserted]
+    );
+    fenced_audit.await.unwrap().expect("the audit entry lands");
+    current_audit.await.unwrap().expect("the audit entry lands");
+    for ws in [replaced.id, current.id] {
+        let log = store.audit(ws, None, 10).await.unwrap();
+        assert_eq!(log.len(), 1, "one entry for {ws}");
+        assert_eq!(log[0].detail["title"], "write the report");
+        assert_eq!(log[0].ip.as_deref(), Some("127.0.0.1"));
+    }
+    let count = |ws| {
+        let store = store.clone();
+        async move {
+            let filter = TaskFilter {
+                limit: 10,
+                ..TaskFilter::default()
+            };
+            store.tasks(ws, &filter).await.unwrap().len()
+        }
+    };
+    assert_eq!(
+        count(replaced.id).await,
+        0,
+        "the stale owner's task is not stored"
+    );
+    assert_eq!(count(current.id).await, 1);
+    stop.cancel();
+    tracker.close();
+    tracker.wait().await;
+}
+
+#[tokio::test]
+async fn memory_store_writer_commits_audit_entries_with_the_tasks() {
+    writer_audit_contract(TestStore::new(Backend::Memory).await.unwrap().store).await;
+}
+
+#[tokio::test]
+async fn sqlite_store_writer_commits_audit_entries_with_the_tasks() {
+    let store = TestStore::new(Backend::Sqlite).await.unwrap();
+    writer_audit_contract(store.store.clone()).await;
+}
+
+#[tokio::test]
+async fn postgres_store_writer_commits_audit_entries_with_the_tasks() {
+    let Some(store) = TestStore::new(Backend::Postgres).await else {
+        return;
+    };
+    writer_audit_contract(store.store.clone()).await;
 }

@@ -5,13 +5,22 @@ use uuid::Uuid;
 use super::MemoryStore;
 use crate::store::{AuditEntry, AuditStore, StoreError};
 
-#[async_trait]
-impl AuditStore for MemoryStore {
-    async fn put_audit(&self, entries: &[AuditEntry]) -> Result<(), StoreError> {
+impl MemoryStore {
+    pub(super) fn log_audit(&self, entries: &[AuditEntry]) {
+        if entries.is_empty() {
+            return;
+        }
         let mut log = self.audit.lock().unwrap_or_else(|e| e.into_inner());
         for e in entries {
             log.insert((e.workspace, e.id), e.clone());
         }
+    }
+}
+
+#[async_trait]
+impl AuditStore for MemoryStore {
+    async fn put_audit(&self, entries: &[AuditEntry]) -> Result<(), StoreError> {
+        self.log_audit(entries);
         Ok(())
     }
 
