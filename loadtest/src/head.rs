@@ -245,6 +245,7 @@ mod tests {
             let id = AgentId::from_bytes([n + 1; 16]);
             let view = AgentView {
                 id,
+                n: 0,
                 name: format!("Agent {n} with a long enough name to need str8"),
                 personality: "Sharp, careful, ships on Fridays. ".repeat(usize::from(n)),
                 status,

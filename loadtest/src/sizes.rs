@@ -276,6 +276,7 @@ mod tests {
     fn agent(status: AgentStatus) -> AgentView {
         AgentView {
             id: AgentId::from_bytes([1; 16]),
+            n: 0,
             name: "Marcus Bell".into(),
             personality: "Chief of staff: plans the week, chases every loose end".into(),
             status,

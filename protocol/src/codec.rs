@@ -4,6 +4,12 @@
 //! the same messages. MessagePack structs are encoded as maps with field names (not
 //! positional arrays) so that optional fields can be left out and clients in any language
 //! can read them without a schema.
+//!
+//! `agenthq.v1.compact` is MessagePack too, except for `diff` frames, which are
+//! positional arrays that name known agents and tasks by number ([`crate::compact`]);
+//! a diff must be encoded for it with [`crate::compact::encode`] and read with
+//! [`crate::compact::Decoder`]. Through [`Codec::encode`] a diff comes out as the named
+//! MessagePack map, which a compact client reads as well.
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -13,6 +19,8 @@ use serde::de::DeserializeOwned;
 pub enum Codec {
     MessagePack,
     Json,
+    /// MessagePack with compact `diff` frames.
+    Compact,
 }
 
 /// Failure to encode or decode a message.
@@ -27,13 +35,14 @@ pub enum CodecError {
 }
 
 impl Codec {
-    pub const ALL: [Codec; 2] = [Codec::MessagePack, Codec::Json];
+    pub const ALL: [Codec; 3] = [Codec::MessagePack, Codec::Json, Codec::Compact];
 
     /// The WebSocket subprotocol that selects this codec.
     pub const fn subprotocol(self) -> &'static str {
         match self {
             Codec::MessagePack => "agenthq.v1.msgpack",
             Codec::Json => "agenthq.v1.json",
+            Codec::Compact => "agenthq.v1.compact",
         }
     }
 
@@ -43,7 +52,7 @@ impl Codec {
 
     /// Whether frames are binary (MessagePack) or text (JSON).
     pub const fn is_binary(self) -> bool {
-        matches!(self, Codec::MessagePack)
+        matches!(self, Codec::MessagePack | Codec::Compact)
     }
 
     pub fn encode<T: Serialize>(self, message: &T) -> Result<Vec<u8>, CodecError> {
@@ -59,7 +68,7 @@ impl Codec {
         out: &mut Vec<u8>,
     ) -> Result<(), CodecError> {
         match self {
-            Codec::MessagePack => rmp_serde::encode::write_named(out, message)?,
+            Codec::MessagePack | Codec::Compact => rmp_serde::encode::write_named(out, message)?,
             Codec::Json => serde_json::to_writer(out, message)?,
         }
         Ok(())
@@ -67,7 +76,7 @@ impl Codec {
 
     pub fn decode<T: DeserializeOwned>(self, bytes: &[u8]) -> Result<T, CodecError> {
         Ok(match self {
-            Codec::MessagePack => rmp_serde::from_slice(bytes)?,
+            Codec::MessagePack | Codec::Compact => rmp_serde::from_slice(bytes)?,
             Codec::Json => serde_json::from_slice(bytes)?,
         })
     }

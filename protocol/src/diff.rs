@@ -162,6 +162,7 @@ patch!(
     /// Changed fields of an agent.
     AgentPatch for AgentView ("agent") {
         key id: AgentId;
+        n: u32,
         name: String,
         personality: String,
         status: AgentStatus,
@@ -178,6 +179,7 @@ patch!(
     /// Changed fields of a live task.
     TaskPatch for TaskView ("task") {
         key id: TaskId;
+        n: u32,
         title: String,
         target: Option<AgentId>,
         assigned: Option<AgentId>,
@@ -323,6 +325,7 @@ mod tests {
     fn agent(n: u8) -> AgentView {
         AgentView {
             id: AgentId::from_bytes([n; 16]),
+            n: 0,
             name: format!("agent {n}"),
             personality: "calm".into(),
             status: AgentStatus::Idle,
@@ -383,7 +386,7 @@ mod tests {
             },
         )
         .unwrap_err();
-        assert!(matches!(err, ApplyError::Incomplete { field: "name", .. }));
+        assert!(matches!(err, ApplyError::Incomplete { field: "n", .. }));
     }
 
     #[test]

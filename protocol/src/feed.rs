@@ -107,6 +107,7 @@ mod tests {
             id,
             AgentView {
                 id,
+                n: 0,
                 name: "Sable Chen".into(),
                 personality: String::new(),
                 status,

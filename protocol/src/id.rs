@@ -37,13 +37,18 @@ macro_rules! typed_id {
                 Self(uuid)
             }
 
-            /// Builds an id from 16 bytes; used by tests and golden data.
+            /// Builds an id from its 16 bytes (as the wire carries it).
             pub const fn from_bytes(bytes: [u8; 16]) -> Self {
                 Self(Uuid::from_bytes(bytes))
             }
 
             pub const fn as_uuid(&self) -> &Uuid {
                 &self.0
+            }
+
+            /// The id's 16 bytes.
+            pub const fn as_bytes(&self) -> &[u8; 16] {
+                self.0.as_bytes()
             }
         }
 

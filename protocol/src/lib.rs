@@ -10,12 +10,14 @@
 //!   `agent/{id}/activity`).
 //! - [`message`]: the messages of the WebSocket protocol, client and server side.
 //! - [`codec`]: the one place that turns messages into bytes, as MessagePack or JSON.
+//! - [`compact`]: the compact `diff` frames of `agenthq.v1.compact` (entities by number).
 //! - [`feed`]: a client's side of following one topic: snapshot, diffs in order, resume on
 //!   a gap (used by `agenthq tail` and the viewer alike).
 //!
 //! This crate does no I/O and depends on nothing that cannot build for `wasm32`.
 
 pub mod codec;
+pub mod compact;
 pub mod diff;
 pub mod feed;
 pub mod id;

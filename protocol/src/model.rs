@@ -79,6 +79,11 @@ pub enum AgentStatus {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AgentView {
     pub id: AgentId,
+    /// The agent's number in its workspace for this epoch: small, handed out once and
+    /// never reused within the epoch. The compact subprotocol (`agenthq.v1.compact`) names
+    /// the agent by it instead of its 16-byte id once the client has seen it.
+    #[serde(default)]
+    pub n: u32,
     pub name: String,
     pub personality: String,
     pub status: AgentStatus,
@@ -155,6 +160,9 @@ impl TaskStatus {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TaskView {
     pub id: TaskId,
+    /// The task's number in its workspace for this epoch (see [`AgentView::n`]).
+    #[serde(default)]
+    pub n: u32,
     /// A short line for the office: what the task is about.
     pub title: String,
     /// The agent it was submitted to; `None` means any agent.

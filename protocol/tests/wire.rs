@@ -66,6 +66,8 @@ fn agent() -> impl Strategy<Value = AgentView> {
         .prop_map(
             |(id, name, status, desk, running, current_task, restarts)| AgentView {
                 id,
+                // One number per id, as a server hands them out (never two for one id).
+                n: u32::from(id.as_bytes()[0]) + 1,
                 name,
                 personality: "curious".into(),
                 status,
@@ -93,6 +95,7 @@ fn task() -> impl Strategy<Value = TaskView> {
         .prop_map(
             |(id, title, target, assigned, priority, status, progress, attempts)| TaskView {
                 id,
+                n: u32::from(id.as_bytes()[0]) + 200,
                 title,
                 target,
                 assigned,
@@ -115,7 +118,7 @@ fn activity(start: u64) -> impl Strategy<Value = VecDeque<ActivityLine>> {
             state.push_activity(ActivityLine {
                 id,
                 agent,
-                task: None,
+                task: (step == 2).then(|| TaskId::from_bytes([(id % 24) as u8; 16])),
                 kind: ActivityKind::Output,
                 text,
                 at: 1_700_000_000_000 + id as i64,
@@ -324,6 +327,96 @@ proptest! {
         for codec in Codec::ALL {
             let _ = codec.decode::<ClientMessage>(&bytes);
         }
+        let _ = compact::Decoder::new().decode(&bytes);
+    }
+
+    /// The compact encoding of a server's diff, numbered from the client's state, decodes
+    /// to the same ops; applied, they give the new state.
+    #[test]
+    fn compact_diffs_decode_to_the_same_ops(
+        (old, new) in state().prop_flat_map(successor),
+        workspace_topic in proptest::bool::ANY,
+        seq in 1u64..u64::MAX,
+    ) {
+        let ws = WorkspaceId::from_bytes([1; 16]);
+        let topic = if workspace_topic { Topic::Workspace(ws) } else { Topic::Tasks(ws) };
+        let message = ServerMessage::Diff {
+            topic,
+            epoch: 7,
+            seq,
+            server_time: 1_700_000_000_123_456,
+            ops: diff::diff(&old, &new),
+        };
+        let numbers = Known { old: &old, new: &new, agents: workspace_topic };
+        let mut client = compact::Decoder::new();
+        let snapshot = ServerMessage::Snapshot { topic, epoch: 7, seq: seq - 1, state: old.clone() };
+        let opened = client.decode(&Codec::Compact.encode(&snapshot).unwrap()).unwrap();
+        prop_assert_eq!(&opened, &snapshot);
+
+        let bytes = compact::encode(&message, &numbers).unwrap();
+        let back = client.decode(&bytes).unwrap();
+        prop_assert_eq!(&back, &message);
+        let by_ids = compact::encode(&message, &compact::ByIds).unwrap();
+        prop_assert!(by_ids.len() >= bytes.len());
+        prop_assert_eq!(&compact::Decoder::new().decode(&by_ids).unwrap(), &message);
+
+        // The client's numbers now follow the new state: a diff on from it decodes too.
+        let next = ServerMessage::Diff {
+            topic,
+            epoch: 7,
+            seq,
+            server_time: 1_700_000_000_200_000,
+            ops: diff::diff(&new, &old),
+        };
+        let numbers = Known { old: &new, new: &old, agents: workspace_topic };
+        let back = client.decode(&compact::encode(&next, &numbers).unwrap()).unwrap();
+        prop_assert_eq!(&back, &next);
+    }
+
+    #[test]
+    fn compact_garbage_after_a_snapshot_is_an_error_never_a_panic(
+        state in state(),
+        bytes in vec(any::<u8>(), 0..96),
+    ) {
+        let topic = Topic::Workspace(WorkspaceId::from_bytes([1; 16]));
+        let mut client = compact::Decoder::new();
+        client
+            .decode(&Codec::Compact.encode(&ServerMessage::Snapshot { topic, epoch: 1, seq: 1, state }).unwrap())
+            .unwrap();
+        // A diff envelope for the topic, then random ops.
+        let mut frame = vec![0x96, 0x00, 0xc4, 16];
+        frame.extend([1; 16]);
+        frame.extend([0x01, 0x02, 0x03]);
+        frame.extend(&bytes);
+        let _ = client.decode(&frame);
+    }
+}
+
+/// The numbers a server may use for a diff from `old` to `new`: the entities the client
+/// holds before it or learns in it (agents only on `workspace/{id}`).
+struct Known<'a> {
+    old: &'a OfficeState,
+    new: &'a OfficeState,
+    agents: bool,
+}
+
+impl compact::Numbers for Known<'_> {
+    fn agent(&self, id: AgentId) -> Option<u32> {
+        if !self.agents {
+            return None;
+        }
+        self.new
+            .agents
+            .get(&id)
+            .or(self.old.agents.get(&id))
+            .map(|a| a.n)
+    }
+    fn task(&self, id: TaskId) -> Option<u32> {
+        self.new
+            .tasks
+            .get(&id)
+            .or(self.old.tasks.get(&id))
+            .map(|t| t.n)
     }
 }
 
@@ -343,6 +436,7 @@ fn golden_diff() -> ServerMessage {
             ops: vec![
                 Op::Agent(agenthq_protocol::diff::AgentPatch {
                     id: agent,
+                    n: None,
                     name: None,
                     personality: None,
                     status: Some(AgentStatus::Working),
@@ -400,6 +494,51 @@ fn golden_json() {
         assert_eq!(String::from_utf8(encode()).unwrap(), expected);
     }
 }
+
+/// The compact frame of [`golden_diff`], the agent known as 5 and the task as 9: the layout
+/// of docs/protocol.md, byte by byte.
+#[test]
+fn golden_compact() {
+    struct Numbered;
+    impl compact::Numbers for Numbered {
+        fn agent(&self, _: AgentId) -> Option<u32> {
+            Some(5)
+        }
+        fn task(&self, _: TaskId) -> Option<u32> {
+            Some(9)
+        }
+    }
+    let bytes = compact::encode(&golden_diff(), &Numbered).unwrap();
+    assert_eq!(hex(&bytes), GOLDEN_COMPACT);
+    let named = Codec::MessagePack.encode(&golden_diff()).unwrap();
+    assert!(
+        bytes.len() * 4 < named.len(),
+        "{} vs {}",
+        bytes.len(),
+        named.len()
+    );
+    // Ops other than the hot ones ride as their named MessagePack maps.
+    let mut message = golden_diff();
+    let ServerMessage::Diff { ops, .. } = &mut message else {
+        unreachable!()
+    };
+    ops.ops.push(Op::WorkspaceRemoved);
+    let bytes = compact::encode(&message, &compact::ByIds).unwrap();
+    assert!(hex(&bytes).ends_with("81a26f70b1776f726b73706163655f72656d6f766564"));
+    assert_eq!(compact::Decoder::new().decode(&bytes).unwrap(), message);
+}
+
+/// [diff: workspace topic (kind 0, id), epoch 3, seq 42, server_time, 2 ops:
+/// [agent, n 5, mask status|running|current_task (0b1011), working, 1, task 9],
+/// [task removed, 9]].
+const GOLDEN_COMPACT: &str = concat!(
+    "9600c410",
+    "11111111111111111111111111111111",
+    "032acf00060a24181e4000",
+    "92",
+    "9601050b020109",
+    "920409",
+);
 
 #[test]
 fn golden_msgpack() {

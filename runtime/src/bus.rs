@@ -12,6 +12,7 @@ mod memory;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 
+use agenthq_protocol::compact::{self, Numbers};
 use agenthq_protocol::{Codec, Diff, Resume, ServerMessage, Topic};
 use bytes::Bytes;
 
@@ -24,7 +25,7 @@ pub struct Publication {
     pub epoch: u64,
     pub seq: u64,
     pub message: ServerMessage,
-    encoded: [OnceLock<Result<Bytes, String>>; 2],
+    encoded: [OnceLock<Result<Bytes, String>>; 3],
 }
 
 impl Publication {
@@ -44,10 +45,61 @@ impl Publication {
         }
     }
 
+    /// Encodes the compact frame now, naming by number the entities `numbers` knows
+    /// (those the topic's subscribers hold). Without this, a compact subscriber gets the
+    /// diff with every entity named by id: correct, and larger.
+    pub fn numbered(self, numbers: &dyn Numbers) -> Self {
+        let encoded = compact::encode(&self.message, numbers)
+            .map(Bytes::from)
+            .map_err(|e| e.to_string());
+        let _ = self.slot(Codec::Compact).set(encoded);
+        self
+    }
+
+    /// What goes to other nodes: the MessagePack frame, followed by the compact frame
+    /// when there is one (a node that reads only the first value ignores the rest).
+    pub fn for_peers(&self) -> Result<Bytes, &str> {
+        let named = self.encoded(Codec::MessagePack)?;
+        match self.slot(Codec::Compact).get() {
+            Some(Ok(compact)) => {
+                let mut both = Vec::with_capacity(named.len() + compact.len());
+                both.extend_from_slice(&named);
+                both.extend_from_slice(compact);
+                Ok(both.into())
+            }
+            _ => Ok(named),
+        }
+    }
+
+    /// A diff from another node, as [`Self::for_peers`] wrote it: its MessagePack frame,
+    /// and its compact frame if the sender numbered it. Both are kept as they came, so
+    /// they are not encoded again here.
+    pub fn from_peer(bytes: Bytes) -> Result<Self, String> {
+        let mut rest: &[u8] = &bytes;
+        let message: ServerMessage =
+            serde::Deserialize::deserialize(&mut rmp_serde::Deserializer::new(&mut rest))
+                .map_err(|e| e.to_string())?;
+        let used = bytes.len() - rest.len();
+        let publication = Self::from_message(message, Codec::MessagePack, bytes.slice(..used))?;
+        if used < bytes.len() {
+            if bytes[used] != 0x96 {
+                return Err("trailing bytes are not a compact diff".into());
+            }
+            let _ = publication
+                .slot(Codec::Compact)
+                .set(Ok(bytes.slice(used..)));
+        }
+        Ok(publication)
+    }
+
     /// A diff received already encoded (from another node): its `codec` bytes are kept
     /// as they came, so they are not encoded again here.
     pub fn received(codec: Codec, bytes: Bytes) -> Result<Self, String> {
         let message: ServerMessage = codec.decode(&bytes).map_err(|e| e.to_string())?;
+        Self::from_message(message, codec, bytes)
+    }
+
+    fn from_message(message: ServerMessage, codec: Codec, bytes: Bytes) -> Result<Self, String> {
         let ServerMessage::Diff {
             topic, epoch, seq, ..
         } = message
@@ -84,15 +136,17 @@ impl Publication {
         match codec {
             Codec::MessagePack => &self.encoded[0],
             Codec::Json => &self.encoded[1],
+            Codec::Compact => &self.encoded[2],
         }
     }
 
     fn encoding(&self, codec: Codec) -> &Result<Bytes, String> {
         self.slot(codec).get_or_init(|| {
-            codec
-                .encode(&self.message)
-                .map(Bytes::from)
-                .map_err(|e| e.to_string())
+            let encoded = match codec {
+                Codec::Compact => compact::encode(&self.message, &compact::ByIds),
+                _ => codec.encode(&self.message),
+            };
+            encoded.map(Bytes::from).map_err(|e| e.to_string())
         })
     }
 }
@@ -192,4 +246,10 @@ pub trait Bus: Send + Sync + std::fmt::Debug + 'static {
 
     /// Whether anyone has ever subscribed to the topic (and so whether it keeps history).
     fn has_topic(&self, topic: &Topic) -> bool;
+
+    /// Whether subscribers elsewhere may read this node's publications (other nodes of a
+    /// cluster): then the publisher encodes for them whether or not it has subscribers.
+    fn has_peers(&self) -> bool {
+        false
+    }
 }

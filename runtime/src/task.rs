@@ -59,6 +59,7 @@ impl TaskRecord {
     pub fn view(&self, progress: u16) -> TaskView {
         TaskView {
             id: self.id,
+            n: 0,
             title: self.title.clone(),
             target: self.agent,
             assigned: self.assigned,

@@ -33,6 +33,7 @@ fn office(agents: u32) -> OfficeState {
             id,
             AgentView {
                 id,
+                n: 0,
                 name: format!("Agent {n}"),
                 personality: String::new(),
                 status: CYCLE[n as usize % CYCLE.len()],

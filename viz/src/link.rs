@@ -323,6 +323,7 @@ mod tests {
             id,
             AgentView {
                 id,
+                n: 0,
                 name: "Yuki Tanaka".into(),
                 personality: String::new(),
                 status,

@@ -24,7 +24,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use agenthq_protocol::{Codec, Topic};
+use agenthq_protocol::Topic;
 use bytes::Bytes;
 use dashmap::DashSet;
 use futures::StreamExt;
@@ -240,7 +240,7 @@ impl Bus for RedisBus {
             self.publishing.insert(publication.topic);
         }
         self.local.publish(publication.clone());
-        let Ok(bytes) = publication.encoded(Codec::MessagePack) else {
+        let Ok(bytes) = publication.for_peers() else {
             return;
         };
         match self.outbound.try_send((publication.topic, bytes)) {
@@ -265,6 +265,10 @@ impl Bus for RedisBus {
 
     fn has_topic(&self, topic: &Topic) -> bool {
         self.local.has_topic(topic)
+    }
+
+    fn has_peers(&self) -> bool {
+        true
     }
 }
 
@@ -593,7 +597,7 @@ impl Inbound {
             return; // Unfollowed while the message was on its way.
         };
         let bytes = Bytes::copy_from_slice(message.get_payload_bytes());
-        let publication = match Publication::received(Codec::MessagePack, bytes) {
+        let publication = match Publication::from_peer(bytes) {
             Ok(p) if p.topic == topic => p,
             Ok(_) | Err(_) => {
                 metrics::counter!("agenthq_bridge_bad_frames_total").increment(1);

@@ -9,6 +9,7 @@
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 
+use agenthq_protocol::compact::Numbers;
 use agenthq_protocol::diff::{AgentPatch, TaskPatch, WorkspacePatch};
 use agenthq_protocol::model::ACTIVITY_CAP;
 use agenthq_protocol::{
@@ -32,6 +33,9 @@ pub(super) struct Office {
     approval_events: Vec<ApprovalEvent>,
     messages: Vec<MessageView>,
     next_line: u64,
+    /// The next numbers handed to a new agent and a new task (see `AgentView::n`).
+    next_agent: u32,
+    next_task: u32,
     office_seq: u64,
     tasks_seq: u64,
     agent_topics: HashMap<AgentId, AgentTopic>,
@@ -62,6 +66,8 @@ impl Office {
             approval_events: Vec::new(),
             messages: Vec::new(),
             next_line: 1,
+            next_agent: 1,
+            next_task: 1,
             office_seq: 0,
             tasks_seq: 0,
             agent_topics: HashMap::new(),
@@ -92,7 +98,11 @@ impl Office {
         self.workspace_dirty = true;
     }
 
-    pub(super) fn set_agent(&mut self, view: AgentView) {
+    pub(super) fn set_agent(&mut self, mut view: AgentView) {
+        view.n = match self.agent_number(view.id) {
+            Some(n) => n,
+            None => take(&mut self.next_agent),
+        };
         if self.live.agents.get(&view.id) != Some(&view) {
             self.dirty_agents.insert(view.id);
             self.live.agents.insert(view.id, view);
@@ -114,13 +124,35 @@ impl Office {
         Some(view)
     }
 
+    /// The agent's number, kept while subscribers may hold it (live or last published):
+    /// an entity removed and set again within a tick keeps its number.
+    fn agent_number(&self, id: AgentId) -> Option<u32> {
+        self.live
+            .agents
+            .get(&id)
+            .or_else(|| self.published.agents.get(&id))
+            .map(|a| a.n)
+    }
+
+    fn task_number(&self, id: TaskId) -> Option<u32> {
+        self.live
+            .tasks
+            .get(&id)
+            .or_else(|| self.published.tasks.get(&id))
+            .map(|t| t.n)
+    }
+
     pub(super) fn remove_agent(&mut self, id: AgentId) {
         if self.live.agents.remove(&id).is_some() {
             self.dirty_agents.insert(id);
         }
     }
 
-    pub(super) fn set_task(&mut self, view: TaskView) {
+    pub(super) fn set_task(&mut self, mut view: TaskView) {
+        view.n = match self.task_number(view.id) {
+            Some(n) => n,
+            None => take(&mut self.next_task),
+        };
         if self.live.tasks.get(&view.id) != Some(&view) {
             self.dirty_tasks.insert(view.id);
             self.live.tasks.insert(view.id, view);
@@ -169,6 +201,9 @@ impl Office {
         let mut office = Diff::default();
         let mut tasks = Diff::default();
         let mut agents: HashMap<AgentId, Diff> = HashMap::new();
+        // Entities removed in this tick: subscribers still know their numbers until the
+        // end of this diff (a task's removal is often followed by a line about it).
+        let mut gone = Gone::default();
 
         if std::mem::take(&mut self.workspace_dirty) {
             let op = match (&self.published.workspace, &self.live.workspace) {
@@ -193,9 +228,13 @@ impl Office {
                 (None, None) => None,
             };
             match self.live.agents.get(&id) {
-                Some(view) => self.published.agents.insert(id, view.clone()),
-                None => self.published.agents.remove(&id),
-            };
+                Some(view) => {
+                    self.published.agents.insert(id, view.clone());
+                }
+                None => gone
+                    .agents
+                    .extend(self.published.agents.remove(&id).map(|a| (id, a.n))),
+            }
             if let Some(op) = op {
                 office.push(op.clone());
                 agents.entry(id).or_default().push(op);
@@ -209,9 +248,13 @@ impl Office {
                 (None, None) => None,
             };
             match self.live.tasks.get(&id) {
-                Some(view) => self.published.tasks.insert(id, view.clone()),
-                None => self.published.tasks.remove(&id),
-            };
+                Some(view) => {
+                    self.published.tasks.insert(id, view.clone());
+                }
+                None => gone
+                    .tasks
+                    .extend(self.published.tasks.remove(&id).map(|t| (id, t.n))),
+            }
             if let Some(op) = op {
                 office.push(op.clone());
                 tasks.push(op);
@@ -271,25 +314,29 @@ impl Office {
         let workspace = self.live.workspace.as_ref().map(|w| w.id);
         let now = now_us();
         let Some(ws) = workspace else { return };
+        // The compact frames of the workspace's two busy topics are encoded here, where
+        // the numbers are known; only when someone may read them.
+        let numbered = |topic: Topic, publication: Publication, agents: bool| {
+            if !bus.has_peers() && !bus.has_topic(&topic) {
+                return publication;
+            }
+            publication.numbered(&Known {
+                state: &self.published,
+                gone: &gone,
+                agents,
+            })
+        };
         if !office.is_empty() {
             self.office_seq += 1;
-            bus.publish(Arc::new(Publication::diff(
-                Topic::Workspace(ws),
-                epoch,
-                self.office_seq,
-                now,
-                office,
-            )));
+            let topic = Topic::Workspace(ws);
+            let publication = Publication::diff(topic, epoch, self.office_seq, now, office);
+            bus.publish(Arc::new(numbered(topic, publication, true)));
         }
         if !tasks.is_empty() {
             self.tasks_seq += 1;
-            bus.publish(Arc::new(Publication::diff(
-                Topic::Tasks(ws),
-                epoch,
-                self.tasks_seq,
-                now,
-                tasks,
-            )));
+            let topic = Topic::Tasks(ws);
+            let publication = Publication::diff(topic, epoch, self.tasks_seq, now, tasks);
+            bus.publish(Arc::new(numbered(topic, publication, false)));
         }
         for (id, ops) in agents {
             let topic = self.agent_topics.entry(id).or_default();
@@ -330,5 +377,53 @@ impl Office {
             seq: self.seq(&topic),
             state,
         }
+    }
+}
+
+/// Hands out the next number.
+fn take(next: &mut u32) -> u32 {
+    let n = *next;
+    *next = next.wrapping_add(1);
+    n
+}
+
+/// Agents and tasks removed in this tick, with their numbers.
+#[derive(Default)]
+struct Gone {
+    agents: Vec<(AgentId, u32)>,
+    tasks: Vec<(TaskId, u32)>,
+}
+
+/// The numbers a subscriber holds while it reads this tick's diff: those of the published
+/// state, and those of the entities this diff removes. Agents only on `workspace/{id}`
+/// (`workspace/{id}/tasks` holds no agents).
+struct Known<'a> {
+    state: &'a OfficeState,
+    gone: &'a Gone,
+    agents: bool,
+}
+
+impl Numbers for Known<'_> {
+    fn agent(&self, id: AgentId) -> Option<u32> {
+        if !self.agents {
+            return None;
+        }
+        self.state.agents.get(&id).map(|a| a.n).or_else(|| {
+            self.gone
+                .agents
+                .iter()
+                .find(|(gone, _)| *gone == id)
+                .map(|(_, n)| *n)
+        })
+    }
+
+    fn task(&self, id: TaskId) -> Option<u32> {
+        self.state.tasks.get(&id).map(|t| t.n).or_else(|| {
+            self.gone
+                .tasks
+                .iter()
+                .find(|(gone, _)| *gone == id)
+                .map(|(_, n)| *n)
+        })
     }
 }

@@ -583,6 +583,7 @@ impl WorkspaceState {
             None => {
                 let view = AgentView {
                     id,
+                    n: 0,
                     name: slot.record.name.clone(),
                     personality: slot.record.personality.clone(),
                     status,

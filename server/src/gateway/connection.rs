@@ -445,7 +445,7 @@ where
         sent.frames.increment(1);
         sent.bytes.increment(bytes.len() as u64);
         let frame = match self.codec {
-            Codec::MessagePack => Message::Binary(bytes),
+            Codec::MessagePack | Codec::Compact => Message::Binary(bytes),
             Codec::Json => {
                 Message::Text(bytes.try_into().map_err(|_| Close(1011, "invalid UTF-8"))?)
             }

@@ -109,8 +109,22 @@ async fn watch(
     agenthq_protocol::ServerMessage,
     agenthq_protocol::ServerMessage,
 ) {
+    watch_in(app, token, topic, None).await
+}
+
+/// [`watch`], asking for `codec`'s subprotocol.
+async fn watch_in(
+    app: &TestApp,
+    token: &str,
+    topic: agenthq_protocol::Topic,
+    codec: Option<agenthq_protocol::Codec>,
+) -> (
+    crate::helpers::WsClient,
+    agenthq_protocol::ServerMessage,
+    agenthq_protocol::ServerMessage,
+) {
     use agenthq_protocol::ClientMessage;
-    let mut client = crate::helpers::WsClient::connect(app, None).await;
+    let mut client = crate::helpers::WsClient::connect(app, codec).await;
     client
         .send(&ClientMessage::Hello {
             token: Some(token.to_owned()),
@@ -209,7 +223,7 @@ async fn a_command_sent_to_any_node_gets_the_owners_answer() {
 
 #[tokio::test]
 async fn three_nodes_a_watcher_on_b_follows_the_office_a_owns_while_c_submits() {
-    use agenthq_protocol::{ServerMessage, Topic, diff};
+    use agenthq_protocol::{Codec, ServerMessage, Topic, compact, diff};
     let (Some(database), Some(redis)) = (database().await, redis().await) else {
         return;
     };
@@ -225,19 +239,20 @@ async fn three_nodes_a_watcher_on_b_follows_the_office_a_owns_while_c_submits() 
         .await;
     assert_eq!(status, 201);
 
-    // The watcher is on B; A owns the workspace.
+    // The watchers are on B (one JSON, one compact); A owns the workspace.
     let topic = Topic::Workspace(ws);
-    let (mut watcher, welcome, opening) = watch(&b, &owner.access, topic).await;
-    assert!(matches!(welcome, ServerMessage::Welcome { .. }));
-    let ServerMessage::Snapshot {
-        epoch,
-        seq,
-        mut state,
-        ..
-    } = opening
-    else {
-        panic!("a snapshot from the owner first")
-    };
+    let mut watchers = Vec::new();
+    for codec in [None, Some(Codec::Compact)] {
+        let (watcher, welcome, opening) = watch_in(&b, &owner.access, topic, codec).await;
+        assert!(matches!(welcome, ServerMessage::Welcome { .. }));
+        let ServerMessage::Snapshot {
+            epoch, seq, state, ..
+        } = opening
+        else {
+            panic!("a snapshot from the owner first")
+        };
+        watchers.push((watcher, epoch, seq, state));
+    }
 
     let tasks = format!("/api/v1/workspaces/{ws}/tasks");
     let mut ids = Vec::new();
@@ -253,7 +268,7 @@ async fn three_nodes_a_watcher_on_b_follows_the_office_a_owns_while_c_submits() 
         assert_eq!(status, 201, "{task}");
         ids.push(task["id"].as_str().unwrap().to_owned());
     }
-    // Once every task has succeeded on the owner, the watcher on B, applying each diff
+    // Once every task has succeeded on the owner, each watcher on B, applying each diff
     // in turn from the snapshot, holds exactly the owner's office at the owner's seq.
     for id in &ids {
         let path = format!("{tasks}/{id}");
@@ -274,23 +289,35 @@ async fn three_nodes_a_watcher_on_b_follows_the_office_a_owns_while_c_submits() 
     else {
         unreachable!()
     };
-    let mut at = seq;
-    while at < owner_seq {
-        match watcher.recv().await {
-            ServerMessage::Diff {
-                epoch: e,
-                seq: s,
-                ops,
-                ..
-            } => {
-                assert_eq!((e, s), (epoch, at + 1), "in order, no gap");
-                at = s;
-                diff::apply(&mut state, &ops).expect("the diff follows the state");
+    for (mut watcher, epoch, mut at, mut state) in watchers {
+        let mut by_ids = 0;
+        while at < owner_seq {
+            let diff = watcher.recv().await;
+            by_ids += compact::encode(&diff, &compact::ByIds).unwrap().len();
+            match diff {
+                ServerMessage::Diff {
+                    epoch: e,
+                    seq: s,
+                    ops,
+                    ..
+                } => {
+                    assert_eq!((e, s), (epoch, at + 1), "in order, no gap");
+                    at = s;
+                    diff::apply(&mut state, &ops).expect("the diff follows the state");
+                }
+                other => panic!("unexpected {other:?}"),
             }
-            other => panic!("unexpected {other:?}"),
+        }
+        assert_eq!(state, truth, "the watcher holds the owner's office");
+        if watcher.codec == Codec::Compact {
+            // The owner numbered the frames and B passed them on as they came.
+            assert!(
+                watcher.diff_bytes < by_ids,
+                "numbered: {} bytes, against {by_ids} naming every entity by id",
+                watcher.diff_bytes
+            );
         }
     }
-    assert_eq!(state, truth, "the watcher holds the owner's office");
 }
 
 #[tokio::test]

@@ -118,6 +118,71 @@ async fn json_and_msgpack_clients_rebuild_the_same_office_from_snapshot_and_diff
 }
 
 #[tokio::test]
+async fn compact_clients_rebuild_the_same_office_in_fewer_bytes_and_resume_by_replay() {
+    let app = spawn_app().await;
+    let ws = office(&app, true).await;
+    let office_topic = Topic::Workspace(ws);
+    let tasks_topic = Topic::Tasks(ws);
+    let mut msgpack = WsClient::connect(&app, Some(Codec::MessagePack)).await;
+    let mut compact = WsClient::connect(&app, Some(Codec::Compact)).await;
+    let mut compact_tasks = WsClient::connect(&app, Some(Codec::Compact)).await;
+    for client in [&mut msgpack, &mut compact, &mut compact_tasks] {
+        hello(client).await;
+    }
+    let (mut a, mut at_a) = follow_until_current(&app, &mut msgpack, office_topic).await;
+    let (mut b, mut at_b) = follow_until_current(&app, &mut compact, office_topic).await;
+    let (mut t, mut at_t) = follow_until_current(&app, &mut compact_tasks, tasks_topic).await;
+    let run = async |count: usize| {
+        let tasks: Vec<NewTask> = (0..count)
+            .map(|n| NewTask {
+                title: format!("task {n}"),
+                ..NewTask::default()
+            })
+            .collect();
+        let ids: Vec<_> = app
+            .runtime
+            .submit_many(ws, tasks)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| r.unwrap().task.id)
+            .collect();
+        for id in ids {
+            finished(&app, ws, id).await;
+        }
+    };
+    run(20).await;
+    catch_up(&app, &mut msgpack, office_topic, &mut a, &mut at_a).await;
+    catch_up(&app, &mut compact, office_topic, &mut b, &mut at_b).await;
+    catch_up(&app, &mut compact_tasks, tasks_topic, &mut t, &mut at_t).await;
+    assert_eq!(a, b, "MessagePack and compact clients end equal");
+    assert_eq!(at_a, at_b);
+    assert!(
+        compact.diff_bytes * 2 < msgpack.diff_bytes,
+        "compact diffs are less than half the bytes: {} against {}",
+        compact.diff_bytes,
+        msgpack.diff_bytes
+    );
+
+    // Resumed on a new connection, from the state it kept: the replayed diffs name the
+    // entities by the numbers of that state.
+    drop(compact);
+    run(5).await;
+    let mut compact = WsClient::connect(&app, Some(Codec::Compact)).await;
+    hello(&mut compact).await;
+    compact.compact.resume(office_topic, &b);
+    compact
+        .send(&ClientMessage::Subscribe {
+            topic: office_topic,
+            resume: Some(at_b),
+        })
+        .await;
+    catch_up(&app, &mut compact, office_topic, &mut b, &mut at_b).await;
+    catch_up(&app, &mut msgpack, office_topic, &mut a, &mut at_a).await;
+    assert_eq!(a, b);
+}
+
+#[tokio::test]
 async fn resume_after_a_disconnect_replays_exactly_the_missed_diffs() {
     let app = spawn_app().await;
     let ws = office(&app, true).await;

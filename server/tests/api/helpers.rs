@@ -202,6 +202,10 @@ pub async fn office(app: &TestApp, public: bool) -> agenthq_protocol::WorkspaceI
 /// A WebSocket client speaking the protocol as any integration would.
 pub struct WsClient {
     pub codec: agenthq_protocol::Codec,
+    /// What a compact client knows of each topic's numbers.
+    pub compact: agenthq_protocol::compact::Decoder,
+    /// Bytes of the diff frames received.
+    pub diff_bytes: usize,
     socket: tokio_tungstenite::WebSocketStream<
         tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
     >,
@@ -234,6 +238,8 @@ impl WsClient {
         );
         Self {
             codec: codec.unwrap_or(agenthq_protocol::Codec::Json),
+            compact: Default::default(),
+            diff_bytes: 0,
             socket,
         }
     }
@@ -265,6 +271,8 @@ impl WsClient {
         match tokio_tungstenite::client_async(url, stream).await {
             Ok((socket, _)) => Ok(Self {
                 codec: agenthq_protocol::Codec::Json,
+                compact: Default::default(),
+                diff_bytes: 0,
                 socket,
             }),
             Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
@@ -295,7 +303,9 @@ impl WsClient {
             agenthq_protocol::Codec::Json => {
                 Message::Text(String::from_utf8(bytes).unwrap().into())
             }
-            agenthq_protocol::Codec::MessagePack => Message::Binary(bytes.into()),
+            agenthq_protocol::Codec::MessagePack | agenthq_protocol::Codec::Compact => {
+                Message::Binary(bytes.into())
+            }
         };
         self.socket.send(frame).await.expect("send");
     }
@@ -315,6 +325,17 @@ impl WsClient {
         }
     }
 
+    fn count(
+        &mut self,
+        message: agenthq_protocol::ServerMessage,
+        len: usize,
+    ) -> agenthq_protocol::ServerMessage {
+        if matches!(message, agenthq_protocol::ServerMessage::Diff { .. }) {
+            self.diff_bytes += len;
+        }
+        message
+    }
+
     pub async fn next_frame(&mut self) -> Frame {
         use futures::StreamExt;
         use tokio_tungstenite::tungstenite::Message;
@@ -330,23 +351,27 @@ impl WsClient {
                         agenthq_protocol::Codec::Json,
                         "text frames only for JSON"
                     );
-                    return Frame::Message(
-                        agenthq_protocol::Codec::Json
-                            .decode(text.as_bytes())
-                            .expect("valid JSON message"),
-                    );
+                    let message: agenthq_protocol::ServerMessage = agenthq_protocol::Codec::Json
+                        .decode(text.as_bytes())
+                        .expect("valid JSON message");
+                    return Frame::Message(self.count(message, text.len()));
                 }
                 Some(Ok(Message::Binary(bytes))) => {
-                    assert_eq!(
-                        self.codec,
-                        agenthq_protocol::Codec::MessagePack,
-                        "binary frames only for MessagePack"
-                    );
-                    return Frame::Message(
-                        agenthq_protocol::Codec::MessagePack
+                    let message = match self.codec {
+                        agenthq_protocol::Codec::MessagePack => {
+                            agenthq_protocol::Codec::MessagePack
+                                .decode(&bytes)
+                                .expect("valid MessagePack message")
+                        }
+                        agenthq_protocol::Codec::Compact => self
+                            .compact
                             .decode(&bytes)
-                            .expect("valid MessagePack message"),
-                    );
+                            .expect("a valid compact frame, every number known"),
+                        agenthq_protocol::Codec::Json => {
+                            panic!("binary frames only for MessagePack")
+                        }
+                    };
+                    return Frame::Message(self.count(message, bytes.len()));
                 }
                 Some(Ok(Message::Close(frame))) => {
                     return Frame::Closed(frame.map(|f| u16::from(f.code)));

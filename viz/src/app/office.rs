@@ -587,6 +587,7 @@ mod tests {
     fn agent(n: u8, name: &str, status: AgentStatus) -> AgentView {
         AgentView {
             id: AgentId::from_bytes([n; 16]),
+            n: 0,
             name: name.into(),
             personality: String::new(),
             status,
@@ -678,6 +679,7 @@ mod tests {
             task,
             TaskView {
                 id: task,
+                n: 0,
                 title: "Fix the flaky checkout test".into(),
                 target: None,
                 assigned: Some(sable),

@@ -11,6 +11,7 @@ use crate::motion::SPEED;
 fn agent(n: u8, name: &str, status: AgentStatus) -> AgentView {
     AgentView {
         id: AgentId::from_bytes([n; 16]),
+        n: 0,
         name: name.into(),
         personality: String::new(),
         status,
@@ -117,6 +118,7 @@ fn diffs_applied_to_the_scene_match_the_protocol_state() {
         task,
         TaskView {
             id: task,
+            n: 0,
             title: "Write the launch post".into(),
             target: None,
             assigned: Some(marcus.id),
