@@ -49,7 +49,31 @@ pub fn decode(codec: WireCodec, bytes: &[u8]) -> Option<Head> {
     match codec {
         WireCodec::Msgpack => msgpack(bytes),
         WireCodec::Json => json(bytes),
+        WireCodec::Compact => compact(bytes),
     }
+}
+
+/// A compact diff is `[topic kind, topic id, epoch, seq, server_time, [ops...]]`; any other
+/// frame of that subprotocol is named MessagePack.
+fn compact(bytes: &[u8]) -> Option<Head> {
+    if bytes.first() != Some(&0x96) {
+        return msgpack(bytes);
+    }
+    let mut r = Reader { bytes, at: 1 };
+    r.uint()?;
+    r.skip()?;
+    let epoch = r.uint()?;
+    let seq = r.uint()?;
+    let server_time = r.uint()?;
+    let ops = r.array_len()?;
+    (ops <= (bytes.len() - r.at) as u64).then_some(Head {
+        kind: Kind::Diff,
+        epoch,
+        seq,
+        server_time: Some(server_time),
+        code: None,
+        ops: Some(ops),
+    })
 }
 
 fn json(bytes: &[u8]) -> Option<Head> {
@@ -360,6 +384,14 @@ mod tests {
                     "{message:?}"
                 );
             }
+            let bytes =
+                agenthq_protocol::compact::encode(message, &agenthq_protocol::compact::ByIds)
+                    .unwrap();
+            assert_eq!(
+                decode(WireCodec::Compact, &bytes).as_ref(),
+                Some(&expected),
+                "compact {message:?}"
+            );
         }
         let error = ServerMessage::Error {
             code: ErrorCode::ResyncRequired,

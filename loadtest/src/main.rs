@@ -37,8 +37,8 @@ struct Target {
     /// becomes their owner: watchers on the `--url` nodes then measure the bridge).
     #[arg(long)]
     setup_url: Option<String>,
-    /// Override the scenario's wire encoding: `msgpack` or `json`.
-    #[arg(long, value_parser = ["msgpack", "json"])]
+    /// Override the scenario's wire encoding: `msgpack`, `json` or `compact`.
+    #[arg(long, value_parser = ["msgpack", "json", "compact"])]
     codec: Option<String>,
 }
 
@@ -55,6 +55,7 @@ impl Target {
         match self.codec.as_deref() {
             Some("json") => scenario.codec = agenthq_loadtest::scenario::WireCodec::Json,
             Some("msgpack") => scenario.codec = agenthq_loadtest::scenario::WireCodec::Msgpack,
+            Some("compact") => scenario.codec = agenthq_loadtest::scenario::WireCodec::Compact,
             _ => {}
         }
         let results = self
@@ -121,7 +122,8 @@ enum Cmd {
         #[arg(long)]
         results: Option<PathBuf>,
     },
-    /// Bytes on the wire per office update, by kind: AgentHQ's MessagePack diffs against
+    /// Bytes on the wire per office update, by kind: AgentHQ's diffs (MessagePack, or
+    /// compact with `--codec compact`) against
     /// the Generic Corp way (each changed agent or task emitted whole over Socket.io),
     /// measured on a live workspace.
     Sizes {
@@ -136,6 +138,9 @@ enum Cmd {
         /// Diff frames to measure.
         #[arg(long, default_value_t = 400)]
         diffs: u64,
+        /// The subprotocol to measure: `msgpack` or `compact` (entities by number).
+        #[arg(long, default_value = "msgpack", value_parser = ["msgpack", "compact"])]
+        codec: String,
     },
     /// The scenarios that come with the driver.
     List,
@@ -172,10 +177,15 @@ fn main() -> ExitCode {
             workspace,
             token,
             diffs,
+            codec,
         } => (|| {
             let runtime = tokio::runtime::Runtime::new()?;
             let sizes = runtime.block_on(agenthq_loadtest::sizes::measure(
-                &url, workspace, token, diffs,
+                &url,
+                workspace,
+                token,
+                diffs,
+                codec == "compact",
             ))?;
             println!("{}", sizes.table());
             Ok(())

@@ -5,7 +5,7 @@
 //! name = "fanout"
 //! duration_secs = 30        # measuring time, after the ramp
 //! ramp_secs = 10            # watchers connect evenly over this
-//! codec = "msgpack"         # or "json"
+//! codec = "msgpack"         # or "json", "compact"
 //!
 //! [office]
 //! workspaces = 1            # created through the API, public, with `sim` agents
@@ -44,6 +44,8 @@ pub enum WireCodec {
     #[default]
     Msgpack,
     Json,
+    /// MessagePack with compact diffs (entities by number).
+    Compact,
 }
 
 impl WireCodec {
@@ -51,6 +53,7 @@ impl WireCodec {
         match self {
             WireCodec::Msgpack => "agenthq.v1.msgpack",
             WireCodec::Json => "agenthq.v1.json",
+            WireCodec::Compact => "agenthq.v1.compact",
         }
     }
 }

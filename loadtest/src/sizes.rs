@@ -8,12 +8,18 @@
 //! received), and the bytes of the Socket.io event the Generic Corp server would have sent
 //! for the same change: `42["agent:update",{…the whole agent…}]` and its WebSocket header,
 //! exactly what the Socket.io anchor's `--style full` emits (`loadtest/anchors/socketio`).
+//!
+//! With `compact`, it follows the workspace over `agenthq.v1.compact` instead, and an op's
+//! own bytes are what it adds to a compact diff, numbered from what the follower holds.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 
+use agenthq_protocol::compact::{self, Numbers};
 use agenthq_protocol::diff::{ApplyError, apply_op};
-use agenthq_protocol::{ClientMessage, Codec, OfficeState, Op, ServerMessage, Topic, WorkspaceId};
+use agenthq_protocol::{
+    AgentId, ClientMessage, Codec, Diff, OfficeState, Op, ServerMessage, TaskId, Topic, WorkspaceId,
+};
 use anyhow::Context as _;
 use futures::{SinkExt, StreamExt};
 use serde_json::{Value, json};
@@ -37,6 +43,55 @@ pub struct Sizes {
     pub frames: u64,
     /// Bytes received for those frames, WebSocket headers included.
     pub frame_bytes: u64,
+    /// The frames are compact diffs (`agenthq.v1.compact`), not named MessagePack.
+    pub compact: bool,
+}
+
+/// The numbers a compact client holds while it reads a frame: its state before the frame,
+/// and the entities the frame binds.
+struct Held<'a> {
+    state: &'a OfficeState,
+    agents: HashMap<AgentId, u32>,
+    tasks: HashMap<TaskId, u32>,
+}
+
+impl Numbers for Held<'_> {
+    fn agent(&self, id: AgentId) -> Option<u32> {
+        (self.state.agents.get(&id).map(|a| a.n)).or_else(|| self.agents.get(&id).copied())
+    }
+    fn task(&self, id: TaskId) -> Option<u32> {
+        (self.state.tasks.get(&id).map(|t| t.n)).or_else(|| self.tasks.get(&id).copied())
+    }
+}
+
+/// Each op's bytes in a compact diff: the frame with it, less the frame without it.
+fn compact_sizes(state: &OfficeState, workspace: WorkspaceId, ops: &[Op]) -> Vec<usize> {
+    let mut held = Held {
+        state,
+        agents: HashMap::new(),
+        tasks: HashMap::new(),
+    };
+    for op in ops {
+        match op {
+            Op::Agent(p) => held.agents.extend(p.n.map(|n| (p.id, n))),
+            Op::Task(p) => held.tasks.extend(p.n.map(|n| (p.id, n))),
+            _ => {}
+        }
+    }
+    let frame = |ops: Vec<Op>| {
+        let message = ServerMessage::Diff {
+            topic: Topic::Workspace(workspace),
+            epoch: 1,
+            seq: 1,
+            server_time: 1,
+            ops: Diff { ops },
+        };
+        compact::encode(&message, &held).map_or(0, |b| b.len())
+    };
+    let empty = frame(Vec::new());
+    ops.iter()
+        .map(|op| frame(vec![op.clone()]).saturating_sub(empty))
+        .collect()
 }
 
 /// A server-to-client WebSocket frame's header for a payload of `len` bytes (unmasked).
@@ -77,9 +132,15 @@ impl Sizes {
         let received = ws_header(frame_len) + frame_len;
         self.frames += 1;
         self.frame_bytes += received as u64;
+        let owns: Vec<usize> = if self.compact {
+            compact_sizes(state, workspace, &ops)
+        } else {
+            ops.iter()
+                .map(|op| Codec::MessagePack.encode(op).map_or(0, |b| b.len()))
+                .collect()
+        };
         let mut seen = Vec::with_capacity(ops.len());
-        for op in ops {
-            let own = Codec::MessagePack.encode(&op).map_or(0, |b| b.len());
+        for (op, own) in ops.into_iter().zip(owns) {
             let (kind, theirs) = generic_corp(state, workspace, server_time, op)?;
             seen.push((kind, own, theirs));
         }
@@ -198,19 +259,25 @@ fn generic_corp(
     })
 }
 
-/// Follows `workspace/{workspace}` at `url` (the server's base URL) over MessagePack for
-/// `diffs` diffs and answers the sizes.
+/// Follows `workspace/{workspace}` at `url` (the server's base URL) over MessagePack (or
+/// compact) for `diffs` diffs and answers the sizes.
 pub async fn measure(
     url: &str,
     workspace: WorkspaceId,
     token: Option<String>,
     diffs: u64,
+    compact: bool,
 ) -> anyhow::Result<Sizes> {
+    let codec = if compact {
+        Codec::Compact
+    } else {
+        Codec::MessagePack
+    };
     let ws = format!("{}/ws", url.replacen("http", "ws", 1).trim_end_matches('/'));
     let mut request = ws.as_str().into_client_request()?;
     request
         .headers_mut()
-        .insert("sec-websocket-protocol", "agenthq.v1.msgpack".parse()?);
+        .insert("sec-websocket-protocol", codec.subprotocol().parse()?);
     let (mut socket, _) = tokio_tungstenite::connect_async(request)
         .await
         .with_context(|| format!("connecting to {ws}"))?;
@@ -226,7 +293,11 @@ pub async fn measure(
             .send(Message::Binary(Codec::MessagePack.encode(&message)?.into()))
             .await?;
     }
-    let mut sizes = Sizes::default();
+    let mut sizes = Sizes {
+        compact,
+        ..Sizes::default()
+    };
+    let mut decoder = compact::Decoder::new();
     let mut state = None;
     let mut last_seq = 0;
     while sizes.frames < diffs {
@@ -237,7 +308,12 @@ pub async fn measure(
         let Message::Binary(bytes) = frame else {
             continue;
         };
-        match Codec::MessagePack.decode::<ServerMessage>(&bytes)? {
+        let message = if compact {
+            decoder.decode(&bytes)?
+        } else {
+            Codec::MessagePack.decode::<ServerMessage>(&bytes)?
+        };
+        match message {
             ServerMessage::Snapshot {
                 state: s, seq: at, ..
             } => (state, last_seq) = (Some(s), at),
@@ -336,6 +412,57 @@ mod tests {
         assert!(text.contains("chases every loose end"));
         assert_eq!(change.theirs, (text.len() + 4) as u64);
         assert!(sizes.table().contains("| agent (change) | 1 |"));
+    }
+
+    #[test]
+    fn a_compact_status_change_is_a_few_bytes_and_still_adds_up() {
+        let ws = WorkspaceId::from_bytes([9; 16]);
+        let mut idle = agent(AgentStatus::Idle);
+        idle.n = 3;
+        let mut state = OfficeState::default();
+        state.agents.insert(idle.id, idle.clone());
+        let mut after = state.clone();
+        after.agents.get_mut(&idle.id).unwrap().status = AgentStatus::Working;
+        let ops = diff(&state, &after);
+        let message = ServerMessage::Diff {
+            topic: Topic::Workspace(ws),
+            epoch: 1,
+            seq: 2,
+            server_time: 1_700_000_000_000_000,
+            ops: ops.clone(),
+        };
+        let held = Held {
+            state: &state,
+            agents: HashMap::new(),
+            tasks: HashMap::new(),
+        };
+        let frame = compact::encode(&message, &held).unwrap();
+        assert_eq!(compact_sizes(&state, ws, &ops.ops), vec![5]);
+        let mut sizes = Sizes {
+            compact: true,
+            ..Sizes::default()
+        };
+        sizes
+            .frame(&mut state, ws, 1_700_000_000_000_000, frame.len(), ops.ops)
+            .unwrap();
+        let change = sizes.kinds["agent (change)"];
+        // Alone in its frame, the op carries the whole envelope (topic, epoch, seq, time).
+        assert_eq!(change.ours, (frame.len() + ws_header(frame.len())) as f64);
+        assert_eq!(
+            frame.len(),
+            5 + compact::encode(
+                &ServerMessage::Diff {
+                    topic: Topic::Workspace(ws),
+                    epoch: 1,
+                    seq: 2,
+                    server_time: 1_700_000_000_000_000,
+                    ops: Diff::default(),
+                },
+                &compact::ByIds
+            )
+            .unwrap()
+            .len()
+        );
     }
 
     #[test]

@@ -154,7 +154,7 @@ async fn connect(url: &str, source: Ipv4Addr, subprotocol: Option<&str>) -> Resu
 
 fn encode(codec: WireCodec, message: &ClientMessage) -> Message {
     match codec {
-        WireCodec::Msgpack => Message::Binary(
+        WireCodec::Msgpack | WireCodec::Compact => Message::Binary(
             Codec::MessagePack
                 .encode(message)
                 .unwrap_or_default()
