@@ -11,6 +11,7 @@ use std::process::{Child, Command, Stdio};
 
 use crate::driver::{self, Prepared, RunOptions};
 use crate::report::Report;
+use crate::scenario::WireCodec;
 
 /// Port the anchor listens on.
 const ANCHOR_PORT: u16 = 18_100;
@@ -73,7 +74,12 @@ async fn phases(
         ..options.clone()
     })
     .await?;
-    out.push(("AgentHQ (MessagePack diffs)".to_owned(), ours));
+    let label = match options.scenario.codec {
+        WireCodec::Msgpack => "AgentHQ (MessagePack diffs)",
+        WireCodec::Json => "AgentHQ (JSON diffs)",
+        WireCodec::Compact => "AgentHQ (compact diffs)",
+    };
+    out.push((label.to_owned(), ours));
     for (style, name) in [
         ("full", "Socket.io, whole objects to all"),
         ("rooms", "Socket.io, rooms + changed fields"),
