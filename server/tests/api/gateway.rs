@@ -80,20 +80,9 @@ async fn catch_up(
     assert_eq!(*state, truth, "the client's state is the server's");
 }
 
-#[tokio::test]
-async fn json_and_msgpack_clients_rebuild_the_same_office_from_snapshot_and_diffs() {
-    let app = spawn_app().await;
-    let ws = office(&app, true).await;
-    let topic = Topic::Workspace(ws);
-    let mut json = WsClient::connect(&app, Some(Codec::Json)).await;
-    let mut msgpack = WsClient::connect(&app, Some(Codec::MessagePack)).await;
-    let mut default = WsClient::connect(&app, None).await;
-    for client in [&mut json, &mut msgpack, &mut default] {
-        hello(client).await;
-    }
-    let (mut a, mut at_a) = follow_until_current(&app, &mut json, topic).await;
-    let (mut b, mut at_b) = follow_until_current(&app, &mut msgpack, topic).await;
-    let tasks: Vec<NewTask> = (0..20)
+/// Submits `count` tasks and waits until each has finished.
+async fn run_tasks(app: &TestApp, ws: agenthq_protocol::WorkspaceId, count: usize) {
+    let tasks: Vec<NewTask> = (0..count)
         .map(|n| NewTask {
             title: format!("task {n}"),
             ..NewTask::default()
@@ -108,8 +97,24 @@ async fn json_and_msgpack_clients_rebuild_the_same_office_from_snapshot_and_diff
         .map(|r| r.unwrap().task.id)
         .collect();
     for id in ids {
-        finished(&app, ws, id).await;
+        finished(app, ws, id).await;
     }
+}
+
+#[tokio::test]
+async fn json_and_msgpack_clients_rebuild_the_same_office_from_snapshot_and_diffs() {
+    let app = spawn_app().await;
+    let ws = office(&app, true).await;
+    let topic = Topic::Workspace(ws);
+    let mut json = WsClient::connect(&app, Some(Codec::Json)).await;
+    let mut msgpack = WsClient::connect(&app, Some(Codec::MessagePack)).await;
+    let mut default = WsClient::connect(&app, None).await;
+    for client in [&mut json, &mut msgpack, &mut default] {
+        hello(client).await;
+    }
+    let (mut a, mut at_a) = follow_until_current(&app, &mut json, topic).await;
+    let (mut b, mut at_b) = follow_until_current(&app, &mut msgpack, topic).await;
+    run_tasks(&app, ws, 20).await;
     catch_up(&app, &mut json, topic, &mut a, &mut at_a).await;
     catch_up(&app, &mut msgpack, topic, &mut b, &mut at_b).await;
     assert_eq!(a, b, "JSON and MessagePack clients end equal");
@@ -132,26 +137,7 @@ async fn compact_clients_rebuild_the_same_office_in_fewer_bytes_and_resume_by_re
     let (mut a, mut at_a) = follow_until_current(&app, &mut msgpack, office_topic).await;
     let (mut b, mut at_b) = follow_until_current(&app, &mut compact, office_topic).await;
     let (mut t, mut at_t) = follow_until_current(&app, &mut compact_tasks, tasks_topic).await;
-    let run = async |count: usize| {
-        let tasks: Vec<NewTask> = (0..count)
-            .map(|n| NewTask {
-                title: format!("task {n}"),
-                ..NewTask::default()
-            })
-            .collect();
-        let ids: Vec<_> = app
-            .runtime
-            .submit_many(ws, tasks)
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|r| r.unwrap().task.id)
-            .collect();
-        for id in ids {
-            finished(&app, ws, id).await;
-        }
-    };
-    run(20).await;
+    run_tasks(&app, ws, 20).await;
     catch_up(&app, &mut msgpack, office_topic, &mut a, &mut at_a).await;
     catch_up(&app, &mut compact, office_topic, &mut b, &mut at_b).await;
     catch_up(&app, &mut compact_tasks, tasks_topic, &mut t, &mut at_t).await;
@@ -167,7 +153,7 @@ async fn compact_clients_rebuild_the_same_office_in_fewer_bytes_and_resume_by_re
     // Resumed on a new connection, from the state it kept: the replayed diffs name the
     // entities by the numbers of that state.
     drop(compact);
-    run(5).await;
+    run_tasks(&app, ws, 5).await;
     let mut compact = WsClient::connect(&app, Some(Codec::Compact)).await;
     hello(&mut compact).await;
     compact.compact.resume(office_topic, &b);
