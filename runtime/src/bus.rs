@@ -80,7 +80,7 @@ impl Publication {
             serde::Deserialize::deserialize(&mut rmp_serde::Deserializer::new(&mut rest))
                 .map_err(|e| e.to_string())?;
         let used = bytes.len() - rest.len();
-        let publication = Self::from_message(message, Codec::MessagePack, bytes.slice(..used))?;
+        let publication = Self::from_message(message, bytes.slice(..used))?;
         if used < bytes.len() {
             if bytes[used] != 0x96 {
                 return Err("trailing bytes are not a compact diff".into());
@@ -92,14 +92,8 @@ impl Publication {
         Ok(publication)
     }
 
-    /// A diff received already encoded (from another node): its `codec` bytes are kept
-    /// as they came, so they are not encoded again here.
-    pub fn received(codec: Codec, bytes: Bytes) -> Result<Self, String> {
-        let message: ServerMessage = codec.decode(&bytes).map_err(|e| e.to_string())?;
-        Self::from_message(message, codec, bytes)
-    }
-
-    fn from_message(message: ServerMessage, codec: Codec, bytes: Bytes) -> Result<Self, String> {
+    /// A publication of a received diff, with its MessagePack bytes as they came.
+    fn from_message(message: ServerMessage, named: Bytes) -> Result<Self, String> {
         let ServerMessage::Diff {
             topic, epoch, seq, ..
         } = message
@@ -113,7 +107,7 @@ impl Publication {
             message,
             encoded: Default::default(),
         };
-        let _ = publication.slot(codec).set(Ok(bytes));
+        let _ = publication.slot(Codec::MessagePack).set(Ok(named));
         Ok(publication)
     }
 

@@ -1,369 +1,12 @@
-//! The compact encoding of `diff` frames (subprotocol `agenthq.v1.compact`).
-//!
-//! Every other message of that subprotocol is the MessagePack of `agenthq.v1.msgpack`
-//! (a map with field names); a `diff` is a positional array instead, where agents and
-//! tasks the client already holds are named by their small number (`n`, see
-//! [`crate::AgentView::n`]) rather than their 16-byte id, field names are bits of a mask,
-//! and enums are small integers. A status change of an agent takes 5 bytes where the
-//! named MessagePack op takes about 45. The layout, byte by byte, is in
-//! `docs/protocol.md` ("The compact subprotocol").
-//!
-//! ```text
-//! diff  = [topic kind, topic id (bin 16), epoch, seq, server_time, [op, ...]]
-//! op    = [1, ref, mask, agent fields...]      agent upsert
-//!       | [2, ref, mask, task fields...]       task upsert
-//!       | [3, ref] | [4, ref]                  agent removed, task removed
-//!       | [5, line id, agent ref, task ref | nil, kind, text, server ms - at]
-//!       | [6, task ref, status, attempts, agent ref | nil, error | nil]   task event
-//!       | {the op as agenthq.v1.msgpack}       any other op
-//! ref   = n (uint) | id (bin 16)
-//! ```
-//!
-//! The server numbers a reference only when the client's state holds the entity: on
-//! `workspace/{id}` agents and tasks, on `workspace/{id}/tasks` tasks, on
-//! `agent/{id}/activity` nothing. A new entity's upsert names it by id and carries its
-//! `n`; from then on the client ([`Decoder`]) resolves the number. A number is never
-//! reused within an epoch, so a replayed diff cannot name the wrong entity.
+//! The client's side: compact frames back into messages, numbers into ids.
 
 use std::collections::HashMap;
 
-use rmp::encode as enc;
-
+use super::*;
 use crate::diff::{AgentPatch, TaskPatch};
-use crate::id::{AgentId, TaskId, WorkspaceId};
-use crate::model::{ActivityKind, ActivityLine, AgentStatus, OfficeState, TaskEvent, TaskStatus};
-use crate::{CodecError, Diff, Op, ServerMessage, Topic};
-
-const AGENT: u8 = 1;
-const TASK: u8 = 2;
-const AGENT_REMOVED: u8 = 3;
-const TASK_REMOVED: u8 = 4;
-const ACTIVITY: u8 = 5;
-const TASK_EVENT: u8 = 6;
-
-/// The numbers the encoder may use for a topic: those of the entities the client holds.
-pub trait Numbers {
-    fn agent(&self, id: AgentId) -> Option<u32>;
-    fn task(&self, id: TaskId) -> Option<u32>;
-}
-
-/// Names every entity by its id: always correct, only larger. What a node uses when it
-/// does not hold the topic's state (a diff received from another node).
-#[derive(Debug, Clone, Copy, Default)]
-pub struct ByIds;
-
-impl Numbers for ByIds {
-    fn agent(&self, _: AgentId) -> Option<u32> {
-        None
-    }
-    fn task(&self, _: TaskId) -> Option<u32> {
-        None
-    }
-}
-
-/// Encodes `message` for the compact subprotocol: a `diff` as the positional array, with
-/// `numbers` for the entities the client holds; any other message as named MessagePack.
-pub fn encode(message: &ServerMessage, numbers: &dyn Numbers) -> Result<Vec<u8>, CodecError> {
-    let mut out = Vec::with_capacity(128);
-    encode_into(message, numbers, &mut out)?;
-    Ok(out)
-}
-
-/// [`encode`], appending to `out`.
-pub fn encode_into(
-    message: &ServerMessage,
-    numbers: &dyn Numbers,
-    out: &mut Vec<u8>,
-) -> Result<(), CodecError> {
-    let ServerMessage::Diff {
-        topic,
-        epoch,
-        seq,
-        server_time,
-        ops,
-    } = message
-    else {
-        rmp_serde::encode::write_named(out, message)?;
-        return Ok(());
-    };
-    let mut w = Writer { out };
-    w.array(6);
-    let (kind, id) = match topic {
-        Topic::Workspace(id) => (0, *id.as_bytes()),
-        Topic::Tasks(id) => (1, *id.as_bytes()),
-        Topic::AgentActivity(id) => (2, *id.as_bytes()),
-    };
-    w.uint(kind);
-    w.bin(&id);
-    w.uint(*epoch);
-    w.uint(*seq);
-    w.uint(*server_time);
-    w.array(ops.ops.len());
-    let server_ms = (*server_time / 1000) as i64;
-    for op in &ops.ops {
-        w.op(op, numbers, server_ms)?;
-    }
-    Ok(())
-}
-
-/// Writes into a `Vec`, which cannot fail: the results rmp returns are dropped here once.
-struct Writer<'a> {
-    out: &'a mut Vec<u8>,
-}
-
-impl Writer<'_> {
-    fn array(&mut self, len: usize) {
-        let _ = enc::write_array_len(self.out, u32::try_from(len).unwrap_or(u32::MAX));
-    }
-    fn uint(&mut self, v: u64) {
-        let _ = enc::write_uint(self.out, v);
-    }
-    fn sint(&mut self, v: i64) {
-        let _ = enc::write_sint(self.out, v);
-    }
-    fn bin(&mut self, v: &[u8]) {
-        let _ = enc::write_bin(self.out, v);
-    }
-    fn str(&mut self, v: &str) {
-        let _ = enc::write_str(self.out, v);
-    }
-    fn nil(&mut self) {
-        let _ = enc::write_nil(self.out);
-    }
-    fn agent(&mut self, id: AgentId, numbers: &dyn Numbers) {
-        match numbers.agent(id) {
-            Some(n) => self.uint(n.into()),
-            None => self.bin(id.as_bytes()),
-        }
-    }
-    fn task(&mut self, id: TaskId, numbers: &dyn Numbers) {
-        match numbers.task(id) {
-            Some(n) => self.uint(n.into()),
-            None => self.bin(id.as_bytes()),
-        }
-    }
-    fn opt_agent(&mut self, id: Option<AgentId>, numbers: &dyn Numbers) {
-        match id {
-            Some(id) => self.agent(id, numbers),
-            None => self.nil(),
-        }
-    }
-    fn opt_task(&mut self, id: Option<TaskId>, numbers: &dyn Numbers) {
-        match id {
-            Some(id) => self.task(id, numbers),
-            None => self.nil(),
-        }
-    }
-
-    fn op(&mut self, op: &Op, numbers: &dyn Numbers, server_ms: i64) -> Result<(), CodecError> {
-        match op {
-            Op::Agent(p) => self.agent_patch(p, numbers),
-            Op::Task(p) => self.task_patch(p, numbers),
-            Op::AgentRemoved { id } => {
-                self.array(2);
-                self.uint(AGENT_REMOVED.into());
-                self.agent(*id, numbers);
-            }
-            Op::TaskRemoved { id } => {
-                self.array(2);
-                self.uint(TASK_REMOVED.into());
-                self.task(*id, numbers);
-            }
-            Op::Activity(line) => {
-                self.array(7);
-                self.uint(ACTIVITY.into());
-                self.uint(line.id);
-                self.agent(line.agent, numbers);
-                self.opt_task(line.task, numbers);
-                self.uint(activity_code(line.kind).into());
-                self.str(&line.text);
-                self.sint(server_ms.wrapping_sub(line.at));
-            }
-            Op::TaskEvent(e) => {
-                self.array(6);
-                self.uint(TASK_EVENT.into());
-                self.task(e.id, numbers);
-                self.uint(task_code(e.status).into());
-                self.uint(e.attempts.into());
-                self.opt_agent(e.agent, numbers);
-                match &e.error {
-                    Some(text) => self.str(text),
-                    None => self.nil(),
-                }
-            }
-            other => rmp_serde::encode::write_named(self.out, other)?,
-        }
-        Ok(())
-    }
-
-    /// An upsert names its entity by number only when the client already has it: a patch
-    /// that carries `n` (a new entity) names it by id, which binds the number. Fields
-    /// follow in the order of [`AGENT_FIELDS`], each present one a bit of the mask.
-    fn agent_patch(&mut self, p: &AgentPatch, numbers: &dyn Numbers) {
-        let fields = [
-            p.status.is_some(),
-            p.running.is_some(),
-            p.queued.is_some(),
-            p.current_task.is_some(),
-            p.restarts.is_some(),
-            p.n.is_some(),
-            p.name.is_some(),
-            p.personality.is_some(),
-            p.desk.is_some(),
-            p.max_concurrent.is_some(),
-        ];
-        self.subject(AGENT, &fields);
-        if p.n.is_some() {
-            self.bin(p.id.as_bytes());
-        } else {
-            self.agent(p.id, numbers);
-        }
-        self.uint(mask(&fields));
-        if let Some(v) = p.status {
-            self.uint(agent_code(v).into());
-        }
-        for v in [p.running, p.queued].into_iter().flatten() {
-            self.uint(v.into());
-        }
-        if let Some(v) = p.current_task {
-            self.opt_task(v, numbers);
-        }
-        for v in [p.restarts, p.n].into_iter().flatten() {
-            self.uint(v.into());
-        }
-        for v in [&p.name, &p.personality].into_iter().flatten() {
-            self.str(v);
-        }
-        for v in [p.desk, p.max_concurrent].into_iter().flatten() {
-            self.uint(v.into());
-        }
-    }
-
-    /// As [`Self::agent_patch`], in the order of [`TASK_FIELDS`].
-    fn task_patch(&mut self, p: &TaskPatch, numbers: &dyn Numbers) {
-        let fields = [
-            p.status.is_some(),
-            p.progress.is_some(),
-            p.assigned.is_some(),
-            p.attempts.is_some(),
-            p.n.is_some(),
-            p.title.is_some(),
-            p.target.is_some(),
-            p.priority.is_some(),
-            p.max_attempts.is_some(),
-        ];
-        self.subject(TASK, &fields);
-        if p.n.is_some() {
-            self.bin(p.id.as_bytes());
-        } else {
-            self.task(p.id, numbers);
-        }
-        self.uint(mask(&fields));
-        if let Some(v) = p.status {
-            self.uint(task_code(v).into());
-        }
-        if let Some(v) = p.progress {
-            self.uint(v.into());
-        }
-        if let Some(v) = p.assigned {
-            self.opt_agent(v, numbers);
-        }
-        for v in [p.attempts, p.n].into_iter().flatten() {
-            self.uint(v.into());
-        }
-        if let Some(v) = &p.title {
-            self.str(v);
-        }
-        if let Some(v) = p.target {
-            self.opt_agent(v, numbers);
-        }
-        if let Some(v) = p.priority {
-            self.sint(v.into());
-        }
-        if let Some(v) = p.max_attempts {
-            self.uint(v.into());
-        }
-    }
-
-    /// The op's array header and code: code, subject, mask, then the present fields.
-    fn subject(&mut self, code: u8, fields: &[bool]) {
-        self.array(3 + fields.iter().filter(|f| **f).count());
-        self.uint(code.into());
-    }
-}
-
-/// The agent fields in mask order, the ones that change most first (so that a change's
-/// mask is one byte).
-pub const AGENT_FIELDS: [&str; 10] = [
-    "status",
-    "running",
-    "queued",
-    "current_task",
-    "restarts",
-    "n",
-    "name",
-    "personality",
-    "desk",
-    "max_concurrent",
-];
-
-/// The task fields in mask order.
-pub const TASK_FIELDS: [&str; 9] = [
-    "status",
-    "progress",
-    "assigned",
-    "attempts",
-    "n",
-    "title",
-    "target",
-    "priority",
-    "max_attempts",
-];
-
-fn mask(fields: &[bool]) -> u64 {
-    fields
-        .iter()
-        .enumerate()
-        .filter(|(_, f)| **f)
-        .fold(0, |m, (bit, _)| m | 1 << bit)
-}
-
-const AGENT_STATUSES: [AgentStatus; 6] = [
-    AgentStatus::Idle,
-    AgentStatus::Thinking,
-    AgentStatus::Working,
-    AgentStatus::AwaitingApproval,
-    AgentStatus::Blocked,
-    AgentStatus::Faulted,
-];
-const TASK_STATUSES: [TaskStatus; 7] = [
-    TaskStatus::Queued,
-    TaskStatus::Running,
-    TaskStatus::AwaitingApproval,
-    TaskStatus::Succeeded,
-    TaskStatus::Failed,
-    TaskStatus::Cancelled,
-    TaskStatus::Dead,
-];
-const ACTIVITY_KINDS: [ActivityKind; 4] = [
-    ActivityKind::Thought,
-    ActivityKind::ToolCall,
-    ActivityKind::Output,
-    ActivityKind::Status,
-];
-
-fn code_of<T: PartialEq>(all: &[T], v: T) -> u8 {
-    all.iter().position(|x| *x == v).unwrap_or(0) as u8
-}
-fn agent_code(v: AgentStatus) -> u8 {
-    code_of(&AGENT_STATUSES, v)
-}
-fn task_code(v: TaskStatus) -> u8 {
-    code_of(&TASK_STATUSES, v)
-}
-fn activity_code(v: ActivityKind) -> u8 {
-    code_of(&ACTIVITY_KINDS, v)
-}
+use crate::id::WorkspaceId;
+use crate::model::{ActivityLine, OfficeState, TaskEvent};
+use crate::{Diff, Op, ServerMessage, Topic};
 
 /// Why a compact frame could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -418,7 +61,6 @@ impl Decoder {
             return Ok(message);
         }
         let (topic, epoch, seq, server_time, body) = read_envelope(bytes)?;
-        let table = self.topics.get(&topic).cloned().unwrap_or_default();
         // First pass: the numbers this diff binds (new entities, named by id), so that an
         // op may name an entity whose upsert comes later in the same diff.
         let mut learn = Resolve::Learning(Table::default());
@@ -426,11 +68,19 @@ impl Decoder {
         let Resolve::Learning(bound) = learn else {
             unreachable!("the first pass only learns")
         };
-        let mut resolve = Resolve::Known { table, bound };
-        let ops = read_ops(body, server_time, &mut resolve)?;
-        let Resolve::Known { mut table, bound } = resolve else {
-            unreachable!("the second pass only resolves")
-        };
+        // Second pass against the topic's table as it stands; it changes only once the
+        // whole diff has decoded, so a frame that fails leaves it matching the state.
+        let empty = Table::default();
+        let held = self.topics.get(&topic).unwrap_or(&empty);
+        let ops = read_ops(
+            body,
+            server_time,
+            &mut Resolve::Known {
+                table: held,
+                bound: &bound,
+            },
+        )?;
+        let table = self.topics.entry(topic).or_default();
         table.agents.extend(bound.agents);
         table.tasks.extend(bound.tasks);
         for op in &ops.ops {
@@ -440,7 +90,6 @@ impl Decoder {
                 _ => {}
             }
         }
-        self.topics.insert(topic, table);
         Ok(ServerMessage::Diff {
             topic,
             epoch,
@@ -462,17 +111,15 @@ impl Decoder {
     }
 }
 
-enum Resolve {
+enum Resolve<'a> {
     /// Records `n → id` of every entity named by id with its number; numbers resolve to a
     /// placeholder.
     Learning(Table),
-    Known {
-        table: Table,
-        bound: Table,
-    },
+    /// Numbers resolve through the topic's table, then through those the diff binds.
+    Known { table: &'a Table, bound: &'a Table },
 }
 
-impl Resolve {
+impl Resolve<'_> {
     fn agent(&self, r: Ref) -> Result<AgentId, DecodeError> {
         match (r, self) {
             (Ref::Id(bytes), _) => Ok(AgentId::from_bytes(bytes)),
@@ -619,7 +266,7 @@ fn read_envelope(bytes: &[u8]) -> Result<Envelope<'_>, DecodeError> {
     Ok((topic, epoch, seq, server_time, r.rest))
 }
 
-fn read_ops(body: &[u8], server_time: u64, resolve: &mut Resolve) -> Result<Diff, DecodeError> {
+fn read_ops(body: &[u8], server_time: u64, resolve: &mut Resolve<'_>) -> Result<Diff, DecodeError> {
     let mut r = Reader { rest: body };
     let count = r.array()?;
     // Each op takes at least one byte: a count beyond the bytes left is a lie.
@@ -637,7 +284,11 @@ fn read_ops(body: &[u8], server_time: u64, resolve: &mut Resolve) -> Result<Diff
     Ok(Diff { ops })
 }
 
-fn read_op(r: &mut Reader<'_>, server_ms: i64, resolve: &mut Resolve) -> Result<Op, DecodeError> {
+fn read_op(
+    r: &mut Reader<'_>,
+    server_ms: i64,
+    resolve: &mut Resolve<'_>,
+) -> Result<Op, DecodeError> {
     if !(0x90..=0x9f).contains(&r.peek()?) && !matches!(r.peek()?, 0xdc | 0xdd) {
         // Any other op: named MessagePack, as in agenthq.v1.msgpack.
         let mut de = rmp_serde::Deserializer::new(&mut r.rest);
@@ -648,8 +299,8 @@ fn read_op(r: &mut Reader<'_>, server_ms: i64, resolve: &mut Resolve) -> Result<
     let fields = len
         .checked_sub(2)
         .ok_or_else(|| bad("an op needs a code and a subject"))?;
-    let op = match code as u8 {
-        _ if code > u8::MAX.into() => return Err(bad(format!("unknown op code {code}"))),
+    let unknown = || bad(format!("op code {code} with {len} elements"));
+    let op = match u8::try_from(code).map_err(|_| unknown())? {
         AGENT => Op::Agent(read_agent(r, fields, resolve)?),
         TASK => Op::Task(read_task(r, fields, resolve)?),
         AGENT_REMOVED if fields == 0 => Op::AgentRemoved {
@@ -688,7 +339,7 @@ fn read_op(r: &mut Reader<'_>, server_ms: i64, resolve: &mut Resolve) -> Result<
                 error,
             })
         }
-        _ => return Err(bad(format!("op code {code} with {len} elements"))),
+        _ => return Err(unknown()),
     };
     Ok(op)
 }
@@ -705,7 +356,7 @@ fn read_mask(r: &mut Reader<'_>, fields: usize, width: usize) -> Result<u64, Dec
 fn read_agent(
     r: &mut Reader<'_>,
     fields: usize,
-    resolve: &mut Resolve,
+    resolve: &mut Resolve<'_>,
 ) -> Result<AgentPatch, DecodeError> {
     let subject = r.reference()?;
     let mask = read_mask(r, fields, AGENT_FIELDS.len())?;
@@ -750,7 +401,7 @@ fn read_agent(
 fn read_task(
     r: &mut Reader<'_>,
     fields: usize,
-    resolve: &mut Resolve,
+    resolve: &mut Resolve<'_>,
 ) -> Result<TaskPatch, DecodeError> {
     let subject = r.reference()?;
     let mask = read_mask(r, fields, TASK_FIELDS.len())?;
