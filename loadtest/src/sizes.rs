@@ -47,12 +47,13 @@ pub struct Sizes {
     pub compact: bool,
 }
 
-/// The numbers a compact client holds while it reads a frame: its state before the frame,
-/// and the entities the frame binds.
+/// What a compact client holds while it reads a frame, as the server counts it: its state
+/// before the frame, the entities the frame binds and the titles it sets.
 struct Held<'a> {
     state: &'a OfficeState,
     agents: HashMap<AgentId, u32>,
     tasks: HashMap<TaskId, u32>,
+    titles: HashMap<TaskId, &'a str>,
 }
 
 impl Numbers for Held<'_> {
@@ -62,19 +63,43 @@ impl Numbers for Held<'_> {
     fn task(&self, id: TaskId) -> Option<u32> {
         (self.state.tasks.get(&id).map(|t| t.n)).or_else(|| self.tasks.get(&id).copied())
     }
+    fn title(&self, id: TaskId) -> Option<&str> {
+        (self.titles.get(&id).copied())
+            .or_else(|| self.state.tasks.get(&id).map(|t| t.title.as_str()))
+    }
+    fn titled(&self, title: &str) -> Option<TaskId> {
+        let held = self.state.tasks.keys().chain(self.tasks.keys());
+        held.filter(|id| self.title(**id) == Some(title))
+            .min_by_key(|id| self.task(**id))
+            .copied()
+    }
+    fn lines(&self) -> Vec<(u64, &str)> {
+        let lines = self.state.activity.iter();
+        lines.map(|l| (l.id, l.text.as_str())).collect()
+    }
 }
 
-/// Each op's bytes in a compact diff: the frame with it, less the frame without it.
-fn compact_sizes(state: &OfficeState, workspace: WorkspaceId, ops: &[Op]) -> Vec<usize> {
+/// Each op's bytes in a compact diff: what it adds to the frame of the ops before it (so
+/// that a text naming an earlier op's counts as the server sends it).
+fn compact_sizes(
+    state: &OfficeState,
+    workspace: WorkspaceId,
+    server_time: u64,
+    ops: &[Op],
+) -> Vec<usize> {
     let mut held = Held {
         state,
         agents: HashMap::new(),
         tasks: HashMap::new(),
+        titles: HashMap::new(),
     };
     for op in ops {
         match op {
             Op::Agent(p) => held.agents.extend(p.n.map(|n| (p.id, n))),
-            Op::Task(p) => held.tasks.extend(p.n.map(|n| (p.id, n))),
+            Op::Task(p) => {
+                held.tasks.extend(p.n.map(|n| (p.id, n)));
+                held.titles.extend(p.title.as_deref().map(|t| (p.id, t)));
+            }
             _ => {}
         }
     }
@@ -83,14 +108,17 @@ fn compact_sizes(state: &OfficeState, workspace: WorkspaceId, ops: &[Op]) -> Vec
             topic: Topic::Workspace(workspace),
             epoch: 1,
             seq: 1,
-            server_time: 1,
+            server_time,
             ops: Diff { ops },
         };
         compact::encode(&message, &held).map_or(0, |b| b.len())
     };
-    let empty = frame(Vec::new());
-    ops.iter()
-        .map(|op| frame(vec![op.clone()]).saturating_sub(empty))
+    let mut before = frame(Vec::new());
+    (1..=ops.len())
+        .map(|end| {
+            let with = frame(ops[..end].to_vec());
+            with.saturating_sub(std::mem::replace(&mut before, with))
+        })
         .collect()
 }
 
@@ -133,7 +161,7 @@ impl Sizes {
         self.frames += 1;
         self.frame_bytes += received as u64;
         let owns: Vec<usize> = if self.compact {
-            compact_sizes(state, workspace, &ops)
+            compact_sizes(state, workspace, server_time, &ops)
         } else {
             ops.iter()
                 .map(|op| Codec::MessagePack.encode(op).map_or(0, |b| b.len()))
@@ -435,9 +463,10 @@ mod tests {
             state: &state,
             agents: HashMap::new(),
             tasks: HashMap::new(),
+            titles: HashMap::new(),
         };
         let frame = compact::encode(&message, &held).unwrap();
-        assert_eq!(compact_sizes(&state, ws, &ops.ops), vec![5]);
+        assert_eq!(compact_sizes(&state, ws, 1, &ops.ops), vec![5]);
         let mut sizes = Sizes {
             compact: true,
             ..Sizes::default()

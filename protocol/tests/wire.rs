@@ -81,10 +81,40 @@ fn agent() -> impl Strategy<Value = AgentView> {
         )
 }
 
+/// Titles and phrases that recur, as an office's do, some of them beyond ASCII (a piece of
+/// a text must begin and end between characters).
+const TITLES: [&str; 4] = [
+    "Write the launch post",
+    "Fix the flaky test",
+    "Plan Q3 für Ärzte",
+    "読む本を選ぶ",
+];
+const PHRASES: [&str; 4] = [
+    "Reading the brief for",
+    "Weighing two approaches to",
+    "Prüfe gründlich",
+    "考える",
+];
+
+fn title() -> impl Strategy<Value = String> {
+    prop_oneof![
+        "[a-z]{0,5}",
+        (0..TITLES.len()).prop_map(|t| TITLES[t].to_owned()),
+    ]
+}
+
+fn line_text() -> impl Strategy<Value = String> {
+    prop_oneof![
+        "[a-z ]{0,10}",
+        (0..PHRASES.len(), 0..TITLES.len(), "[a-zé]{0,2}")
+            .prop_map(|(p, t, tail)| format!("{} {}{tail}", PHRASES[p], TITLES[t])),
+    ]
+}
+
 fn task() -> impl Strategy<Value = TaskView> {
     (
         task_id(),
-        "[a-z]{0,5}",
+        title(),
         proptest::option::of(agent_id()),
         proptest::option::of(agent_id()),
         -2i32..3,
@@ -110,7 +140,7 @@ fn task() -> impl Strategy<Value = TaskView> {
 
 /// An activity ring as a server makes it: increasing ids from `start`, capped.
 fn activity(start: u64) -> impl Strategy<Value = VecDeque<ActivityLine>> {
-    vec((agent_id(), "[a-z ]{0,10}", 1u64..3), 0..ACTIVITY_CAP + 8).prop_map(move |lines| {
+    vec((agent_id(), line_text(), 1u64..3), 0..ACTIVITY_CAP + 8).prop_map(move |lines| {
         let mut state = OfficeState::default();
         let mut id = start;
         for (agent, text, step) in lines {
@@ -357,7 +387,9 @@ proptest! {
         let back = client.decode(&bytes).unwrap();
         prop_assert_eq!(&back, &message);
         let by_ids = compact::encode(&message, &compact::ByIds).unwrap();
-        prop_assert!(by_ids.len() >= bytes.len());
+        // Never larger than the named MessagePack (not always smaller than by ids: the
+        // pieces are chosen greedily, and more texts to choose from can cost a byte).
+        prop_assert!(bytes.len() <= Codec::MessagePack.encode(&message).unwrap().len());
         prop_assert_eq!(&compact::Decoder::new().decode(&by_ids).unwrap(), &message);
 
         // The client's numbers now follow the new state: a diff on from it decodes too.
@@ -417,6 +449,33 @@ impl compact::Numbers for Known<'_> {
             .get(&id)
             .or(self.old.tasks.get(&id))
             .map(|t| t.n)
+    }
+    fn title(&self, id: TaskId) -> Option<&str> {
+        self.new
+            .tasks
+            .get(&id)
+            .or(self.old.tasks.get(&id))
+            .map(|t| t.title.as_str())
+    }
+    fn titled(&self, title: &str) -> Option<TaskId> {
+        let old = self
+            .old
+            .tasks
+            .values()
+            .filter(|t| !self.new.tasks.contains_key(&t.id));
+        self.new
+            .tasks
+            .values()
+            .chain(old)
+            .filter(|t| t.title == title)
+            .min_by_key(|t| t.n)
+            .map(|t| t.id)
+    }
+    fn lines(&self) -> Vec<(u64, &str)> {
+        // The client holds the old lines until the diff has applied, and learns the new.
+        let old = self.old.activity.iter();
+        let new = self.new.activity.iter();
+        old.chain(new).map(|l| (l.id, l.text.as_str())).collect()
     }
 }
 
@@ -526,6 +585,148 @@ fn golden_compact() {
     let bytes = compact::encode(&message, &compact::ByIds).unwrap();
     assert!(hex(&bytes).ends_with("81a26f70b1776f726b73706163655f72656d6f766564"));
     assert_eq!(compact::Decoder::new().decode(&bytes).unwrap(), message);
+}
+
+/// Texts the client holds are named, not repeated: a line's phrase and title from an older
+/// line, a title by its task's number, a new task's title by an older task's, a message's
+/// mention of its task. The client composes the same texts.
+#[test]
+fn compact_names_the_texts_the_client_holds() {
+    let topic = Topic::Workspace(WorkspaceId::from_bytes([1; 16]));
+    let task = |byte: u8, n: u32| TaskView {
+        id: TaskId::from_bytes([byte; 16]),
+        n,
+        title: "Write the launch post".into(),
+        target: None,
+        assigned: None,
+        priority: 0,
+        status: TaskStatus::Running,
+        progress: 0,
+        attempts: 1,
+        max_attempts: 3,
+    };
+    let (first, second) = (task(2, 7), task(3, 8));
+    let ada = AgentId::from_bytes([9; 16]);
+    let line = |id: u64, task: &TaskView, text: &str| ActivityLine {
+        id,
+        agent: ada,
+        task: Some(task.id),
+        kind: ActivityKind::Thought,
+        text: text.into(),
+        at: 1_700_000_000_000,
+    };
+    let mut old = OfficeState::default();
+    old.tasks.insert(first.id, first.clone());
+    old.push_activity(line(
+        10,
+        &first,
+        "Reading the brief for Write the launch post",
+    ));
+    let mut new = old.clone();
+    new.tasks.insert(second.id, second.clone());
+    new.push_activity(line(
+        11,
+        &first,
+        "Weighing two approaches to Write the launch post",
+    ));
+    new.push_activity(line(
+        12,
+        &second,
+        "Reading the brief for Write the launch post",
+    ));
+    new.push_activity(line(13, &second, "search(\"Write the launch post\")"));
+    let mut ops = diff::diff(&old, &new);
+    ops.push(Op::Message(MessageView {
+        id: MessageId::from_bytes([5; 16]),
+        from: Some(ada),
+        to: None,
+        author: "Ada".into(),
+        text: "Finished Write the launch post; notes are in the shared drive.".into(),
+        task: Some(first.id),
+        at: 1_699_999_999_000,
+    }));
+    let message = ServerMessage::Diff {
+        topic,
+        epoch: 1,
+        seq: 2,
+        server_time: 1_700_000_000_500_000,
+        ops,
+    };
+    let known = Known {
+        old: &old,
+        new: &new,
+        agents: true,
+    };
+    let named = compact::encode(&message, &known).unwrap();
+    let written = compact::encode(&message, &NumbersOnly(&known)).unwrap();
+    // Without the held texts only the diff's own lines can be named: the old line and the
+    // titles (in three lines, a new task and a message) are then written out.
+    assert!(
+        named.len() + 75 < written.len(),
+        "{} against {}",
+        named.len(),
+        written.len()
+    );
+    for bytes in [&named, &written] {
+        let mut client = compact::Decoder::new();
+        let snapshot = ServerMessage::Snapshot {
+            topic,
+            epoch: 1,
+            seq: 1,
+            state: old.clone(),
+        };
+        client
+            .decode(&Codec::Compact.encode(&snapshot).unwrap())
+            .unwrap();
+        assert_eq!(client.decode(bytes).unwrap(), message);
+        // The same diff again (a replay the client ignores) does not move its table on: the
+        // next diff, counting its line from the newest, still reads right.
+        let _ = client.decode(bytes);
+        let mut newer = new.clone();
+        newer.push_activity(line(
+            14,
+            &first,
+            "Weighing two approaches to Write the launch post",
+        ));
+        let next = ServerMessage::Diff {
+            topic,
+            epoch: 1,
+            seq: 3,
+            server_time: 1_700_000_000_550_000,
+            ops: diff::diff(&new, &newer),
+        };
+        let known = Known {
+            old: &new,
+            new: &newer,
+            agents: true,
+        };
+        let next_bytes = compact::encode(&next, &known).unwrap();
+        let written = compact::encode(&next, &NumbersOnly(&known)).unwrap();
+        assert!(
+            next_bytes.len() + 40 < written.len(),
+            "{} bytes",
+            next_bytes.len()
+        );
+        assert_eq!(client.decode(&next_bytes).unwrap(), next);
+    }
+    // A client that does not hold the lines named cannot compose the text: it must resync.
+    let mut stranger = compact::Decoder::new();
+    assert!(matches!(
+        stranger.decode(&named),
+        Err(compact::DecodeError::UnknownLine(_) | compact::DecodeError::UnknownNumber { .. })
+    ));
+}
+
+/// The same numbers, no texts: every text written out.
+struct NumbersOnly<'a>(&'a Known<'a>);
+
+impl compact::Numbers for NumbersOnly<'_> {
+    fn agent(&self, id: AgentId) -> Option<u32> {
+        compact::Numbers::agent(self.0, id)
+    }
+    fn task(&self, id: TaskId) -> Option<u32> {
+        compact::Numbers::task(self.0, id)
+    }
 }
 
 /// [diff: workspace topic (kind 0, id), epoch 3, seq 42, server_time, 2 ops:

@@ -1,11 +1,12 @@
 //! The client's side: compact frames back into messages, numbers into ids.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 
 use super::*;
+use crate::MessageId;
 use crate::diff::{AgentPatch, TaskPatch};
 use crate::id::WorkspaceId;
-use crate::model::{ActivityLine, OfficeState, TaskEvent};
+use crate::model::{ACTIVITY_CAP, ActivityLine, MessageView, OfficeState, TaskEvent};
 use crate::{Diff, Op, ServerMessage, Topic};
 
 /// Why a compact frame could not be read.
@@ -17,6 +18,9 @@ pub enum DecodeError {
     /// not follow the server's, and it must subscribe again (with `resume`, or afresh).
     #[error("unknown {entity} number {n}; resync needed")]
     UnknownNumber { entity: &'static str, n: u32 },
+    /// A text names an activity line this client does not hold: as for a number.
+    #[error("unknown activity line {0}; resync needed")]
+    UnknownLine(u64),
 }
 
 fn bad(what: impl std::fmt::Display) -> DecodeError {
@@ -25,7 +29,8 @@ fn bad(what: impl std::fmt::Display) -> DecodeError {
 
 /// A client's side of the compact subprotocol: the numbers of the entities each followed
 /// topic holds, learned from its snapshots and from new entities in its diffs, forgotten
-/// when they are removed. Bounded by the topics followed and the entities in their state.
+/// when they are removed, and the texts a diff's texts may be made of (the tasks' titles,
+/// the latest activity lines). Bounded by the topics followed and their state.
 #[derive(Debug, Default, Clone)]
 pub struct Decoder {
     topics: HashMap<Topic, Table>,
@@ -35,6 +40,13 @@ pub struct Decoder {
 struct Table {
     agents: HashMap<u32, AgentId>,
     tasks: HashMap<u32, TaskId>,
+    /// The held tasks' titles, by number.
+    titles: HashMap<u32, String>,
+    /// The state's activity lines (id, text), oldest first, kept as the state keeps them.
+    lines: VecDeque<(u64, String)>,
+    /// The epoch and seq of the state the table follows; `None` after `resume`, until the
+    /// first diff.
+    at: Option<(u64, u64)>,
 }
 
 impl Table {
@@ -42,6 +54,59 @@ impl Table {
         Table {
             agents: state.agents.values().map(|a| (a.n, a.id)).collect(),
             tasks: state.tasks.values().map(|t| (t.n, t.id)).collect(),
+            titles: state
+                .tasks
+                .values()
+                .map(|t| (t.n, t.title.clone()))
+                .collect(),
+            lines: state
+                .activity
+                .iter()
+                .map(|l| (l.id, l.text.clone()))
+                .collect(),
+            at: None,
+        }
+    }
+
+    fn task_number(&self, id: TaskId) -> Option<u32> {
+        self.tasks.iter().find(|(_, t)| **t == id).map(|(n, _)| *n)
+    }
+
+    /// The diff's ops, decoded whole, applied to the table as the state applies them.
+    fn follow(&mut self, bound: Table, ops: &[Op]) {
+        self.agents.extend(bound.agents);
+        self.tasks.extend(bound.tasks);
+        for op in ops {
+            match op {
+                Op::AgentRemoved { id } => self.agents.retain(|_, a| a != id),
+                Op::TaskRemoved { id } => {
+                    if let Some(n) = self.task_number(*id) {
+                        self.tasks.remove(&n);
+                        self.titles.remove(&n);
+                    }
+                }
+                Op::Task(p) => {
+                    if let (Some(title), Some(n)) =
+                        (&p.title, p.n.or_else(|| self.task_number(p.id)))
+                    {
+                        self.titles.insert(n, title.clone());
+                    }
+                }
+                // As `OfficeState::push_activity`.
+                Op::Activity(line) => {
+                    if self.lines.back().is_some_and(|(last, _)| *last >= line.id) {
+                        continue;
+                    }
+                    if self.lines.len() == ACTIVITY_CAP {
+                        self.lines.pop_front();
+                    }
+                    self.lines.push_back((line.id, line.text.clone()));
+                }
+                Op::ActivityReset { lines } => {
+                    self.lines = lines.iter().map(|l| (l.id, l.text.clone())).collect();
+                }
+                _ => {}
+            }
         }
     }
 }
@@ -55,8 +120,16 @@ impl Decoder {
     pub fn decode(&mut self, bytes: &[u8]) -> Result<ServerMessage, DecodeError> {
         if !bytes.first().is_some_and(|b| (0x90..=0x9f).contains(b)) {
             let message: ServerMessage = rmp_serde::from_slice(bytes).map_err(bad)?;
-            if let ServerMessage::Snapshot { topic, state, .. } = &message {
-                self.topics.insert(*topic, Table::of(state));
+            if let ServerMessage::Snapshot {
+                topic,
+                state,
+                epoch,
+                seq,
+            } = &message
+            {
+                let mut table = Table::of(state);
+                table.at = Some((*epoch, *seq));
+                self.topics.insert(*topic, table);
             }
             return Ok(message);
         }
@@ -78,17 +151,15 @@ impl Decoder {
             &mut Resolve::Known {
                 table: held,
                 bound: &bound,
+                texts: Texts::default(),
             },
         )?;
+        // Only the diff that follows the state moves the table on: one out of order is not
+        // applied either (the client resubscribes), and a replayed one is applied already.
         let table = self.topics.entry(topic).or_default();
-        table.agents.extend(bound.agents);
-        table.tasks.extend(bound.tasks);
-        for op in &ops.ops {
-            match op {
-                Op::AgentRemoved { id } => table.agents.retain(|_, a| a != id),
-                Op::TaskRemoved { id } => table.tasks.retain(|_, t| t != id),
-                _ => {}
-            }
+        if table.at.is_none_or(|at| at == (epoch, seq.wrapping_sub(1))) {
+            table.follow(bound, &ops.ops);
+            table.at = Some((epoch, seq));
         }
         Ok(ServerMessage::Diff {
             topic,
@@ -99,8 +170,9 @@ impl Decoder {
         })
     }
 
-    /// Takes the numbers of a state the client already holds: what a client does when it
-    /// resumes a topic on a new connection (with a new decoder) from the state it kept.
+    /// Takes the numbers and texts of a state the client already holds: what a client does
+    /// when it resumes a topic on a new connection (with a new decoder) from the state it
+    /// kept. The next diff decoded is taken to follow it.
     pub fn resume(&mut self, topic: Topic, state: &OfficeState) {
         self.topics.insert(topic, Table::of(state));
     }
@@ -115,8 +187,22 @@ enum Resolve<'a> {
     /// Records `n → id` of every entity named by id with its number; numbers resolve to a
     /// placeholder.
     Learning(Table),
-    /// Numbers resolve through the topic's table, then through those the diff binds.
-    Known { table: &'a Table, bound: &'a Table },
+    /// Numbers resolve through the topic's table, then through those the diff binds;
+    /// texts through what the earlier ops of the diff set, then through the table.
+    Known {
+        table: &'a Table,
+        bound: &'a Table,
+        texts: Texts,
+    },
+}
+
+/// The titles and lines the ops decoded so far in this diff set.
+#[derive(Default)]
+struct Texts {
+    titles: HashMap<u32, String>,
+    lines: Vec<(u64, String)>,
+    /// An `activity_reset` replaced the table's lines.
+    reset: bool,
 }
 
 impl Resolve<'_> {
@@ -124,7 +210,7 @@ impl Resolve<'_> {
         match (r, self) {
             (Ref::Id(bytes), _) => Ok(AgentId::from_bytes(bytes)),
             (Ref::N(_), Resolve::Learning(_)) => Ok(AgentId::from_bytes([0; 16])),
-            (Ref::N(n), Resolve::Known { table, bound }) => table
+            (Ref::N(n), Resolve::Known { table, bound, .. }) => table
                 .agents
                 .get(&n)
                 .or_else(|| bound.agents.get(&n))
@@ -136,7 +222,7 @@ impl Resolve<'_> {
         match (r, self) {
             (Ref::Id(bytes), _) => Ok(TaskId::from_bytes(bytes)),
             (Ref::N(_), Resolve::Learning(_)) => Ok(TaskId::from_bytes([0; 16])),
-            (Ref::N(n), Resolve::Known { table, bound }) => table
+            (Ref::N(n), Resolve::Known { table, bound, .. }) => table
                 .tasks
                 .get(&n)
                 .or_else(|| bound.tasks.get(&n))
@@ -152,6 +238,84 @@ impl Resolve<'_> {
     fn bind_task(&mut self, n: u32, id: TaskId) {
         if let Resolve::Learning(t) = self {
             t.tasks.insert(n, id);
+        }
+    }
+
+    /// The title of task `n` as the client holds it at this op.
+    fn title(&self, n: u32) -> Result<&str, DecodeError> {
+        let Resolve::Known { table, texts, .. } = self else {
+            return Ok("");
+        };
+        texts
+            .titles
+            .get(&n)
+            .or_else(|| table.titles.get(&n))
+            .map(String::as_str)
+            .ok_or(DecodeError::UnknownNumber { entity: "task", n })
+    }
+
+    /// The text of activity line `id` as the client holds it at this op.
+    fn line(&self, id: u64) -> Result<&str, DecodeError> {
+        let Resolve::Known { table, texts, .. } = self else {
+            return Ok("");
+        };
+        let held = (!texts.reset)
+            .then(|| table.lines.iter().find(|(l, _)| *l == id))
+            .flatten();
+        texts
+            .lines
+            .iter()
+            .rev()
+            .find(|(l, _)| *l == id)
+            .or(held)
+            .map(|(_, text)| text.as_str())
+            .ok_or(DecodeError::UnknownLine(id))
+    }
+
+    /// An op of this diff set task `subject`'s title.
+    fn saw_title(&mut self, subject: Ref, n: Option<u32>, title: &str) {
+        let Resolve::Known {
+            table,
+            bound,
+            texts,
+        } = self
+        else {
+            return;
+        };
+        let n = match (subject, n) {
+            (_, Some(n)) | (Ref::N(n), None) => Some(n),
+            (Ref::Id(id), None) => {
+                let id = TaskId::from_bytes(id);
+                table.task_number(id).or_else(|| bound.task_number(id))
+            }
+        };
+        if let Some(n) = n {
+            texts.titles.insert(n, title.to_owned());
+        }
+    }
+
+    /// The newest line the client holds at this op.
+    fn newest_line(&self) -> Result<u64, DecodeError> {
+        let Resolve::Known { table, texts, .. } = self else {
+            return Ok(0);
+        };
+        let held = (!texts.reset)
+            .then(|| table.lines.iter().map(|(id, _)| *id).max())
+            .flatten();
+        let seen = texts.lines.iter().map(|(id, _)| *id).max();
+        held.max(seen).ok_or(DecodeError::UnknownLine(0))
+    }
+
+    fn saw_line(&mut self, id: u64, text: &str) {
+        if let Resolve::Known { texts, .. } = self {
+            texts.lines.push((id, text.to_owned()));
+        }
+    }
+
+    fn saw_reset(&mut self, lines: &[ActivityLine]) {
+        if let Resolve::Known { texts, .. } = self {
+            texts.reset = true;
+            texts.lines = lines.iter().map(|l| (l.id, l.text.clone())).collect();
         }
     }
 }
@@ -224,6 +388,65 @@ impl<'a> Reader<'a> {
         }
         self.str().map(Some)
     }
+    /// A text: a string, or pieces of what the client holds (see the module's grammar);
+    /// `line` is the id of the activity line it is the text of.
+    /// `own` is the op's task, whose title `true` stands for.
+    fn text(
+        &mut self,
+        resolve: &Resolve<'_>,
+        line: Option<u64>,
+        own: Option<Ref>,
+    ) -> Result<String, DecodeError> {
+        if !(0x90..=0x9f).contains(&self.peek()?) && !matches!(self.peek()?, 0xdc | 0xdd) {
+            return self.str();
+        }
+        let count = self.array()?;
+        if count > self.rest.len() {
+            return Err(bad("more pieces announced than the frame holds"));
+        }
+        let mut text = String::new();
+        for _ in 0..count {
+            match self.peek()? {
+                0xa0..=0xbf | 0xd9..=0xdb => text.push_str(&self.str()?),
+                0xc3 => {
+                    self.rest = &self.rest[1..];
+                    let Some(Ref::N(n)) = own else {
+                        return Err(bad("`true` names the title of an op's numbered task"));
+                    };
+                    text.push_str(resolve.title(n)?);
+                }
+                0x90..=0x9f | 0xdc | 0xdd => {
+                    let (back, start, len) = match self.array()? {
+                        2 => (self.uint()?, 0, self.uint()?),
+                        3 => (self.uint()?, self.uint()?, self.uint()?),
+                        _ => return Err(bad("a line piece is [back, len] or [back, start, len]")),
+                    };
+                    let line = line.ok_or_else(|| bad("a line piece outside an activity line"))?;
+                    // The first pass knows neither this line's id nor the older lines.
+                    if matches!(resolve, Resolve::Learning(_)) {
+                        continue;
+                    }
+                    let id = line
+                        .checked_sub(back)
+                        .filter(|_| back > 0)
+                        .ok_or_else(|| bad("a line piece names no older line"))?;
+                    let source = resolve.line(id)?;
+                    let part = usize::try_from(start)
+                        .ok()
+                        .zip(usize::try_from(len).ok())
+                        .and_then(|(start, len)| source.get(start..start.checked_add(len)?))
+                        .ok_or_else(|| bad("a line piece outside its line"))?;
+                    text.push_str(part);
+                }
+                _ => text.push_str(resolve.title(self.u32()?)?),
+            }
+            if text.len() > MAX_TEXT {
+                return Err(bad("a text longer than MAX_TEXT"));
+            }
+        }
+        Ok(text)
+    }
+
     fn reference(&mut self) -> Result<Ref, DecodeError> {
         match self.peek()? {
             0xc4..=0xc6 => self.id().map(Ref::Id),
@@ -292,7 +515,11 @@ fn read_op(
     if !(0x90..=0x9f).contains(&r.peek()?) && !matches!(r.peek()?, 0xdc | 0xdd) {
         // Any other op: named MessagePack, as in agenthq.v1.msgpack.
         let mut de = rmp_serde::Deserializer::new(&mut r.rest);
-        return serde::Deserialize::deserialize(&mut de).map_err(bad);
+        let op: Op = serde::Deserialize::deserialize(&mut de).map_err(bad)?;
+        if let Op::ActivityReset { lines } = &op {
+            resolve.saw_reset(lines);
+        }
+        return Ok(op);
     }
     let len = r.array()?;
     let code = r.uint()?;
@@ -310,12 +537,20 @@ fn read_op(
             id: resolve.task(r.reference()?)?,
         },
         ACTIVITY if fields == 5 => {
-            let id = r.uint()?;
+            let id = match r.sint()? {
+                step @ ..0 => resolve
+                    .newest_line()?
+                    .checked_add(step.unsigned_abs())
+                    .ok_or_else(|| bad("line id out of range"))?,
+                id => id as u64,
+            };
             let agent = resolve.agent(r.reference()?)?;
-            let task = r.opt_reference()?.map(|t| resolve.task(t)).transpose()?;
+            let task_ref = r.opt_reference()?;
+            let task = task_ref.map(|t| resolve.task(t)).transpose()?;
             let kind = r.code(&ACTIVITY_KINDS, "activity kind")?;
-            let text = r.str()?;
+            let text = r.text(resolve, Some(id), task_ref)?;
             let at = server_ms.wrapping_sub(r.sint()?);
+            resolve.saw_line(id, &text);
             Op::Activity(ActivityLine {
                 id,
                 agent,
@@ -337,6 +572,25 @@ fn read_op(
                 attempts,
                 agent,
                 error,
+            })
+        }
+        MESSAGE if fields == 6 => {
+            let id = MessageId::from_bytes(r.id()?);
+            let from = r.opt_reference()?.map(|a| resolve.agent(a)).transpose()?;
+            let to = r.opt_reference()?.map(|a| resolve.agent(a)).transpose()?;
+            let task_ref = r.opt_reference()?;
+            let task = task_ref.map(|t| resolve.task(t)).transpose()?;
+            let author = r.str()?;
+            let text = r.text(resolve, None, task_ref)?;
+            let at = server_ms.wrapping_sub(r.sint()?);
+            Op::Message(MessageView {
+                id,
+                from,
+                to,
+                author,
+                text,
+                task,
+                at,
             })
         }
         _ => return Err(unknown()),
@@ -422,7 +676,7 @@ fn read_task(
     };
     let attempts = has(3).then(|| r.u32()).transpose()?;
     let n = has(4).then(|| r.u32()).transpose()?;
-    let title = has(5).then(|| r.str()).transpose()?;
+    let title = has(5).then(|| r.text(resolve, None, None)).transpose()?;
     let target = if has(6) {
         Some(r.opt_reference()?)
     } else {
@@ -438,6 +692,9 @@ fn read_task(
     let id = resolve.task(subject)?;
     if let (Some(n), Ref::Id(_)) = (n, subject) {
         resolve.bind_task(n, id);
+    }
+    if let Some(title) = &title {
+        resolve.saw_title(subject, n, title);
     }
     let agent = |a: Option<Option<Ref>>| {
         a.map(|a| a.map(|a| resolve.agent(a)).transpose())

@@ -15,9 +15,24 @@
 //!       | [3, ref] | [4, ref]                  agent removed, task removed
 //!       | [5, line id, agent ref, task ref | nil, kind, text, server ms - at]
 //!       | [6, task ref, status, attempts, agent ref | nil, error | nil]   task event
+//!       | [7, message id (bin 16), from ref | nil, to ref | nil, author, text,
+//!          task ref | nil, server ms - at]   message
 //!       | {the op as agenthq.v1.msgpack}       any other op
 //! ref   = n (uint) | id (bin 16)
+//! text  = str | [piece, ...]                   the pieces joined
+//! piece = str                                  these very words
+//!       | n (uint)                             the title of task n
+//!       | [back, start, len]                   bytes start..start+len of the text of
+//!                                              activity line (this line's id - back)
 //! ```
+//!
+//! A text (an activity line's, a task's title, a message's) may be written as pieces of
+//! texts the client already holds: the title of a task in its state, a part of an
+//! activity line in its state (only within an activity line, whose id the reference
+//! counts back from). The sources are those the client holds after the ops before it in
+//! the same diff: the state before the diff, the titles and lines of earlier ops. An
+//! office's lines mostly say what an agent does to its task, in a few phrases: the
+//! phrase is a piece of an earlier line, the task's title its number.
 //!
 //! The server numbers a reference only when the client's state holds the entity: on
 //! `workspace/{id}` agents and tasks, on `workspace/{id}/tasks` tasks, on
@@ -43,11 +58,34 @@ const AGENT_REMOVED: u8 = 3;
 const TASK_REMOVED: u8 = 4;
 const ACTIVITY: u8 = 5;
 const TASK_EVENT: u8 = 6;
+const MESSAGE: u8 = 7;
 
-/// The numbers the encoder may use for a topic: those of the entities the client holds.
+/// The longest text a client composes from pieces; a frame asking for more is malformed
+/// (a few bytes of references cannot make a client allocate without bound).
+pub const MAX_TEXT: usize = 16 * 1024;
+
+/// What the encoder may refer to for a topic: the numbers of the entities the client
+/// holds once the diff applies (and of those it removes), and the texts it holds.
+///
+/// Texts are optional (the defaults refer to none, and every text is written out); an
+/// implementation answers only for what the client holds once the diff has applied. The
+/// encoder keeps to the order within the diff: it refers to a title or a line that the
+/// diff itself sets only after the op that sets it.
 pub trait Numbers {
     fn agent(&self, id: AgentId) -> Option<u32>;
     fn task(&self, id: TaskId) -> Option<u32>;
+    /// The title of a task the client holds.
+    fn title(&self, _id: TaskId) -> Option<&str> {
+        None
+    }
+    /// A task the client holds with this title: the one with the lowest number.
+    fn titled(&self, _title: &str) -> Option<TaskId> {
+        None
+    }
+    /// The activity lines the client holds, as (line id, text), in any order.
+    fn lines(&self) -> Vec<(u64, &str)> {
+        Vec::new()
+    }
 }
 
 /// Names every entity by its id: always correct, only larger. What a node uses when it

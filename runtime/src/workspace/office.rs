@@ -6,6 +6,7 @@
 //! entity with its last published value, so a field changed and changed back in one tick
 //! costs nothing on the wire.
 
+use std::cell::OnceCell;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 
@@ -251,9 +252,7 @@ impl Office {
                 Some(view) => {
                     self.published.tasks.insert(id, view.clone());
                 }
-                None => gone
-                    .tasks
-                    .extend(self.published.tasks.remove(&id).map(|t| (id, t.n))),
+                None => gone.tasks.extend(self.published.tasks.remove(&id)),
             }
             if let Some(op) = op {
                 office.push(op.clone());
@@ -324,6 +323,8 @@ impl Office {
                 state: &self.published,
                 gone: &gone,
                 agents,
+                lines: agents.then_some((&self.published.activity, &self.live.activity)),
+                titles: OnceCell::new(),
             })
         };
         if !office.is_empty() {
@@ -337,6 +338,11 @@ impl Office {
             let topic = Topic::Tasks(ws);
             let publication = Publication::diff(topic, epoch, self.tasks_seq, now, tasks);
             bus.publish(Arc::new(numbered(topic, publication, false)));
+        }
+        // The lines subscribers hold from now on (those before this tick's are what the
+        // next tick's texts may name, beside the lines of the tick itself).
+        if self.published.activity.back() != self.live.activity.back() {
+            self.published.activity.clone_from(&self.live.activity);
         }
         for (id, ops) in agents {
             let topic = self.agent_topics.entry(id).or_default();
@@ -391,16 +397,30 @@ fn take(next: &mut u32) -> u32 {
 #[derive(Default)]
 struct Gone {
     agents: Vec<(AgentId, u32)>,
-    tasks: Vec<(TaskId, u32)>,
+    /// The tasks' last published views (the client holds their titles until the diff
+    /// has applied: a task's last line often comes in the tick that removes it).
+    tasks: Vec<TaskView>,
 }
 
-/// The numbers a subscriber holds while it reads this tick's diff: those of the published
-/// state, and those of the entities this diff removes. Agents only on `workspace/{id}`
-/// (`workspace/{id}/tasks` holds no agents).
+/// What a subscriber holds while it reads this tick's diff: the numbers of the published
+/// state and of the entities this diff removes, the tasks' titles, and on `workspace/{id}`
+/// the activity lines (`workspace/{id}/tasks` holds no agents and no lines).
 struct Known<'a> {
     state: &'a OfficeState,
     gone: &'a Gone,
     agents: bool,
+    /// The lines subscribers held before this tick, and the office's lines once this
+    /// tick's are in (the encoder refers only to lines older than the one it writes).
+    lines: Option<(&'a VecDeque<ActivityLine>, &'a VecDeque<ActivityLine>)>,
+    /// Title → the lowest-numbered task with it; made when a diff first asks.
+    titles: OnceCell<HashMap<&'a str, (u32, TaskId)>>,
+}
+
+impl Known<'_> {
+    fn task_view(&self, id: TaskId) -> Option<&TaskView> {
+        let gone = || self.gone.tasks.iter().find(|t| t.id == id);
+        self.state.tasks.get(&id).or_else(gone)
+    }
 }
 
 impl Numbers for Known<'_> {
@@ -418,12 +438,36 @@ impl Numbers for Known<'_> {
     }
 
     fn task(&self, id: TaskId) -> Option<u32> {
-        self.state.tasks.get(&id).map(|t| t.n).or_else(|| {
-            self.gone
-                .tasks
-                .iter()
-                .find(|(gone, _)| *gone == id)
-                .map(|(_, n)| *n)
-        })
+        self.task_view(id).map(|t| t.n)
+    }
+
+    fn title(&self, id: TaskId) -> Option<&str> {
+        self.task_view(id).map(|t| t.title.as_str())
+    }
+
+    fn titled(&self, title: &str) -> Option<TaskId> {
+        let titles = self.titles.get_or_init(|| {
+            let mut titles: HashMap<&str, (u32, TaskId)> = HashMap::new();
+            for t in self.state.tasks.values() {
+                let lowest = titles.entry(&t.title).or_insert((t.n, t.id));
+                if t.n < lowest.0 {
+                    *lowest = (t.n, t.id);
+                }
+            }
+            titles
+        });
+        titles.get(title).map(|(_, id)| *id)
+    }
+
+    fn lines(&self) -> Vec<(u64, &str)> {
+        let Some((held, live)) = self.lines else {
+            return Vec::new();
+        };
+        let newest = held.back().map_or(0, |l| l.id);
+        let new = live.iter().filter(|l| l.id > newest);
+        held.iter()
+            .chain(new)
+            .map(|l| (l.id, l.text.as_str()))
+            .collect()
     }
 }
