@@ -1693,63 +1693,63 @@ function __wbg_get_imports() {
             return ret;
         },
         __wbindgen_generic_0000000000000001: function(arg0, arg1) {
-            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [Externref], shim_idx: 127232, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_171337);
+            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [Externref], shim_idx: 127233, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
+            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_171340);
             return ret;
         },
         __wbindgen_generic_0000000000000002: function(arg0, arg1) {
-            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [Externref], shim_idx: 138036, ret: Result(Unit), inner_ret: Some(Result(Unit)) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_187906);
+            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [Externref], shim_idx: 138037, ret: Result(Unit), inner_ret: Some(Result(Unit)) }, mutable: true }) -> Externref`.
+            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_187909);
             return ret;
         },
         __wbindgen_generic_0000000000000003: function(arg0, arg1) {
-            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [Externref], shim_idx: 1757, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_5100);
+            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [Externref], shim_idx: 1758, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
+            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_5103);
             return ret;
         },
         __wbindgen_generic_0000000000000004: function(arg0, arg1) {
-            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("Array<any>"), NamedExternref("ResizeObserver")], shim_idx: 1758, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_5102);
+            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("Array<any>"), NamedExternref("ResizeObserver")], shim_idx: 1759, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
+            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_5105);
             return ret;
         },
         __wbindgen_generic_0000000000000005: function(arg0, arg1) {
-            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("Array<any>")], shim_idx: 1757, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_5100_4);
+            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("Array<any>")], shim_idx: 1758, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
+            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_5103_4);
             return ret;
         },
         __wbindgen_generic_0000000000000006: function(arg0, arg1) {
-            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("Event")], shim_idx: 1757, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_5100_5);
+            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("Event")], shim_idx: 1758, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
+            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_5103_5);
             return ret;
         },
         __wbindgen_generic_0000000000000007: function(arg0, arg1) {
-            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("FocusEvent")], shim_idx: 1757, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_5100_6);
+            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("FocusEvent")], shim_idx: 1758, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
+            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_5103_6);
             return ret;
         },
         __wbindgen_generic_0000000000000008: function(arg0, arg1) {
-            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("KeyboardEvent")], shim_idx: 1757, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_5100_7);
+            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("KeyboardEvent")], shim_idx: 1758, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
+            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_5103_7);
             return ret;
         },
         __wbindgen_generic_0000000000000009: function(arg0, arg1) {
-            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("PageTransitionEvent")], shim_idx: 1757, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_5100_8);
+            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("PageTransitionEvent")], shim_idx: 1758, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
+            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_5103_8);
             return ret;
         },
         __wbindgen_generic_000000000000000a: function(arg0, arg1) {
-            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("PointerEvent")], shim_idx: 1757, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_5100_9);
+            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("PointerEvent")], shim_idx: 1758, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
+            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_5103_9);
             return ret;
         },
         __wbindgen_generic_000000000000000b: function(arg0, arg1) {
-            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("WheelEvent")], shim_idx: 1757, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_5100_10);
+            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [NamedExternref("WheelEvent")], shim_idx: 1758, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
+            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_5103_10);
             return ret;
         },
         __wbindgen_generic_000000000000000c: function(arg0, arg1) {
-            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [], shim_idx: 1756, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
-            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_5099);
+            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [], shim_idx: 1757, ret: Unit, inner_ret: Some(Unit) }, mutable: true }) -> Externref`.
+            const ret = makeMutClosure(arg0, arg1, __wasm_bindgen_func_elem_5102);
             return ret;
         },
         __wbindgen_generic_000000000000000d: function(arg0) {
@@ -1812,54 +1812,54 @@ function __wbg_get_imports() {
     };
 }
 
-function __wasm_bindgen_func_elem_5099(arg0, arg1) {
-    wasm.__wasm_bindgen_func_elem_5099(arg0, arg1);
+function __wasm_bindgen_func_elem_5102(arg0, arg1) {
+    wasm.__wasm_bindgen_func_elem_5102(arg0, arg1);
 }
 
-function __wasm_bindgen_func_elem_171337(arg0, arg1, arg2) {
-    wasm.__wasm_bindgen_func_elem_171337(arg0, arg1, arg2);
+function __wasm_bindgen_func_elem_171340(arg0, arg1, arg2) {
+    wasm.__wasm_bindgen_func_elem_171340(arg0, arg1, arg2);
 }
 
-function __wasm_bindgen_func_elem_5100(arg0, arg1, arg2) {
-    wasm.__wasm_bindgen_func_elem_5100(arg0, arg1, arg2);
+function __wasm_bindgen_func_elem_5103(arg0, arg1, arg2) {
+    wasm.__wasm_bindgen_func_elem_5103(arg0, arg1, arg2);
 }
 
-function __wasm_bindgen_func_elem_5100_4(arg0, arg1, arg2) {
-    wasm.__wasm_bindgen_func_elem_5100_4(arg0, arg1, arg2);
+function __wasm_bindgen_func_elem_5103_4(arg0, arg1, arg2) {
+    wasm.__wasm_bindgen_func_elem_5103_4(arg0, arg1, arg2);
 }
 
-function __wasm_bindgen_func_elem_5100_5(arg0, arg1, arg2) {
-    wasm.__wasm_bindgen_func_elem_5100_5(arg0, arg1, arg2);
+function __wasm_bindgen_func_elem_5103_5(arg0, arg1, arg2) {
+    wasm.__wasm_bindgen_func_elem_5103_5(arg0, arg1, arg2);
 }
 
-function __wasm_bindgen_func_elem_5100_6(arg0, arg1, arg2) {
-    wasm.__wasm_bindgen_func_elem_5100_6(arg0, arg1, arg2);
+function __wasm_bindgen_func_elem_5103_6(arg0, arg1, arg2) {
+    wasm.__wasm_bindgen_func_elem_5103_6(arg0, arg1, arg2);
 }
 
-function __wasm_bindgen_func_elem_5100_7(arg0, arg1, arg2) {
-    wasm.__wasm_bindgen_func_elem_5100_7(arg0, arg1, arg2);
+function __wasm_bindgen_func_elem_5103_7(arg0, arg1, arg2) {
+    wasm.__wasm_bindgen_func_elem_5103_7(arg0, arg1, arg2);
 }
 
-function __wasm_bindgen_func_elem_5100_8(arg0, arg1, arg2) {
-    wasm.__wasm_bindgen_func_elem_5100_8(arg0, arg1, arg2);
+function __wasm_bindgen_func_elem_5103_8(arg0, arg1, arg2) {
+    wasm.__wasm_bindgen_func_elem_5103_8(arg0, arg1, arg2);
 }
 
-function __wasm_bindgen_func_elem_5100_9(arg0, arg1, arg2) {
-    wasm.__wasm_bindgen_func_elem_5100_9(arg0, arg1, arg2);
+function __wasm_bindgen_func_elem_5103_9(arg0, arg1, arg2) {
+    wasm.__wasm_bindgen_func_elem_5103_9(arg0, arg1, arg2);
 }
 
-function __wasm_bindgen_func_elem_5100_10(arg0, arg1, arg2) {
-    wasm.__wasm_bindgen_func_elem_5100_10(arg0, arg1, arg2);
+function __wasm_bindgen_func_elem_5103_10(arg0, arg1, arg2) {
+    wasm.__wasm_bindgen_func_elem_5103_10(arg0, arg1, arg2);
 }
 
-function __wasm_bindgen_func_elem_5102(arg0, arg1, arg2, arg3) {
-    wasm.__wasm_bindgen_func_elem_5102(arg0, arg1, arg2, arg3);
+function __wasm_bindgen_func_elem_5105(arg0, arg1, arg2, arg3) {
+    wasm.__wasm_bindgen_func_elem_5105(arg0, arg1, arg2, arg3);
 }
 
-function __wasm_bindgen_func_elem_187906(arg0, arg1, arg2) {
+function __wasm_bindgen_func_elem_187909(arg0, arg1, arg2) {
     try {
         const retptr = wasm.__wbindgen_add_to_stack_pointer(-16) >>> 0;
-        wasm.__wasm_bindgen_func_elem_187906(retptr, arg0, arg1, arg2);
+        wasm.__wasm_bindgen_func_elem_187909(retptr, arg0, arg1, arg2);
         var r0 = getDataViewMemory0().getInt32(retptr + 4 * 0, true);
         var r1 = getDataViewMemory0().getInt32(retptr + 4 * 1, true);
         if (r1) {
