@@ -118,7 +118,7 @@ fn announce(port: u16, ws: WorkspaceId, key: &str) {
   submit     curl -X POST {base}/api/v1/workspaces/{ws}/tasks \\
              -H 'Authorization: Bearer {key}' -H 'Content-Type: application/json' \\
              -d '{{\"title\":\"Write the launch post\"}}'
-  WebSocket  ws://127.0.0.1:{port}/ws   (subprotocol agenthq.v1.json or agenthq.v1.msgpack)
+  WebSocket  ws://127.0.0.1:{port}/ws   (subprotocol agenthq.v1.json, agenthq.v1.msgpack or agenthq.v1.compact)
   workspace  {ws}
   follow it  {{\"type\":\"hello\"}} then {{\"type\":\"subscribe\",\"topic\":\"workspace/{ws}\"}}
   health     {base}/healthz
