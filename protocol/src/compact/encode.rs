@@ -91,17 +91,19 @@ impl<'a> Texts<'a> {
                 })
                 .collect(),
         };
-        // A diff that replaces the lines (never one of the server's ticks) refers only to
-        // the lines it brings.
-        if !ops.iter().any(|op| matches!(op, Op::ActivityReset { .. })) {
-            let first_new = ops.iter().find_map(|op| match op {
-                Op::Activity(line) => Some(line.id),
-                _ => None,
-            });
+        // Only activity lines name lines, and a diff that replaces the lines (never one
+        // of the server's ticks) names only those it brings: otherwise the held lines are
+        // not looked at.
+        let first_new = ops.iter().find_map(|op| match op {
+            Op::Activity(line) => Some(line.id),
+            _ => None,
+        });
+        let reset = ops.iter().any(|op| matches!(op, Op::ActivityReset { .. }));
+        if let (Some(first_new), false) = (first_new, reset) {
             for (id, text) in numbers.lines() {
                 texts.learn_line(id, text);
                 // The lines the client held before the diff are those older than its own.
-                if first_new.is_none_or(|first| id < first) {
+                if id < first_new {
                     texts.newest_line = texts.newest_line.max(Some(id));
                 }
             }
